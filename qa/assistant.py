@@ -1,0 +1,128 @@
+"""The public entry point: ``Assistant(settings)`` ingests documents and answers questions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from qa.chain import build_chain
+from qa.citations import REFUSAL_TEXT, Passage, assemble, ground_generated
+from qa.embeddings import make_embeddings, token_counter
+from qa.errors import BackendUnavailable, QAError
+from qa.extractive import extract_claims
+from qa.ingest import ProgressCallback, expand_paths, ingest_files
+from qa.llm import make_generator
+from qa.settings import Settings
+from qa.store import DocumentIndex
+from qa.types import Answer, DocumentInfo, IngestSummary
+
+Turn = tuple[str, str]  # (question, answer text)
+
+
+class Assistant:
+    """Question answering over an indexed folder of documents, with cited passages.
+
+    Heavy parts load lazily: the embedding model on first use, the generator on first question."""
+
+    def __init__(self, settings: Settings, collection: str | None = None) -> None:
+        self.settings = settings
+        self.embeddings = make_embeddings(settings)
+        self.index = DocumentIndex(settings, self.embeddings, collection=collection)
+        self._chain = None
+
+    # --- documents -------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path], on_progress: ProgressCallback | None = None) -> IngestSummary:
+        """Index files and folders. Unchanged files are skipped; changed files replace their chunks;
+        a file that fails is reported in the summary and leaves the index as it was."""
+        files = expand_paths(paths)
+        return ingest_files(files, self.index, self.settings, token_counter(self.embeddings), on_progress)
+
+    def remove(self, source: str) -> int:
+        """Drop one indexed file; returns how many chunks went."""
+        return self.index.remove(source)
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.index.documents()
+
+    def chunk_count(self) -> int:
+        return self.index.chunk_count()
+
+    # --- questions -------------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """Answer one question; ``history`` holds earlier turns of the conversation."""
+        answer = None
+        for event in self.stream(question, history):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
+        """Yield generated text as it is produced, then the final ``Answer``.
+
+        The streamed draft is what the model wrote; the ``Answer`` holds the grounded text
+        (unsupported sentences dropped, citations renumbered), which is what to keep."""
+        question = question.strip()
+        if not question:
+            raise QAError("the question is empty")
+        search_query = question
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        passages: list[Passage] = []
+        draft = ""
+        try:
+            for chunk in self._get_chain().stream({"question": question, "search_query": search_query}):
+                if "passages" in chunk:
+                    passages = chunk["passages"]
+                    timings["retrieve_s"] = time.perf_counter() - started
+                if chunk.get("draft"):
+                    if "first_token_s" not in timings:
+                        timings["first_token_s"] = time.perf_counter() - started
+                    draft += chunk["draft"]
+                    yield chunk["draft"]
+        except Exception as exc:
+            raise self._as_backend_error(exc) from exc
+        answer = self._finish(question, search_query, passages, draft, timings, started)
+        yield answer
+
+    def _finish(self, question, search_query, passages, draft, timings, started) -> Answer:
+        s = self.settings
+        generated_at = time.perf_counter()
+        claims = []
+        if passages and passages[0].score >= s.min_relevance:
+            if s.backend == "extractive":
+                claims = extract_claims(question, passages, self.embeddings, s.min_sentence_score)
+            else:
+                claims = ground_generated(draft, passages, s.min_support)
+        text, citations = assemble(claims, passages) if claims else (REFUSAL_TEXT, [])
+        finished = time.perf_counter()
+        timings["generate_s"] = finished - started - timings.get("retrieve_s", 0.0)
+        timings["ground_s"] = finished - generated_at
+        timings["total_s"] = finished - started
+        return Answer(
+            question=question,
+            text=text,
+            citations=citations,
+            refused=not claims,
+            backend=s.backend,
+            search_query=search_query,
+            timings={k: round(v, 4) for k, v in timings.items()},
+        )
+
+    def _get_chain(self):
+        if self._chain is None:
+            s = self.settings
+            self._chain = build_chain(self.index, s.top_k, s.min_relevance, make_generator(s))
+        return self._chain
+
+    def _as_backend_error(self, exc: Exception) -> Exception:
+        if isinstance(exc, QAError):
+            return exc
+        kind = type(exc).__module__.split(".")[0]
+        if kind in ("openai", "httpx", "httpcore"):
+            return BackendUnavailable(
+                f"the model server at {self.settings.openai_base_url} (QA_OPENAI_BASE_URL) did not answer: "
+                f"{type(exc).__name__}: {exc}"
+            )
+        return exc

@@ -1,0 +1,114 @@
+"""Turn answer sentences tied to passages into numbered text and ``Citation`` objects."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from langchain_core.documents import Document
+
+from qa.chunking import split_sentences
+from qa.support import cited_numbers, strip_citations, support
+from qa.types import Citation
+
+REFUSAL_TEXT = "The documents do not contain an answer to this question."
+_NOT_FOUND = re.compile(
+    r"not (?:in|found in|contained in|mentioned in|stated in|given in) the (?:documents|passages|text|context)"
+    r"|(?:documents|passages|context) do(?:es)? not (?:contain|say|mention|state)|cannot be answered|^\s*unknown\b|i don'?t know",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk, numbered from 1 in retrieval order."""
+
+    number: int
+    chunk_id: str
+    text: str
+    source: str
+    title: str
+    page: int | None
+    score: float
+
+    @classmethod
+    def from_document(cls, number: int, doc: Document, score: float) -> Passage:
+        meta = doc.metadata
+        return cls(
+            number=number,
+            chunk_id=str(doc.id or ""),
+            text=doc.page_content,
+            source=str(meta.get("source", "")),
+            title=str(meta.get("title", "")),
+            page=int(meta["page"]) if meta.get("page") else None,
+            score=score,
+        )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One answer sentence and the passage (by its number) that supports it."""
+
+    sentence: str
+    passage_number: int
+
+
+def says_not_found(text: str) -> bool:
+    return bool(_NOT_FOUND.search(text))
+
+
+def best_quote(claim: str, passage_text: str) -> str:
+    """The passage sentence that supports the claim best."""
+    sentences = split_sentences(passage_text) or [passage_text]
+    return max(sentences, key=lambda s: (support(claim, s), -len(s)))
+
+
+def assemble(claims: list[Claim], passages: list[Passage]) -> tuple[str, list[Citation]]:
+    """Answer text with ``[n]`` markers renumbered by first use, and one citation per cited passage."""
+    by_number = {p.number: p for p in passages}
+    renumber: dict[int, int] = {}
+    quotes: dict[int, list[str]] = {}
+    parts: list[str] = []
+    for claim in claims:
+        passage = by_number[claim.passage_number]
+        n = renumber.setdefault(passage.number, len(renumber) + 1)
+        quote = best_quote(claim.sentence, passage.text)
+        if quote not in quotes.setdefault(n, []):
+            quotes[n].append(quote)
+        sentence = claim.sentence.rstrip()
+        end = sentence[-1] if sentence and sentence[-1] in ".!?" else ""
+        body = sentence[: -1] if end else sentence
+        parts.append(f"{body} [{n}]{end or '.'}")
+    citations = [
+        Citation(
+            number=n,
+            source=by_number[original].source,
+            title=by_number[original].title,
+            page=by_number[original].page,
+            chunk_id=by_number[original].chunk_id,
+            quote=" ".join(quotes[n]),
+            passage=by_number[original].text,
+            score=round(by_number[original].score, 4),
+        )
+        for original, n in renumber.items()
+    ]
+    return " ".join(parts), citations
+
+
+def ground_generated(draft: str, passages: list[Passage], min_support: float) -> list[Claim]:
+    """Claims from generated text: each sentence goes to the passage it cites if that passage
+    supports it, else to the best-supporting passage; a sentence no passage supports is dropped."""
+    claims: list[Claim] = []
+    valid = {p.number: p for p in passages}
+    for sentence in split_sentences(draft):
+        plain = strip_citations(sentence)
+        if not plain or says_not_found(plain):
+            continue
+        scored = sorted(((support(plain, p.text), p.number) for p in passages), reverse=True)
+        cited = [n for n in cited_numbers(sentence) if n in valid]
+        cited_scores = [(support(plain, valid[n].text), n) for n in cited]
+        best_cited = max(cited_scores, default=(0.0, 0))
+        choice = best_cited if best_cited[0] >= min_support else (scored[0] if scored else (0.0, 0))
+        if choice[0] >= min_support:
+            claims.append(Claim(plain, choice[1]))
+    return claims

@@ -1,0 +1,140 @@
+"""Command line: ``python -m qa ingest|ask|chat``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+EXIT_OK, EXIT_FILES_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m qa", description="Ask questions about your documents.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", help="Chroma index folder (QA_INDEX_DIR)")
+    common.add_argument("--collection", help="Chroma collection (QA_COLLECTION)")
+    common.add_argument("--backend", choices=["extractive", "local", "openai"], help="answer backend (QA_BACKEND)")
+    common.add_argument("--top-k", type=int, help="passages retrieved per question (QA_TOP_K)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", parents=[common], help="index files or folders")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    ask = sub.add_parser("ask", parents=[common], help="answer one question with cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    sub.add_parser("chat", parents=[common], help="a terminal chat that keeps the conversation")
+    return parser
+
+
+def _settings(args: argparse.Namespace):
+    from qa.settings import Settings
+
+    overrides = {
+        name: getattr(args, name)
+        for name in ("index_dir", "collection", "backend", "top_k")
+        if getattr(args, name, None) is not None
+    }
+    return Settings(**overrides)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from qa.errors import QAError
+
+    try:
+        settings = _settings(args)
+        return {"ingest": _ingest, "ask": _ask, "chat": _chat}[args.command](args, settings)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        print(f"error: setting QA_{field.upper()}: {first['msg']}", file=sys.stderr)
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _assistant(settings):
+    from qa.assistant import Assistant
+
+    return Assistant(settings)
+
+
+def _ingest(args, settings) -> int:
+    from tqdm import tqdm
+
+    bot = _assistant(settings)
+    bar = tqdm(total=0, unit="file", desc="Indexing", file=sys.stderr, disable=args.json)
+
+    def progress(done: int, total: int, current: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_postfix_str(os.path.basename(current), refresh=True)
+
+    summary = bot.ingest(args.paths, on_progress=progress)
+    bar.close()
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2))
+    else:
+        for result in summary.failed:
+            print(f"failed: {result.path}: {result.error}", file=sys.stderr)
+        print(summary.describe())
+    return EXIT_FILES_FAILED if summary.failed else EXIT_OK
+
+
+def _ensure_corpus(bot) -> None:
+    """A first question on an empty index indexes the default corpus, so it can be answered."""
+    if bot.chunk_count() == 0 and bot.settings.corpus_dir.is_dir():
+        print(f"Index is empty: indexing {bot.settings.corpus_dir}/ first.", file=sys.stderr)
+        bot.ingest([bot.settings.corpus_dir])
+
+
+def format_answer(answer) -> str:
+    lines = [answer.text]
+    for c in answer.citations:
+        where = f", page {c.page}" if c.page else ""
+        lines.append(f"\n[{c.number}] {c.file_name}{where} (relevance {c.score:.2f})")
+        lines.append(f'    "{c.quote}"')
+    return "\n".join(lines)
+
+
+def _ask(args, settings) -> int:
+    bot = _assistant(settings)
+    _ensure_corpus(bot)
+    answer = bot.ask(args.question)
+    print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else format_answer(answer))
+    return EXIT_OK
+
+
+def _chat(args, settings) -> int:
+    from qa.errors import QAError
+
+    bot = _assistant(settings)
+    _ensure_corpus(bot)
+    history: list[tuple[str, str]] = []
+    print(f"Ask about your documents ({bot.chunk_count()} chunks indexed). Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            print()
+            return EXIT_OK
+        if not question or question in ("exit", "quit"):
+            return EXIT_OK
+        try:
+            answer = bot.ask(question, history)
+        except QAError as exc:
+            print(f"error: {exc}")
+            continue
+        print(format_answer(answer))
+        history.append((question, answer.text))

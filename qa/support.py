@@ -1,0 +1,60 @@
+"""Deterministic lexical support between an answer sentence and a passage.
+
+``support(claim, evidence)`` is the share of the claim's content words (SQuAD-style
+normalisation: lower case, no punctuation or articles; stop words dropped; a light
+suffix stemmer) that also occur in the evidence. 1.0 means every content word of the
+claim is in the evidence. It is used to attach citations to generated sentences, to drop
+sentences no passage supports, and by the evaluation's faithfulness metric."""
+
+from __future__ import annotations
+
+import re
+import string
+from functools import lru_cache
+
+STOP_WORDS = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being
+    it its this that these those there here which who whom whose what when where why how
+    do does did has have had having will would can could should may might must shall
+    not no nor so than then too very just also only into over under about after before
+    up down out off again further once all any both each few more most other some such
+    own same i me my we our you your he him his she her they them their our ours yours
+    s t don now""".split()
+)
+_PUNCT = re.compile(f"[{re.escape(string.punctuation)}‘’“”–—]")
+_CITATION_MARK = re.compile(r"\[(\d+)\]")
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, drop punctuation, articles and extra space."""
+    text = _PUNCT.sub(" ", text.lower())
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=4096)
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    return [_stem(w) for w in normalize_answer(_CITATION_MARK.sub(" ", text)).split() if w not in STOP_WORDS]
+
+
+def support(claim: str, evidence: str) -> float:
+    words = content_words(claim)
+    if not words:
+        return 0.0
+    evidence_words = set(content_words(evidence))
+    return sum(w in evidence_words for w in words) / len(words)
+
+
+def cited_numbers(text: str) -> list[int]:
+    return [int(n) for n in _CITATION_MARK.findall(text)]
+
+
+def strip_citations(text: str) -> str:
+    return re.sub(r"\s+([.,;:!?])", r"\1", _CITATION_MARK.sub("", text)).strip()

@@ -1,0 +1,90 @@
+"""Typed results returned by the public API."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One passage an answer rests on. ``number`` matches the ``[n]`` marker in the answer text."""
+
+    number: int
+    source: str
+    title: str
+    page: int | None
+    chunk_id: str
+    quote: str
+    passage: str
+    score: float
+
+    @property
+    def file_name(self) -> str:
+        return self.source.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with its citations. A refusal has ``refused=True`` and no citations."""
+
+    question: str
+    text: str
+    citations: list[Citation]
+    refused: bool
+    backend: str
+    search_query: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+FileStatus = Literal["added", "updated", "unchanged", "failed"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    status: FileStatus
+    chunks: int = 0
+    error: str = ""
+
+
+@dataclass
+class IngestSummary:
+    """What one ``ingest`` call did, file by file."""
+
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: FileStatus) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def chunks_written(self) -> int:
+        return sum(f.chunks for f in self.files if f.status in ("added", "updated"))
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    def describe(self) -> str:
+        return (
+            f"{self.count('added')} added, {self.count('updated')} updated, "
+            f"{self.count('unchanged')} unchanged, {self.count('failed')} failed; "
+            f"{self.chunks_written} chunks written in {self.seconds:.1f}s"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["chunks_written"] = self.chunks_written
+        return data
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    source: str
+    title: str
+    chunks: int
+    indexed_at: str

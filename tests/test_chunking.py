@@ -1,0 +1,52 @@
+from qa.chunking import chunk_id, chunk_pages, pack_sentences, split_sentences
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_split_sentences_breaks_on_lines_and_sentence_ends():
+    text = "Heading without period\nFirst sentence here. Second one, Dr. Smith said.\n\n- a list item"
+    assert split_sentences(text) == [
+        "Heading without period",
+        "First sentence here.",
+        "Second one, Dr. Smith said.",
+        "- a list item",
+    ]
+
+
+def test_pack_sentences_respects_size_and_overlaps_whole_sentences():
+    sentences = [f"s{i} " + "w " * 4 for i in range(10)]  # 5 words each
+    chunks = pack_sentences(sentences, max_tokens=15, overlap_tokens=5, count=words)
+    assert all(words(c) <= 15 for c in chunks)
+    # every sentence appears, in order, and consecutive chunks share exactly one sentence
+    assert chunks[0].startswith("s0") and "s9" in chunks[-1]
+    for a, b in zip(chunks, chunks[1:]):
+        assert b.split()[0] in a.split()
+    joined = " ".join(chunks)
+    assert all(f"s{i} " in joined for i in range(10))
+
+
+def test_pack_sentences_without_overlap_partitions_text():
+    sentences = ["a b c.", "d e f.", "g h i.", "j k l."]
+    chunks = pack_sentences(sentences, max_tokens=6, overlap_tokens=0, count=words)
+    assert chunks == ["a b c. d e f.", "g h i. j k l."]
+
+
+def test_overlong_sentence_is_split_by_words():
+    chunks = pack_sentences(["x " * 25], max_tokens=10, overlap_tokens=0, count=words)
+    assert [words(c) for c in chunks] == [10, 10, 5]
+
+
+def test_chunk_ids_are_stable_and_depend_on_source_page_and_text():
+    assert chunk_id("a.txt", None, "hello") == chunk_id("a.txt", None, "hello")
+    assert len({chunk_id("a.txt", None, "hello"), chunk_id("b.txt", None, "hello"),
+                chunk_id("a.txt", 2, "hello"), chunk_id("a.txt", None, "hello!")}) == 4
+
+
+def test_chunk_pages_keeps_page_numbers_and_drops_duplicate_chunks():
+    chunks = chunk_pages("doc.pdf", [(1, "One. Two."), (2, "Three."), (3, "Three.")], 50, 0, words)
+    assert [(c.page, c.text) for c in chunks] == [(1, "One. Two."), (2, "Three."), (3, "Three.")]
+    repeated = chunk_pages("doc.txt", [(None, "Same.\nSame.")], 1, 0, words)
+    assert [c.text for c in repeated] == ["Same."]
+    assert [c.index for c in chunks] == [0, 1, 2]

@@ -1,0 +1,51 @@
+from qa.citations import Claim, Passage, assemble, ground_generated, says_not_found
+from qa.support import content_words, normalize_answer, support
+
+
+def passage(n, text, source="a.txt"):
+    return Passage(number=n, chunk_id=f"id{n}", text=text, source=f"/docs/{source}", title="T", page=None, score=0.5)
+
+
+PASSAGES = [
+    passage(1, "The office opened in Kyiv. It was opened by two officials."),
+    passage(2, "Ukraine can produce up to 3 million drones a year. Over 500 makers exist.", "b.txt"),
+]
+
+
+def test_normalize_answer_is_squad_style():
+    assert normalize_answer("The  Drone, an UAV!") == "drone uav"
+
+
+def test_support_is_share_of_claim_content_words_in_evidence():
+    assert support("Ukraine produces 3 million drones", PASSAGES[1].text) == 1.0
+    assert support("Ukraine builds tanks", PASSAGES[1].text) == 1 / 3
+    assert support("", "anything") == 0.0
+    assert content_words("the drones") == content_words("drone")
+
+
+def test_assemble_renumbers_by_first_use_and_quotes_supporting_sentence():
+    text, citations = assemble([Claim("Up to 3 million drones a year", 2), Claim("It opened in Kyiv.", 1)], PASSAGES)
+    assert text == "Up to 3 million drones a year [1]. It opened in Kyiv [2]."
+    assert [c.number for c in citations] == [1, 2]
+    assert citations[0].source == "/docs/b.txt" and citations[0].file_name == "b.txt"
+    assert citations[0].quote == "Ukraine can produce up to 3 million drones a year."
+    assert citations[1].quote == "The office opened in Kyiv."
+    assert citations[0].chunk_id == "id2"
+
+
+def test_assemble_cites_a_passage_once_when_two_claims_use_it():
+    text, citations = assemble([Claim("The office opened in Kyiv.", 1), Claim("Two officials opened it.", 1)], PASSAGES)
+    assert text.count("[1]") == 2 and len(citations) == 1
+    assert "Kyiv" in citations[0].quote and "officials" in citations[0].quote
+
+
+def test_ground_generated_moves_wrong_citation_and_drops_unsupported_sentence():
+    draft = "Ukraine can make 3 million drones a year [1]. The moon is made of cheese [2]."
+    claims = ground_generated(draft, PASSAGES, min_support=0.5)
+    assert claims == [Claim("Ukraine can make 3 million drones a year.", 2)]
+
+
+def test_ground_generated_treats_not_found_as_no_claim():
+    assert ground_generated("Not in the documents.", PASSAGES, min_support=0.5) == []
+    assert says_not_found("The passages do not contain this.")
+    assert not says_not_found("The office opened in Kyiv.")
