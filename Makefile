@@ -3,6 +3,10 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PORT    ?= 8501
 PYTEST_ARGS ?=
+# llama-cpp-python is built from source. A portable x86-64-v3 build, AMX off: on CPUs that
+# advertise AMX inside VMs, ggml's AMX kernels segfault (seen on this project's machines).
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
 .PHONY: setup run test test-fast browser clean-index
 
@@ -11,7 +15,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --upgrade pip
-	$(VENV)/bin/pip install -r requirements.txt
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(VENV)/bin/pip install -r requirements.txt
 	touch $@
 
 run: setup

@@ -6,9 +6,11 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from langchain_core.embeddings import Embeddings
+
 from qa.chain import build_chain
 from qa.citations import REFUSAL_TEXT, Passage, assemble, ground_generated
-from qa.embeddings import make_embeddings, token_counter
+from qa.embeddings import make_embeddings, make_token_counter
 from qa.errors import BackendUnavailable, QAError
 from qa.extractive import extract_claims
 from qa.ingest import ProgressCallback, expand_paths, ingest_files
@@ -25,18 +27,23 @@ class Assistant:
 
     Heavy parts load lazily: the embedding model on first use, the generator on first question."""
 
-    def __init__(self, settings: Settings, collection: str | None = None) -> None:
+    def __init__(self, settings: Settings, collection: str | None = None, embeddings: Embeddings | None = None) -> None:
+        """``collection`` overrides ``settings.collection``; ``embeddings`` shares an already
+        loaded model between assistants."""
         self.settings = settings
-        self.embeddings = make_embeddings(settings)
+        self.embeddings = embeddings or make_embeddings(settings)
         self.index = DocumentIndex(settings, self.embeddings, collection=collection)
         self._chain = None
+        self._count_tokens = None
 
     # --- documents -------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], on_progress: ProgressCallback | None = None) -> IngestSummary:
         """Index files and folders. Unchanged files are skipped; changed files replace their chunks;
         a file that fails is reported in the summary and leaves the index as it was."""
         files = expand_paths(paths)
-        return ingest_files(files, self.index, self.settings, token_counter(self.embeddings), on_progress)
+        if self._count_tokens is None:
+            self._count_tokens = make_token_counter(self.settings)
+        return ingest_files(files, self.index, self.settings, self._count_tokens, on_progress)
 
     def remove(self, source: str) -> int:
         """Drop one indexed file; returns how many chunks went."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from langchain_huggingface import HuggingFaceEmbeddings
@@ -34,9 +35,11 @@ def make_embeddings(settings: Settings) -> HuggingFaceEmbeddings:
         raise SettingsError(f"QA_EMBEDDING_MODEL: cannot load '{settings.embedding_model}' ({exc})") from exc
 
 
-def token_counter(embeddings: HuggingFaceEmbeddings):
-    """Counts tokens the way the embedding model sees them (without special tokens)."""
-    tokenizer = embeddings._client.tokenizer  # the SentenceTransformer's own tokenizer
+def make_token_counter(settings: Settings) -> Callable[[str], int]:
+    """Counts tokens as the embedding model's tokenizer sees them (without special tokens)."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_embedding_model(settings.embedding_model))
 
     def count(text: str) -> int:
         return len(tokenizer.encode(text, add_special_tokens=False))

@@ -20,11 +20,8 @@ def sentence_score(cosine: float, question_words: set[str], sentence: str) -> fl
     return SEMANTIC_WEIGHT * cosine + (1 - SEMANTIC_WEIGHT) * overlap
 
 
-def extract_claims(
-    question: str, passages: list[Passage], embeddings: Embeddings, min_score: float, max_sentences: int = 2
-) -> list[Claim]:
-    """Best-scoring sentences of the passages (at most ``max_sentences``), or none when the
-    best one scores under ``min_score``."""
+def rank_sentences(question: str, passages: list[Passage], embeddings: Embeddings) -> list[tuple[float, str, int]]:
+    """Every distinct sentence of the passages as (score, sentence, passage number), best first."""
     candidates: list[tuple[str, int]] = []
     seen: set[str] = set()
     for passage in passages:
@@ -36,15 +33,23 @@ def extract_claims(
     if not candidates:
         return []
     q = np.asarray(embeddings.embed_query(question))
-    vectors = np.asarray(embeddings.embed_documents([s for s, _ in candidates]))
-    cosines = vectors @ q
+    cosines = np.asarray(embeddings.embed_documents([s for s, _ in candidates])) @ q
     question_words = set(content_words(question))
-    scores = [sentence_score(float(c), question_words, s) for c, (s, _) in zip(cosines, candidates)]
-    order = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)
-    best = scores[order[0]]
-    if best < min_score:
+    scored = [(sentence_score(float(c), question_words, s), s, n) for c, (s, n) in zip(cosines, candidates)]
+    return sorted(scored, key=lambda item: item[0], reverse=True)
+
+
+def extract_claims(
+    question: str, passages: list[Passage], embeddings: Embeddings, min_score: float, max_sentences: int = 2
+) -> list[Claim]:
+    """Best-scoring sentences of the passages (at most ``max_sentences``), or none when the
+    best one scores under ``min_score``."""
+    ranked = rank_sentences(question, passages, embeddings)
+    if not ranked or ranked[0][0] < min_score:
         return []
-    chosen = [i for i in order[:max_sentences] if scores[i] >= best - SECOND_SENTENCE_MARGIN]
-    # Keep document order for readability when both sentences come from one passage.
-    chosen.sort(key=lambda i: (candidates[i][1], i))
-    return [Claim(candidates[i][0], candidates[i][1]) for i in chosen]
+    best = ranked[0][0]
+    chosen = [item for item in ranked[:max_sentences] if item[0] >= best - SECOND_SENTENCE_MARGIN]
+    # Document order reads better than score order.
+    order = {item[1]: i for i, item in enumerate(ranked)}
+    chosen.sort(key=lambda item: (item[2], order[item[1]]))
+    return [Claim(sentence, number) for _, sentence, number in chosen]

