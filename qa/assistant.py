@@ -13,6 +13,7 @@ from qa.citations import REFUSAL_TEXT, Passage, assemble, ground_generated
 from qa.embeddings import make_embeddings, make_token_counter
 from qa.errors import BackendUnavailable, QAError
 from qa.extractive import extract_claims
+from qa.followup import condense_question
 from qa.ingest import ProgressCallback, expand_paths, ingest_files
 from qa.llm import make_generator
 from qa.settings import Settings
@@ -34,6 +35,7 @@ class Assistant:
         self.embeddings = embeddings or make_embeddings(settings)
         self.index = DocumentIndex(settings, self.embeddings, collection=collection)
         self._chain = None
+        self._generator = None
         self._count_tokens = None
 
     # --- documents -------------------------------------------------------------------------
@@ -73,25 +75,24 @@ class Assistant:
         question = question.strip()
         if not question:
             raise QAError("the question is empty")
-        search_query = question
         started = time.perf_counter()
         timings: dict[str, float] = {}
         passages: list[Passage] = []
         draft = ""
         try:
+            search_query = condense_question(question, history, self._chat_model())
+            timings["condense_s"] = time.perf_counter() - started
             for chunk in self._get_chain().stream({"question": question, "search_query": search_query}):
                 if "passages" in chunk:
                     passages = chunk["passages"]
-                    timings["retrieve_s"] = time.perf_counter() - started
+                    timings["retrieve_s"] = time.perf_counter() - started - timings["condense_s"]
                 if chunk.get("draft"):
-                    if "first_token_s" not in timings:
-                        timings["first_token_s"] = time.perf_counter() - started
+                    timings.setdefault("first_token_s", time.perf_counter() - started)
                     draft += chunk["draft"]
                     yield chunk["draft"]
         except Exception as exc:
             raise self._as_backend_error(exc) from exc
-        answer = self._finish(question, search_query, passages, draft, timings, started)
-        yield answer
+        yield self._finish(question, search_query, passages, draft, timings, started)
 
     def _finish(self, question, search_query, passages, draft, timings, started) -> Answer:
         s = self.settings
@@ -99,12 +100,12 @@ class Assistant:
         claims = []
         if passages and passages[0].score >= s.min_relevance:
             if s.backend == "extractive":
-                claims = extract_claims(question, passages, self.embeddings, s.min_sentence_score)
+                claims = extract_claims(search_query, passages, self.embeddings, s.min_sentence_score)
             else:
                 claims = ground_generated(draft, passages, s.min_support)
         text, citations = assemble(claims, passages) if claims else (REFUSAL_TEXT, [])
         finished = time.perf_counter()
-        timings["generate_s"] = finished - started - timings.get("retrieve_s", 0.0)
+        timings["generate_s"] = generated_at - started - timings["condense_s"] - timings.get("retrieve_s", 0.0)
         timings["ground_s"] = finished - generated_at
         timings["total_s"] = finished - started
         return Answer(
@@ -117,10 +118,20 @@ class Assistant:
             timings={k: round(v, 4) for k, v in timings.items()},
         )
 
+    def _chat_model(self):
+        """The generator, when it can rewrite follow-ups (a chat model); None otherwise."""
+        if self.settings.backend != "openai":
+            return None
+        if self._generator is None:
+            self._generator = make_generator(self.settings)
+        return self._generator
+
     def _get_chain(self):
         if self._chain is None:
             s = self.settings
-            self._chain = build_chain(self.index, s.top_k, s.min_relevance, make_generator(s))
+            if self._generator is None:
+                self._generator = make_generator(s)
+            self._chain = build_chain(self.index, s.top_k, s.min_relevance, self._generator)
         return self._chain
 
     def _as_backend_error(self, exc: Exception) -> Exception:

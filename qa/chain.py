@@ -36,7 +36,7 @@ def to_passages(docs: list[Document]) -> list[Passage]:
 
 
 def format_passages(passages: list[Passage]) -> str:
-    return "\n\n".join(f"[{p.number}] {p.text}" for p in passages)
+    return "\n".join(f"[{p.number}] {' '.join(p.text.split())}" for p in passages)
 
 
 def build_chain(index: DocumentIndex, k: int, min_relevance: float, generator: BaseLLM | BaseChatModel | None) -> Runnable:

@@ -100,6 +100,7 @@ def ground_generated(draft: str, passages: list[Passage], min_support: float) ->
     supports it, else to the best-supporting passage; a sentence no passage supports is dropped."""
     claims: list[Claim] = []
     valid = {p.number: p for p in passages}
+    draft = re.sub(r"\[(\d+)$", r"[\1]", draft.strip())  # cut by the "]." stop sequence
     for sentence in split_sentences(draft):
         plain = strip_citations(sentence)
         if not plain or says_not_found(plain):

@@ -74,15 +74,20 @@ def _ingest(args, settings) -> int:
     from tqdm import tqdm
 
     bot = _assistant(settings)
-    bar = tqdm(total=0, unit="file", desc="Indexing", file=sys.stderr, disable=args.json)
+    bar = None
 
     def progress(done: int, total: int, current: str) -> None:
-        bar.total = total
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="file", desc="Indexing", file=sys.stderr, disable=args.json)
         bar.n = done
         bar.set_postfix_str(os.path.basename(current), refresh=True)
 
-    summary = bot.ingest(args.paths, on_progress=progress)
-    bar.close()
+    try:
+        summary = bot.ingest(args.paths, on_progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2))
     else:

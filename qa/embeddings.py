@@ -25,6 +25,9 @@ def make_embeddings(settings: Settings) -> HuggingFaceEmbeddings:
     looks_like_path = model.startswith((".", "/", "~")) or Path(model).expanduser().exists()
     if looks_like_path and not Path(model).expanduser().exists():
         raise SettingsError(f"QA_EMBEDDING_MODEL: no model at path '{model}'")
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start are noise
     try:
         return HuggingFaceEmbeddings(
             model_name=model,

@@ -14,14 +14,22 @@ from qa.settings import Settings
 # Gemma 3 270M is a base model: a completion-style prompt whose pattern it continues,
 # ended by the stop sequences below.
 COMPLETION_PROMPT = PromptTemplate.from_template(
-    "Read the numbered passages and answer the question in one short sentence, using only the "
-    "passages. End the sentence with the number of the passage it comes from, like [1]. If the "
-    "passages do not answer the question, write: Not in the documents.\n\n"
-    "{passages}\n\n"
+    "Answer each question in one short sentence using only its numbered passages, and end the "
+    "sentence with the number of the passage it comes from. If the passages do not answer the "
+    "question, write: Not in the documents.\n\n"
+    "Passages:\n[1] The bridge over the river was finished in 1932 by the city engineer Anna Berg.\n"
+    "[2] It carries two lanes of traffic and a railway line.\n"
+    "Question: Who finished the bridge?\n"
+    "Answer: The city engineer Anna Berg finished the bridge in 1932 [1].\n\n"
+    "Passages:\n[1] The bridge over the river was finished in 1932 by the city engineer Anna Berg.\n"
+    "Question: How much did the bridge cost?\n"
+    "Answer: Not in the documents.\n\n"
+    "Passages:\n{passages}\n"
     "Question: {question}\n"
     "Answer:"
 )
-COMPLETION_STOP = ["\n\n", "\nQuestion:", "Question:", "\n["]
+# "]." ends the one cited sentence asked for; the base model otherwise rambles on.
+COMPLETION_STOP = ["\n", "Question:", "Passages:", "]."]
 
 CHAT_PROMPT = ChatPromptTemplate.from_messages(
     [

@@ -2,7 +2,8 @@
 
 ``support(claim, evidence)`` is the share of the claim's content words (SQuAD-style
 normalisation: lower case, no punctuation or articles; stop words dropped; a light
-suffix stemmer) that also occur in the evidence. 1.0 means every content word of the
+suffix stemmer) that also occur in the evidence, and 0.0 if the claim has a number the
+evidence lacks. 1.0 means every content word of the
 claim is in the evidence. It is used to attach citations to generated sentences, to drop
 sentences no passage supports, and by the evaluation's faithfulness metric."""
 
@@ -23,6 +24,7 @@ STOP_WORDS = frozenset(
 )
 _PUNCT = re.compile(f"[{re.escape(string.punctuation)}‘’“”–—]")
 _CITATION_MARK = re.compile(r"\[(\d+)\]")
+_NUMBER = re.compile(r"\d[\d.,]*")
 
 
 def normalize_answer(text: str) -> str:
@@ -45,10 +47,14 @@ def content_words(text: str) -> list[str]:
 
 
 def support(claim: str, evidence: str) -> float:
+    """Share of the claim's content words found in the evidence; 0.0 when the claim states
+    a number the evidence does not hold (a wrong figure is never 'mostly supported')."""
     words = content_words(claim)
     if not words:
         return 0.0
     evidence_words = set(content_words(evidence))
+    if any(w not in evidence_words for w in words if _NUMBER.fullmatch(w)):
+        return 0.0
     return sum(w in evidence_words for w in words) / len(words)
 
 
