@@ -11,14 +11,16 @@ from langchain_core.embeddings import Embeddings
 from qa.chain import build_chain
 from qa.citations import REFUSAL_TEXT, Passage, assemble, ground_generated
 from qa.embeddings import make_embeddings, make_token_counter
-from qa.errors import BackendUnavailable, QAError
+from qa.errors import BackendUnavailable, DocumentError, QAError
+from qa.loading import load_document
 from qa.extractive import extract_claims
 from qa.followup import condense_question
 from qa.ingest import ProgressCallback, expand_paths, ingest_files
 from qa.llm import make_generator
 from qa.settings import Settings
 from qa.store import DocumentIndex
-from qa.types import Answer, DocumentInfo, IngestSummary
+from qa.types import Answer, DocumentInfo, FileResult, IngestSummary
+from qa.uploads import save_upload
 
 Turn = tuple[str, str]  # (question, answer text)
 
@@ -47,6 +49,18 @@ class Assistant:
             self._count_tokens = make_token_counter(self.settings)
         return ingest_files(files, self.index, self.settings, self._count_tokens, on_progress)
 
+    def ingest_upload(self, name: str, data: bytes) -> FileResult:
+        """Save an uploaded file under ``settings.upload_dir`` (safe name, size limit) and index it.
+        A file that fails is deleted again and leaves the index as it was."""
+        try:
+            path = save_upload(self.settings.upload_dir, name, data, int(self.settings.max_upload_mb * 1_000_000))
+        except DocumentError as exc:
+            return FileResult(name, "failed", error=str(exc).removeprefix(f"{name}: "))
+        result = self.ingest([path]).files[0]
+        if result.status == "failed":
+            path.unlink(missing_ok=True)
+        return result
+
     def remove(self, source: str) -> int:
         """Drop one indexed file; returns how many chunks went."""
         return self.index.remove(source)
@@ -56,6 +70,21 @@ class Assistant:
 
     def chunk_count(self) -> int:
         return self.index.chunk_count()
+
+    def document_pages(self, source: str) -> list[tuple[int | None, str]]:
+        """The whole text of an indexed file as (page, text) pairs: read afresh from the file,
+        or pieced from its stored chunks when the file is gone or unreadable."""
+        try:
+            loaded = load_document(Path(source), max_bytes=int(self.settings.max_file_mb * 1_000_000))
+            return [(p.number, p.text) for p in loaded.pages]
+        except DocumentError:
+            return self.index.document_text(source)
+
+    def ensure_corpus(self) -> IngestSummary | None:
+        """Index ``settings.corpus_dir`` when the index is empty, so a first question can be answered."""
+        if self.chunk_count() == 0 and self.settings.corpus_dir.is_dir():
+            return self.ingest([self.settings.corpus_dir])
+        return None
 
     # --- questions -------------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
@@ -138,7 +167,7 @@ class Assistant:
         if isinstance(exc, QAError):
             return exc
         kind = type(exc).__module__.split(".")[0]
-        if kind in ("openai", "httpx", "httpcore"):
+        if kind in ("openai", "langchain_openai", "httpx", "httpcore"):
             return BackendUnavailable(
                 f"the model server at {self.settings.openai_base_url} (QA_OPENAI_BASE_URL) did not answer: "
                 f"{type(exc).__name__}: {exc}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,11 +27,15 @@ def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False)
 
 
+_LIST_MARKER = re.compile(r"^(?:[-*•+]|\d{1,3}[.)])\s+")
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text``; a line break always ends a sentence (headings, list items)."""
+    """Sentences of ``text``; a line break always ends a sentence (headings, list items),
+    and list markers ("- ", "1. ") are dropped."""
     sentences: list[str] = []
     for line in text.splitlines():
-        line = line.strip()
+        line = _LIST_MARKER.sub("", line.strip())
         if line:
             sentences.extend(s.strip() for s in _segmenter().segment(line) if s.strip())
     return sentences

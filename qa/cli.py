@@ -98,10 +98,9 @@ def _ingest(args, settings) -> int:
 
 
 def _ensure_corpus(bot) -> None:
-    """A first question on an empty index indexes the default corpus, so it can be answered."""
-    if bot.chunk_count() == 0 and bot.settings.corpus_dir.is_dir():
-        print(f"Index is empty: indexing {bot.settings.corpus_dir}/ first.", file=sys.stderr)
-        bot.ingest([bot.settings.corpus_dir])
+    summary = bot.ensure_corpus()
+    if summary is not None:
+        print(f"Index was empty: indexed {bot.settings.corpus_dir}/ ({summary.describe()}).", file=sys.stderr)
 
 
 def format_answer(answer) -> str:

@@ -50,6 +50,6 @@ def extract_claims(
     best = ranked[0][0]
     chosen = [item for item in ranked[:max_sentences] if item[0] >= best - SECOND_SENTENCE_MARGIN]
     # Document order reads better than score order.
-    order = {item[1]: i for i, item in enumerate(ranked)}
-    chosen.sort(key=lambda item: (item[2], order[item[1]]))
+    texts = {p.number: p.text for p in passages}
+    chosen.sort(key=lambda item: (item[2], texts[item[2]].find(item[1])))
     return [Claim(sentence, number) for _, sentence, number in chosen]

@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(60.0, gt=0, description="Timeout for calls to model servers.")
 
     upload_dir: Path = Field(Path("uploads"), description="Where the browser app stores uploaded files.")
+    max_upload_mb: float = Field(20.0, gt=0, description="Uploads larger than this are refused in the browser app.")
 
     @field_validator("collection")
     @classmethod

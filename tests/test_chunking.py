@@ -11,7 +11,7 @@ def test_split_sentences_breaks_on_lines_and_sentence_ends():
         "Heading without period",
         "First sentence here.",
         "Second one, Dr. Smith said.",
-        "- a list item",
+        "a list item",
     ]
 
 

@@ -39,7 +39,7 @@ def test_ask_prints_answer_with_cited_passage(index_env):
     assert result.returncode == 0, result.stderr
     assert "3 million drones" in result.stdout
     assert f"[1] {SEED_ARTICLE.name}" in result.stdout
-    assert "indexing seeds" in result.stderr  # the empty index was filled from the default corpus
+    assert "indexed seeds" in result.stderr  # the empty index was filled from the default corpus
 
 
 def test_ask_json(index_env):

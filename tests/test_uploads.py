@@ -1,0 +1,39 @@
+"""Uploads from the browser: safe names, size limit, failed parses leave the index as it was."""
+
+from qa.uploads import safe_file_name
+from tests.conftest import SEED_ARTICLE
+
+
+def test_safe_file_name_strips_paths_and_odd_characters():
+    assert safe_file_name("../../x.txt") == "x.txt"
+    assert safe_file_name("..\\..\\evil.md") == "evil.md"
+    assert safe_file_name("Rapport été 2024.pdf") == "Rapport_ete_2024.pdf"
+    assert safe_file_name("...") == "upload"
+
+
+def test_traversal_name_is_stored_inside_the_upload_folder(assistant, settings, tmp_path):
+    result = assistant.ingest_upload("../../escape.txt", b"The ferry leaves at noon from pier seven.")
+    assert result.status == "added"
+    stored = settings.upload_dir.resolve() / "escape.txt"
+    assert stored.is_file() and result.path == str(stored)
+    assert not (tmp_path / "escape.txt").exists() and not (tmp_path.parent / "escape.txt").exists()
+    assert "pier seven" in assistant.ask("When does the ferry leave?").text
+
+
+def test_oversized_upload_is_refused_and_not_written(assistant, settings):
+    small = assistant.settings.model_copy(update={"max_upload_mb": 0.001})
+    assistant.settings = small
+    result = assistant.ingest_upload("big.txt", b"word " * 1000)
+    assert result.status == "failed" and "upload limit" in result.error
+    assert not (settings.upload_dir / "big.txt").exists()
+
+
+def test_failed_parse_leaves_index_unchanged(assistant, settings):
+    assistant.ingest([SEED_ARTICLE])
+    before = assistant.chunk_count()
+    result = assistant.ingest_upload("broken.pdf", b"%PDF-1.4 not a pdf at all")
+    assert result.status == "failed" and "PDF" in result.error
+    assert assistant.chunk_count() == before
+    assert not (settings.upload_dir / "broken.pdf").exists()
+    result = assistant.ingest_upload("notes.exe", b"MZ")
+    assert result.status == "failed" and "unsupported" in result.error
