@@ -1,0 +1,129 @@
+"""End to end in a real browser: `streamlit run ui/app.py` driven by Debian's headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEED_ARTICLE
+from tests.test_cli import free_port
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("QA_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+ARTIFACTS = ROOT / "artifacts" / "browser"
+ANSWER_TIMEOUT_MS = 120_000
+
+
+def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 180) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("streamlit did not start")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/install-chromium.sh (make test does)")
+    tmp = tmp_path_factory.mktemp("browser")
+    port = free_port()
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads")}
+    log = open(tmp / "streamlit.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        startup = wait_for_health(url, process)
+        yield {"url": url, "startup_s": startup, "tmp": tmp}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        yield page
+        browser.close()
+
+
+def ask(page, question: str, answers_before: int) -> float:
+    """Type a question, wait for its answer block; returns seconds to the full answer."""
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    started = time.perf_counter()
+    box.press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.answer, .refusal').length > n", arg=answers_before, timeout=ANSWER_TIMEOUT_MS
+    )
+    return time.perf_counter() - started
+
+
+def test_chat_follow_up_and_upload_in_a_real_browser(server, page, tmp_path):
+    load_started = time.perf_counter()
+    page.goto(server["url"])
+    page.get_by_text("Ask your documents").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    first_load = time.perf_counter() - load_started
+
+    seconds = ask(page, "How much money has the IT coalition attracted?", 0)
+    answer = page.locator(".answer").last
+    assert "70 million euros" in answer.inner_text()
+    card = page.locator(".card").first
+    assert SEED_ARTICLE.name in card.inner_text()
+    assert page.locator("mark").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "1-answer.png"), full_page=True)
+
+    ask(page, "And how many countries take part?", 1)
+    assert "13 participating countries" in page.locator(".answer").last.inner_text()
+    assert page.get_by_text("Searched for:").last.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "2-follow-up.png"), full_page=True)
+
+    note = tmp_path / "ferry-timetable.txt"
+    note.write_text("The island ferry Saga leaves pier seven every day at 06:40.\n", encoding="utf-8")
+    page.locator("[data-testid='stFileUploaderDropzone'] input[type='file']").set_input_files(str(note))
+    page.get_by_role("button", name="Index uploaded files").click()
+    page.get_by_text("ferry-timetable.txt: added").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.screenshot(path=str(ARTIFACTS / "3-upload.png"), full_page=True)
+
+    ask(page, "When does the island ferry leave?", 2)
+    last = page.locator(".answer").last.inner_text()
+    assert "06:40" in last
+    assert "ferry-timetable.txt" in page.locator(".card").last.inner_text()
+
+    page.get_by_role("button", name="View document").last.click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=30_000)
+    assert "06:40" in dialog.locator("mark").first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "4-document.png"), full_page=True)
+
+    print(f"\nbrowser figures: server start {server['startup_s']:.1f}s, first page load {first_load:.1f}s, "
+          f"first answer {seconds:.2f}s")
