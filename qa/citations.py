@@ -110,6 +110,6 @@ def ground_generated(draft: str, passages: list[Passage], min_support: float) ->
         cited_scores = [(support(plain, valid[n].text), n) for n in cited]
         best_cited = max(cited_scores, default=(0.0, 0))
         choice = best_cited if best_cited[0] >= min_support else (scored[0] if scored else (0.0, 0))
-        if choice[0] >= min_support:
+        if choice[0] >= min_support and all(c.sentence != plain for c in claims):
             claims.append(Claim(plain, choice[1]))
     return claims

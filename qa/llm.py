@@ -83,6 +83,9 @@ def make_generator(settings: Settings) -> BaseLLM | BaseChatModel | None:
         max_retries=0,
         temperature=0.0,
         max_tokens=settings.max_answer_tokens,
+        # langchain-openai sends only max_completion_tokens; some servers (llama-cpp-python's)
+        # know only the older max_tokens, so send both.
+        extra_body={"max_tokens": settings.max_answer_tokens},
         streaming=True,
     )
 

@@ -1,0 +1,58 @@
+"""Start real servers (Chroma, an OpenAI-compatible LLM server) on free local ports for tests."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.test_cli import free_port
+
+BIN = Path(sys.executable).parent
+
+
+@contextlib.contextmanager
+def running(command: list[str], health_url: str, log_path: Path, timeout: float = 180):
+    log = open(log_path, "w")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited early; see {log_path}")
+            try:
+                with urllib.request.urlopen(health_url, timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{command[0]} did not start; see {log_path}")
+                time.sleep(0.3)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@contextlib.contextmanager
+def chroma_server(data_dir: Path):
+    port = free_port()
+    command = [str(BIN / "chroma"), "run", "--path", str(data_dir), "--host", "127.0.0.1", "--port", str(port)]
+    with running(command, f"http://127.0.0.1:{port}/api/v2/heartbeat", data_dir.parent / "chroma.log"):
+        yield port
+
+
+@contextlib.contextmanager
+def openai_compatible_server(model_path: Path, log_dir: Path):
+    """llama-cpp-python's OpenAI-compatible server, serving the GGUF file."""
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", "127.0.0.1",
+               "--port", str(port), "--n_ctx", "2048", "--model_alias", "gemma-3-270m"]
+    with running(command, f"http://127.0.0.1:{port}/v1/models", log_dir / "llm-server.log"):
+        yield f"http://127.0.0.1:{port}/v1"
