@@ -9,7 +9,7 @@
 from qa.assistant import Assistant
 from qa.errors import BackendUnavailable, DocumentError, QAError, SettingsError
 from qa.settings import Settings
-from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary
+from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, Passage
 
 __all__ = [
     "Answer",
@@ -20,6 +20,7 @@ __all__ = [
     "DocumentInfo",
     "FileResult",
     "IngestSummary",
+    "Passage",
     "QAError",
     "Settings",
     "SettingsError",

@@ -9,7 +9,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from qa.chain import build_chain
-from qa.citations import REFUSAL_TEXT, Passage, assemble, ground_generated
+from qa.citations import REFUSAL_TEXT, assemble, ground_generated
 from qa.embeddings import make_embeddings, make_token_counter
 from qa.errors import BackendUnavailable, DocumentError, QAError
 from qa.loading import load_document
@@ -19,7 +19,7 @@ from qa.ingest import ProgressCallback, expand_paths, ingest_files
 from qa.llm import make_generator
 from qa.settings import Settings
 from qa.store import DocumentIndex
-from qa.types import Answer, DocumentInfo, FileResult, IngestSummary
+from qa.types import Answer, DocumentInfo, FileResult, IngestSummary, Passage
 from qa.uploads import save_upload
 
 Turn = tuple[str, str]  # (question, answer text)
@@ -145,6 +145,7 @@ class Assistant:
             backend=s.backend,
             search_query=search_query,
             timings={k: round(v, 4) for k, v in timings.items()},
+            passages=passages,
         )
 
     def _chat_model(self):

@@ -12,7 +12,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
-from qa.citations import Passage
+from qa.types import Passage
 from qa.llm import prompt_for
 from qa.store import DocumentIndex
 
@@ -32,7 +32,18 @@ class ScoredRetriever(BaseRetriever):
 
 
 def to_passages(docs: list[Document]) -> list[Passage]:
-    return [Passage.from_document(i + 1, d, float(d.metadata.get("score", 0.0))) for i, d in enumerate(docs)]
+    return [
+        Passage(
+            number=i + 1,
+            chunk_id=str(d.id or ""),
+            text=d.page_content,
+            source=str(d.metadata.get("source", "")),
+            title=str(d.metadata.get("title", "")),
+            page=int(d.metadata["page"]) if d.metadata.get("page") else None,
+            score=float(d.metadata.get("score", 0.0)),
+        )
+        for i, d in enumerate(docs)
+    ]
 
 
 def format_passages(passages: list[Passage]) -> str:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from langchain_core.documents import Document
-
 from qa.chunking import split_sentences
 from qa.support import cited_numbers, strip_citations, support
-from qa.types import Citation
+from qa.types import Citation, Passage
 
 REFUSAL_TEXT = "The documents do not contain an answer to this question."
 _NOT_FOUND = re.compile(
@@ -17,32 +15,6 @@ _NOT_FOUND = re.compile(
     r"|(?:documents|passages|context) do(?:es)? not (?:contain|say|mention|state)|cannot be answered|^\s*unknown\b|i don'?t know",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A retrieved chunk, numbered from 1 in retrieval order."""
-
-    number: int
-    chunk_id: str
-    text: str
-    source: str
-    title: str
-    page: int | None
-    score: float
-
-    @classmethod
-    def from_document(cls, number: int, doc: Document, score: float) -> Passage:
-        meta = doc.metadata
-        return cls(
-            number=number,
-            chunk_id=str(doc.id or ""),
-            text=doc.page_content,
-            source=str(meta.get("source", "")),
-            title=str(meta.get("title", "")),
-            page=int(meta["page"]) if meta.get("page") else None,
-            score=score,
-        )
 
 
 @dataclass(frozen=True)

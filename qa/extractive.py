@@ -6,7 +6,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from qa.chunking import split_sentences
-from qa.citations import Claim, Passage
+from qa.citations import Claim
+from qa.types import Passage
 from qa.support import content_words
 
 # A sentence scores 0.75 * cosine(question, sentence) + 0.25 * share of the question's

@@ -9,7 +9,6 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from qa.support import content_words
 
 _FOLLOW_UP = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|and what|why)\b"
@@ -30,7 +29,7 @@ CONDENSE_PROMPT = ChatPromptTemplate.from_messages(
 
 
 def looks_like_follow_up(question: str) -> bool:
-    return bool(_FOLLOW_UP.search(question)) or len(content_words(question)) <= 2
+    return bool(_FOLLOW_UP.search(question))
 
 
 def condense_question(question: str, history: Sequence[tuple[str, str]], chat_model: BaseChatModel | None = None) -> str:

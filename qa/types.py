@@ -25,6 +25,23 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk, numbered from 1 in retrieval order, with its cosine relevance."""
+
+    number: int
+    chunk_id: str
+    text: str
+    source: str
+    title: str
+    page: int | None
+    score: float
+
+    @property
+    def file_name(self) -> str:
+        return self.source.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer with its citations. A refusal has ``refused=True`` and no citations."""
 
@@ -35,6 +52,7 @@ class Answer:
     backend: str
     search_query: str
     timings: dict[str, float] = field(default_factory=dict)
+    passages: list[Passage] = field(default_factory=list)  # everything retrieved, cited or not
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

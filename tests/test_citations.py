@@ -1,4 +1,5 @@
-from qa.citations import Claim, Passage, assemble, ground_generated, says_not_found
+from qa.citations import Claim, assemble, ground_generated, says_not_found
+from qa.types import Passage
 from qa.support import content_words, normalize_answer, support
 
 
