@@ -31,6 +31,16 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
 
     sub.add_parser("chat", parents=[common], help="a terminal chat that keeps the conversation")
+
+    ev = sub.add_parser("eval", parents=[common], help="score answers against a test set (JSONL or CSV)")
+    ev.add_argument("testset")
+    ev.add_argument("--corpus", help="index this folder into its own collection and ask about it")
+    ev.add_argument("--out", help="report folder (default: eval-out/<testset>-<backend>)")
+    ev.add_argument("--limit", type=int, help="only the first N questions")
+    ev.add_argument("--compare", metavar="PREVIOUS_SUMMARY", help="summary.json of an earlier run; exit 1 on regression")
+    ev.add_argument("--gate", help="comma-separated metrics the regression gate checks "
+                    "(default: retrieval.hit_at_k,answers.f1,citations.precision,faithfulness,refusals.accuracy)")
+    ev.add_argument("--tolerance", type=float, default=0.02, help="allowed absolute drop of a gated metric")
     return parser
 
 
@@ -52,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = _settings(args)
-        return {"ingest": _ingest, "ask": _ask, "chat": _chat}[args.command](args, settings)
+        return {"ingest": _ingest, "ask": _ask, "chat": _chat, "eval": _eval}[args.command](args, settings)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "settings"
@@ -142,3 +152,42 @@ def _chat(args, settings) -> int:
             continue
         print(format_answer(answer))
         history.append((question, answer.text))
+
+
+def _eval(args, settings) -> int:
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from qa.evaluation import run_evaluation
+    from qa.evaluation.compare import DEFAULT_GATED
+    from qa.evaluation.report import fmt, metric_rows
+
+    out = Path(args.out or f"eval-out/{Path(args.testset).stem}-{settings.backend}")
+    gated = tuple(g.strip() for g in args.gate.split(",")) if args.gate else DEFAULT_GATED
+    bar = tqdm(total=0, unit="question", desc="Evaluating", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        result = run_evaluation(settings, args.testset, out, corpus=args.corpus, limit=args.limit,
+                                compare_to=args.compare, gated=gated, tolerance=args.tolerance, on_progress=progress)
+    finally:
+        bar.close()
+    for label, value in metric_rows(result.run.summary):
+        print(f"{label:36} {fmt(value)}")
+    total = result.run.summary["latency_s"]["total"]
+    print(f"{'Latency total p50 / p95 (s)':36} {fmt(total['p50'])} / {fmt(total['p95'])}")
+    print(f"Report: {result.files['report']}")
+    if result.comparison is not None:
+        for c in result.comparison:
+            if c.gated:
+                delta = "n/a" if c.delta is None else f"{c.delta:+.3f}"
+                print(f"gate {c.metric:28} {fmt(c.previous)} -> {fmt(c.current)} ({delta}) {'REGRESSED' if c.regressed else 'ok'}")
+        if result.regressed:
+            print(f"error: {len(result.regressed)} gated metric(s) fell by more than {args.tolerance}", file=sys.stderr)
+            return EXIT_FILES_FAILED
+    return EXIT_OK

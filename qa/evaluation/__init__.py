@@ -1,0 +1,8 @@
+"""Evaluation built into the product: test sets, metrics, reports and a regression gate."""
+
+from qa.evaluation.api import EvaluationOutput, run_evaluation
+from qa.evaluation.compare import Comparison, compare_summaries
+from qa.evaluation.runner import EvalRun, QuestionResult, evaluate
+from qa.evaluation.testset import TestCase, load_testset
+
+__all__ = ["Comparison", "EvaluationOutput", "run_evaluation", "EvalRun", "QuestionResult", "TestCase", "compare_summaries", "evaluate", "load_testset"]

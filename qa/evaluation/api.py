@@ -1,0 +1,82 @@
+"""``run_evaluation``: the one call behind ``python -m qa eval`` and the Evaluate page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from qa.assistant import Assistant
+from qa.errors import QAError
+from qa.evaluation.compare import DEFAULT_GATED, Comparison, compare_summaries
+from qa.evaluation.report import write_report
+from qa.evaluation.runner import EvalRun, ProgressCallback, evaluate
+from qa.evaluation.testset import load_testset
+from qa.settings import Settings
+from qa.types import IngestSummary
+
+
+@dataclass
+class EvaluationOutput:
+    run: EvalRun
+    files: dict[str, Path]
+    comparison: list[Comparison] | None
+    ingest: IngestSummary | None
+
+    @property
+    def regressed(self) -> list[Comparison]:
+        return [c for c in self.comparison or [] if c.regressed]
+
+
+def corpus_collection(corpus: Path) -> str:
+    """A collection of its own for each evaluation corpus, so the user's index is untouched."""
+    digest = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:12]
+    return f"eval-{digest}"
+
+
+def load_summary(path: str | Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise QAError(f"previous summary not found: {path}") from exc
+    except json.JSONDecodeError as exc:
+        raise QAError(f"{path}: not a summary JSON ({exc.msg})") from exc
+
+
+def run_evaluation(
+    settings: Settings,
+    testset: str | Path,
+    out: str | Path,
+    corpus: str | Path | None = None,
+    limit: int | None = None,
+    compare_to: str | Path | None = None,
+    gated: tuple[str, ...] = DEFAULT_GATED,
+    tolerance: float = 0.02,
+    embeddings: Embeddings | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> EvaluationOutput:
+    """Index ``corpus`` (if given) into its own collection, ask every question of ``testset``,
+    score, write the report into ``out``, and compare with ``compare_to`` (a summary.json)."""
+    cases = load_testset(testset, limit)
+    previous = load_summary(compare_to) if compare_to else None
+    ingest = None
+    if corpus is not None:
+        corpus = Path(corpus)
+        assistant = Assistant(settings, collection=corpus_collection(corpus), embeddings=embeddings)
+        ingest = assistant.ingest([corpus])
+    else:
+        assistant = Assistant(settings, embeddings=embeddings)
+        ingest = assistant.ensure_corpus()
+    meta = {
+        "testset": str(testset),
+        "corpus": str(corpus or settings.corpus_dir),
+        "backend": settings.backend,
+        "embedding_model": settings.embedding_model,
+    }
+    run = evaluate(assistant.ask, cases, assistant.embeddings, settings.top_k, meta, on_progress)
+    comparison = compare_summaries(run.summary, previous, gated, tolerance) if previous else None
+    files = write_report(run, Path(out), comparison)
+    return EvaluationOutput(run, files, comparison, ingest)

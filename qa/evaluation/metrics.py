@@ -1,0 +1,151 @@
+"""Metric functions. Each is deterministic and documented; ``docs/evaluation.md`` explains them.
+
+Matching rules used throughout:
+- a gold *document* matches a passage when the passage's file name equals the test case's
+  ``source`` (or its path ends with it), or the file stem equals ``doc_id``;
+- a gold *sentence* is held by a text when ``support(sentence, text) >= HOLDS`` (see qa/support.py):
+  nearly all its content words, and every number, appear in the text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+from qa.chunking import split_sentences
+from qa.support import cited_numbers, normalize_answer, strip_citations, support
+from qa.types import Answer, Passage
+
+HOLDS = 0.8  # a text holds a gold sentence
+SUPPORTED = 0.5  # an answer sentence is supported by the passages it cites
+
+
+# --- answers (SQuAD) ----------------------------------------------------------------------
+def exact_match(prediction: str, answers: Sequence[str]) -> float:
+    """1.0 when the normalised prediction equals a normalised accepted answer."""
+    pred = normalize_answer(prediction)
+    return float(any(pred == normalize_answer(a) for a in answers)) if answers else 0.0
+
+
+def token_f1(prediction: str, answers: Sequence[str]) -> float:
+    """SQuAD token F1, the best over the accepted answers."""
+    pred_tokens = normalize_answer(prediction).split()
+    best = 0.0
+    for answer in answers:
+        gold_tokens = normalize_answer(answer).split()
+        common = sum((Counter(pred_tokens) & Counter(gold_tokens)).values())
+        if not pred_tokens or not gold_tokens:
+            best = max(best, float(pred_tokens == gold_tokens))
+        elif common:
+            precision, recall = common / len(pred_tokens), common / len(gold_tokens)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def answer_body(answer: Answer) -> str:
+    """The answer text without citation markers (what EM/F1 compare)."""
+    return "" if answer.refused else strip_citations(answer.text)
+
+
+# --- retrieval ------------------------------------------------------------------------------
+def is_gold_document(source: str, gold_source: str, gold_doc_id: str) -> bool:
+    path = source.replace("\\", "/")
+    name = path.rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0]
+    if gold_source and (name == gold_source or path.endswith("/" + gold_source.lstrip("/"))):
+        return True
+    return bool(gold_doc_id) and stem == gold_doc_id
+
+
+def gold_sentences(gold_passage: str) -> list[str]:
+    return split_sentences(gold_passage) if gold_passage else []
+
+
+def held_share(sentences: Sequence[str], texts: Sequence[str]) -> float:
+    """Share of ``sentences`` held by at least one of ``texts``."""
+    if not sentences:
+        return 0.0
+    return sum(any(support(s, t) >= HOLDS for t in texts) for s in sentences) / len(sentences)
+
+
+def retrieval_scores(passages: Sequence[Passage], gold_source: str, gold_doc_id: str, gold_passage: str, k: int) -> dict[str, float | None]:
+    """hit@k and reciprocal rank of the gold document; recall@k of the gold passage's sentences."""
+    top = list(passages)[:k]
+    scores: dict[str, float | None] = {"hit_at_k": None, "mrr": None, "recall_at_k": None}
+    if gold_source or gold_doc_id:
+        ranks = [i for i, p in enumerate(top, 1) if is_gold_document(p.source, gold_source, gold_doc_id)]
+        scores["hit_at_k"] = float(bool(ranks))
+        scores["mrr"] = 1.0 / ranks[0] if ranks else 0.0
+    sentences = gold_sentences(gold_passage)
+    if sentences:
+        scores["recall_at_k"] = held_share(sentences, [p.text for p in top])
+    return scores
+
+
+# --- citations and faithfulness -----------------------------------------------------------------
+def citation_scores(answer: Answer, gold_source: str, gold_doc_id: str, gold_passage: str) -> dict[str, float | None]:
+    """Precision: share of citations whose passage holds a gold sentence (or, without a gold
+    passage, comes from the gold document). Recall: share of gold sentences held by the cited
+    passages (or, without a gold passage, whether the gold document is cited). None for refusals."""
+    if answer.refused or not answer.citations:
+        return {"citation_precision": None, "citation_recall": None}
+    sentences = gold_sentences(gold_passage)
+    if sentences:
+        correct = [any(support(s, c.passage) >= HOLDS for s in sentences) for c in answer.citations]
+        recall = held_share(sentences, [c.passage for c in answer.citations])
+    elif gold_source or gold_doc_id:
+        correct = [is_gold_document(c.source, gold_source, gold_doc_id) for c in answer.citations]
+        recall = float(any(correct))
+    else:
+        return {"citation_precision": None, "citation_recall": None}
+    return {"citation_precision": sum(correct) / len(correct), "citation_recall": recall}
+
+
+def faithfulness(answer: Answer) -> float | None:
+    """Share of the answer's sentences supported (``support >= SUPPORTED``) by the passages they
+    cite; a sentence citing nothing counts as unsupported. None for a refusal."""
+    if answer.refused:
+        return None
+    by_number = {c.number: c.passage for c in answer.citations}
+    sentences = [s for s in split_sentences(answer.text) if strip_citations(s)]
+    if not sentences:
+        return None
+    supported = 0
+    for sentence in sentences:
+        evidence = " ".join(by_number[n] for n in cited_numbers(sentence) if n in by_number)
+        supported += bool(evidence) and support(strip_citations(sentence), evidence) >= SUPPORTED
+    return supported / len(sentences)
+
+
+# --- refusals and latency --------------------------------------------------------------------------
+def refusal_scores(refused: Sequence[bool], answerable: Sequence[bool]) -> dict[str, float | None]:
+    """A refusal is the right response to an unanswerable question (the positive class)."""
+    n = len(refused)
+    true_pos = sum(r and not a for r, a in zip(refused, answerable))
+    refusals = sum(refused)
+    unanswerable = sum(not a for a in answerable)
+    answerable_n = n - unanswerable
+    wrong_refusals = sum(r and a for r, a in zip(refused, answerable))
+    correct = sum(r == (not a) for r, a in zip(refused, answerable))
+    return {
+        "accuracy": correct / n if n else None,
+        "precision": true_pos / refusals if refusals else None,
+        "recall": true_pos / unanswerable if unanswerable else None,
+        "false_refusal_rate": wrong_refusals / answerable_n if answerable_n else None,
+    }
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Linear-interpolated percentile (q in 0..100), as numpy's default."""
+    data = sorted(values)
+    if not data:
+        return None
+    position = (len(data) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return data[low] + (data[high] - data[low]) * (position - low)
+
+
+def mean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None

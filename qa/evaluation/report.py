@@ -1,0 +1,142 @@
+"""Evaluation output: per-question JSONL, summary JSON, Markdown report and PNG charts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from qa.evaluation.compare import Comparison
+from qa.evaluation.runner import STAGES, EvalRun, QuestionResult
+
+TABLE_ROWS = [
+    ("Retrieval hit@k (gold document)", "retrieval", "hit_at_k"),
+    ("Retrieval recall@k (gold passage)", "retrieval", "recall_at_k"),
+    ("Retrieval MRR", "retrieval", "mrr"),
+    ("Exact match", "answers", "exact_match"),
+    ("Token F1", "answers", "f1"),
+    ("Semantic similarity", "answers", "semantic_similarity"),
+    ("Citation precision", "citations", "precision"),
+    ("Citation recall", "citations", "recall"),
+    ("Faithfulness", None, "faithfulness"),
+    ("Refusal accuracy", "refusals", "accuracy"),
+    ("Refusal precision", "refusals", "precision"),
+    ("Refusal recall", "refusals", "recall"),
+    ("Wrongly refused (answerable)", "refusals", "false_refusal_rate"),
+]
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def metric_rows(summary: dict[str, Any]) -> list[tuple[str, float | None]]:
+    rows = []
+    for label, group, key in TABLE_ROWS:
+        value = summary[key] if group is None else summary[group][key]
+        rows.append((label, value))
+    return rows
+
+
+def failure_reason(result: QuestionResult) -> str | None:
+    """Why a question counts as failed, or None when it passed."""
+    if not result.case.answerable:
+        return None if result.answer.refused else "answered an unanswerable question"
+    if result.answer.refused:
+        return "refused an answerable question"
+    f1 = result.scores.get("f1")
+    if f1 is not None and f1 == 0.0:
+        return "answer shares no words with the reference"
+    if result.scores.get("hit_at_k") == 0.0:
+        return "gold document not retrieved"
+    return None
+
+
+def worst(results: list[QuestionResult], n: int = 10) -> list[QuestionResult]:
+    def badness(r: QuestionResult) -> tuple:
+        failed = failure_reason(r) is not None
+        return (not failed, r.scores.get("f1") if r.scores.get("f1") is not None else 1.0)
+
+    return sorted(results, key=badness)[:n]
+
+
+def write_charts(run: EvalRun, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = []
+    answerable = [r for r in run.results if r.case.answerable]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+    for ax, key, title in zip(axes, ("f1", "semantic_similarity", "faithfulness"),
+                              ("Token F1", "Semantic similarity", "Faithfulness")):
+        values = [r.scores[key] for r in (answerable if key != "faithfulness" else run.results)
+                  if r.scores.get(key) is not None]
+        ax.hist(values, bins=10, range=(0, 1), color="#4c72b0", edgecolor="white")
+        ax.set_title(f"{title} (n={len(values)})")
+        ax.set_xlim(0, 1)
+    axes[0].set_ylabel("questions")
+    fig.tight_layout()
+    fig.savefig(out / "scores.png", dpi=110)
+    plt.close(fig)
+    names.append("scores.png")
+
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    data = [[r.answer.timings.get(s, 0.0) * 1000 for r in run.results] for s in STAGES]
+    ax.boxplot(data, tick_labels=[s.removesuffix("_s") for s in STAGES], vert=False)
+    ax.set_xlabel("milliseconds")
+    ax.set_title("Latency per stage")
+    fig.tight_layout()
+    fig.savefig(out / "latency.png", dpi=110)
+    plt.close(fig)
+    names.append("latency.png")
+    return names
+
+
+def markdown_report(run: EvalRun, charts: list[str], comparison: list[Comparison] | None = None) -> str:
+    s = run.summary
+    meta = s["meta"]
+    lines = [
+        "# Evaluation report",
+        "",
+        f"Test set `{meta.get('testset', '')}` · {meta['questions']} questions ({meta['answerable']} answerable) · "
+        f"backend `{meta.get('backend', '')}` · top-k {meta['top_k']} · {meta['date']} · {meta['seconds']} s",
+        "",
+        "| Metric | Value |",
+        "|---|---|",
+        *[f"| {label} | {fmt(value)} |" for label, value in metric_rows(s)],
+        "",
+        "| Latency (s) | p50 | p95 |",
+        "|---|---|---|",
+        *[f"| {stage} | {fmt(v['p50'])} | {fmt(v['p95'])} |" for stage, v in s["latency_s"].items()],
+        "",
+    ]
+    if comparison:
+        lines += ["## Compared with the previous run", "", "| Metric | Previous | Now | Δ | Gate |", "|---|---|---|---|---|"]
+        for c in comparison:
+            if c.gated or (c.delta not in (None, 0.0)):
+                gate = ("**REGRESSED**" if c.regressed else "ok") if c.gated else ""
+                delta = "n/a" if c.delta is None else f"{c.delta:+.3f}"
+                lines.append(f"| {c.metric} | {fmt(c.previous)} | {fmt(c.current)} | {delta} | {gate} |")
+        lines.append("")
+    lines += ["## Charts", "", *[f"![{name}]({name})" for name in charts], "", "## Worst questions", ""]
+    lines += ["| # | Question | Answer | F1 | Why |", "|---|---|---|---|---|"]
+    for r in worst(run.results):
+        answer = r.answer.text.replace("|", "\\|").replace("\n", " ")
+        answer = answer if len(answer) < 160 else answer[:157] + "…"
+        lines.append(f"| {r.case.id} | {r.case.question} | {answer} | {fmt(r.scores.get('f1'), 2)} | "
+                     f"{failure_reason(r) or 'low score'} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(run: EvalRun, out: Path, comparison: list[Comparison] | None = None) -> dict[str, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "results.jsonl").open("w", encoding="utf-8") as f:
+        for r in run.results:
+            f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+    (out / "summary.json").write_text(json.dumps(run.summary, indent=2) + "\n", encoding="utf-8")
+    charts = write_charts(run, out)
+    (out / "report.md").write_text(markdown_report(run, charts, comparison), encoding="utf-8")
+    return {"results": out / "results.jsonl", "summary": out / "summary.json", "report": out / "report.md",
+            **{name: out / name for name in charts}}

@@ -1,0 +1,128 @@
+"""Ask every question of a test set and score the answers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from qa.evaluation import metrics as m
+from qa.evaluation.testset import TestCase
+from qa.types import Answer
+
+Asker = Callable[[str], Answer]
+ProgressCallback = Callable[[int, int], None]
+STAGES = ("retrieve_s", "generate_s", "total_s")
+
+
+@dataclass
+class QuestionResult:
+    case: TestCase
+    answer: Answer
+    scores: dict[str, float | None] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        a = self.answer
+        return {
+            "id": self.case.id,
+            "kind": self.case.kind,
+            "question": self.case.question,
+            "answerable": self.case.answerable,
+            "reference_answers": self.case.answers,
+            "answer": a.text,
+            "refused": a.refused,
+            "search_query": a.search_query,
+            "citations": [asdict(c) for c in a.citations],
+            "retrieved": [{"source": p.source, "page": p.page, "score": p.score} for p in a.passages],
+            "scores": self.scores,
+            "timings": a.timings,
+        }
+
+
+@dataclass
+class EvalRun:
+    results: list[QuestionResult]
+    summary: dict[str, Any]
+
+
+def score_one(case: TestCase, answer: Answer, k: int) -> dict[str, float | None]:
+    scores: dict[str, float | None] = {}
+    if case.answerable:
+        body = m.answer_body(answer)
+        scores["exact_match"] = m.exact_match(body, case.answers) if case.answers else None
+        scores["f1"] = m.token_f1(body, case.answers) if case.answers else None
+        scores.update(m.retrieval_scores(answer.passages, case.source, case.doc_id, case.gold_passage, k))
+        scores.update(m.citation_scores(answer, case.source, case.doc_id, case.gold_passage))
+    scores["faithfulness"] = m.faithfulness(answer)
+    return scores
+
+
+def add_semantic_similarity(results: Sequence[QuestionResult], embeddings: Embeddings) -> None:
+    """Cosine between the answer and the first reference answer (0 for a wrongly refused one)."""
+    pairs = [(r, m.answer_body(r.answer), r.case.answers[0]) for r in results if r.case.answerable and r.case.answers]
+    scored = [(r, body, ref) for r, body, ref in pairs if body]
+    for r, body, _ in pairs:
+        if not body:
+            r.scores["semantic_similarity"] = 0.0
+    if not scored:
+        return
+    vectors = np.asarray(embeddings.embed_documents([b for _, b, _ in scored] + [ref for _, _, ref in scored]))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    n = len(scored)
+    for i, (r, _, _) in enumerate(scored):
+        r.scores["semantic_similarity"] = round(float(vectors[i] @ vectors[n + i]), 4)
+
+
+def summarize(results: Sequence[QuestionResult], meta: dict[str, Any]) -> dict[str, Any]:
+    def avg(key: str) -> float | None:
+        value = m.mean([r.scores.get(key) for r in results])
+        return round(value, 4) if value is not None else None
+
+    def stage(name: str) -> dict[str, float | None]:
+        values = [r.answer.timings[name] for r in results if name in r.answer.timings]
+        p50, p95 = m.percentile(values, 50), m.percentile(values, 95)
+        return {"p50": round(p50, 4) if p50 is not None else None, "p95": round(p95, 4) if p95 is not None else None}
+
+    refusals = m.refusal_scores([r.answer.refused for r in results], [r.case.answerable for r in results])
+    return {
+        "meta": {**meta, "questions": len(results), "answerable": sum(r.case.answerable for r in results)},
+        "retrieval": {"hit_at_k": avg("hit_at_k"), "recall_at_k": avg("recall_at_k"), "mrr": avg("mrr")},
+        "answers": {"exact_match": avg("exact_match"), "f1": avg("f1"), "semantic_similarity": avg("semantic_similarity")},
+        "citations": {"precision": avg("citation_precision"), "recall": avg("citation_recall")},
+        "faithfulness": avg("faithfulness"),
+        "refusals": {k: round(v, 4) if v is not None else None for k, v in refusals.items()},
+        "latency_s": {name.removesuffix("_s"): stage(name) for name in STAGES},
+    }
+
+
+def evaluate(
+    ask: Asker,
+    cases: Sequence[TestCase],
+    embeddings: Embeddings,
+    k: int,
+    meta: dict[str, Any] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> EvalRun:
+    """Ask each question with ``ask`` (e.g. ``assistant.ask``), score it, and summarise."""
+    started = time.perf_counter()
+    results: list[QuestionResult] = []
+    for i, case in enumerate(cases):
+        if on_progress:
+            on_progress(i, len(cases))
+        answer = ask(case.question)
+        results.append(QuestionResult(case, answer, score_one(case, answer, k)))
+    if on_progress:
+        on_progress(len(cases), len(cases))
+    add_semantic_similarity(results, embeddings)
+    info = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "top_k": k,
+        "seconds": round(time.perf_counter() - started, 2),
+        **(meta or {}),
+    }
+    return EvalRun(results, summarize(results, info))
