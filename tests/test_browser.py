@@ -127,3 +127,17 @@ def test_chat_follow_up_and_upload_in_a_real_browser(server, page, tmp_path):
 
     print(f"\nbrowser figures: server start {server['startup_s']:.1f}s, first page load {first_load:.1f}s, "
           f"first answer {seconds:.2f}s")
+
+
+def test_evaluate_page_in_a_real_browser(server, page):
+    page.goto(f"{server['url']}/evaluate")
+    page.get_by_text("Evaluate answers against a test set").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    limit = page.get_by_label("Only the first N questions (0 = all)")
+    limit.fill("8")
+    limit.press("Enter")
+    page.get_by_role("button", name="Run evaluation").click()
+    page.get_by_text("Metrics", exact=True).wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_text("Token F1").first.wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stExpander']").count() == 8
+    page.get_by_role("img").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "5-evaluate.png"), full_page=True)

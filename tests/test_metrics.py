@@ -113,3 +113,11 @@ def test_testset_loading_jsonl_csv_and_errors(tmp_path):
         load_testset(bad)
     with pytest.raises(QAError, match="not found"):
         load_testset(tmp_path / "missing.jsonl")
+
+
+def test_context_support_uses_every_retrieved_passage():
+    from qa.evaluation.metrics import context_support
+
+    ps = [passage(1, "Other text here."), passage(2, "The bridge was finished in 1932.")]
+    assert context_support(answer("The bridge was finished in 1932. It is blue.", passages=ps)) == 0.5
+    assert context_support(answer("no", refused=True, passages=ps)) is None

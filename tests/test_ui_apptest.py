@@ -71,3 +71,22 @@ def test_clear_chat_and_download(app):
     clear = next(b for b in app.button if b.label == "Clear chat")
     clear.click().run()
     assert len(app.chat_message) == 0
+
+
+def test_evaluate_page_runs_the_seed_test_set(tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.chdir(tmp_path)  # eval-out/ lands in the temporary folder
+    monkeypatch.setenv("QA_CORPUS_DIR", str(ROOT / "seeds"))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "ui" / "pages" / "evaluate.py"), default_timeout=300).run()
+    assert at.selectbox[0].value.endswith("testset.jsonl")
+    at.number_input[0].set_value(6).run()
+    next(b for b in at.button if b.label == "Run evaluation").click().run()
+    assert not at.exception and not at.error
+    metrics = at.table[0].value
+    assert "Token F1" in set(metrics.index) and len(metrics) >= 10
+    assert len(at.expander) == 6
+    at.toggle[0].set_value(True).run()
+    assert len(at.expander) < 6  # only the failures
+    assert (tmp_path / "eval-out").is_dir()
+    st.cache_resource.clear()

@@ -118,6 +118,18 @@ def faithfulness(answer: Answer) -> float | None:
     return supported / len(sentences)
 
 
+def context_support(answer: Answer) -> float | None:
+    """Share of the answer's sentences supported by any retrieved passage, cited or not: a
+    grounding score that also applies to systems that cite nothing. None for a refusal."""
+    if answer.refused:
+        return None
+    sentences = [strip_citations(s) for s in split_sentences(answer.text) if strip_citations(s)]
+    if not sentences:
+        return None
+    texts = [p.text for p in answer.passages]
+    return sum(any(support(s, t) >= SUPPORTED for t in texts) for s in sentences) / len(sentences)
+
+
 # --- refusals and latency --------------------------------------------------------------------------
 def refusal_scores(refused: Sequence[bool], answerable: Sequence[bool]) -> dict[str, float | None]:
     """A refusal is the right response to an unanswerable question (the positive class)."""

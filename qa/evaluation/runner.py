@@ -59,6 +59,7 @@ def score_one(case: TestCase, answer: Answer, k: int) -> dict[str, float | None]
         scores.update(m.retrieval_scores(answer.passages, case.source, case.doc_id, case.gold_passage, k))
         scores.update(m.citation_scores(answer, case.source, case.doc_id, case.gold_passage))
     scores["faithfulness"] = m.faithfulness(answer)
+    scores["context_support"] = m.context_support(answer)
     return scores
 
 
@@ -95,6 +96,7 @@ def summarize(results: Sequence[QuestionResult], meta: dict[str, Any]) -> dict[s
         "answers": {"exact_match": avg("exact_match"), "f1": avg("f1"), "semantic_similarity": avg("semantic_similarity")},
         "citations": {"precision": avg("citation_precision"), "recall": avg("citation_recall")},
         "faithfulness": avg("faithfulness"),
+        "context_support": avg("context_support"),
         "refusals": {k: round(v, 4) if v is not None else None for k, v in refusals.items()},
         "latency_s": {name.removesuffix("_s"): stage(name) for name in STAGES},
     }
