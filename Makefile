@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: setup run test test-fast browser clean-index
+.PHONY: setup run test test-fast browser clean-index eval eval-baseline bench
 
 setup: $(VENV)/.installed
 
@@ -34,3 +34,16 @@ test-fast: setup
 
 clean-index:
 	rm -rf index/* && touch index/.gitkeep
+
+# Evaluate the seed test set, gated against the committed baseline (CI runs this inside `make test`).
+eval: setup
+	$(PY) -m qa eval seeds/testset.jsonl --out eval-out/seeds --compare tests/baselines/seed-extractive-summary.json
+
+# Accept the current seed scores as the new baseline (commit the file with a note of why).
+eval-baseline: setup
+	$(PY) -m qa eval seeds/testset.jsonl --backend extractive --out eval-out/seeds-baseline
+	cp eval-out/seeds-baseline/summary.json tests/baselines/seed-extractive-summary.json
+
+# Public benchmarks (needs ../shared/datasets); see docs/benchmarks.md.
+bench: setup
+	$(PY) -m bench.run_benchmarks --limit 100 --out bench-out/sample100

@@ -40,3 +40,14 @@ def test_eval_writes_report_and_gate_fails_on_regression(tmp_path):
     assert "answers.f1" in worse.stdout and "REGRESSED" in worse.stdout
     assert "gated metric(s) fell" in worse.stderr
     assert "REGRESSED" in (tmp_path / "run3" / "report.md").read_text()
+
+
+def test_seed_evaluation_has_not_regressed_from_the_committed_baseline(tmp_path):
+    """The regression gate CI runs: the whole seed test set against tests/baselines/."""
+    baseline = ROOT / "tests" / "baselines" / "seed-extractive-summary.json"
+    result = run_cli("eval", str(ROOT / "seeds" / "testset.jsonl"), "--backend", "extractive",
+                     "--out", str(tmp_path / "seed-eval"), "--compare", str(baseline),
+                     env_extra={"QA_INDEX_DIR": str(tmp_path / "index")})
+    print(result.stdout)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("gate ") == 5
