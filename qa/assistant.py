@@ -13,7 +13,7 @@ from qa.citations import REFUSAL_TEXT, assemble, ground_generated
 from qa.embeddings import make_embeddings, make_token_counter
 from qa.errors import BackendUnavailable, DocumentError, QAError
 from qa.loading import load_document
-from qa.extractive import extract_claims
+from qa.extractive import SentenceVectors, extract_claims
 from qa.followup import condense_question
 from qa.ingest import ProgressCallback, expand_paths, ingest_files
 from qa.llm import make_generator
@@ -39,6 +39,7 @@ class Assistant:
         self._chain = None
         self._generator = None
         self._count_tokens = None
+        self._sentence_vectors = SentenceVectors(self.embeddings)
 
     # --- documents -------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], on_progress: ProgressCallback | None = None) -> IngestSummary:
@@ -129,7 +130,7 @@ class Assistant:
         claims = []
         if passages and passages[0].score >= s.min_relevance:
             if s.backend == "extractive":
-                claims = extract_claims(search_query, passages, self.embeddings, s.min_sentence_score)
+                claims = extract_claims(search_query, passages, self._sentence_vectors, s.min_sentence_score)
             else:
                 claims = ground_generated(draft, passages, s.min_support)
         text, citations = assemble(claims, passages) if claims else (REFUSAL_TEXT, [])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
@@ -21,7 +23,31 @@ def sentence_score(cosine: float, question_words: set[str], sentence: str) -> fl
     return SEMANTIC_WEIGHT * cosine + (1 - SEMANTIC_WEIGHT) * overlap
 
 
-def rank_sentences(question: str, passages: list[Passage], embeddings: Embeddings) -> list[tuple[float, str, int]]:
+class SentenceVectors:
+    """Embeddings of passage sentences, kept between questions (the same chunks come back
+    often), least recently used dropped first."""
+
+    def __init__(self, embeddings: Embeddings, max_items: int = 10_000) -> None:
+        self.embeddings = embeddings
+        self.max_items = max_items
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self.embeddings.embed_query(text))
+
+    def __call__(self, sentences: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(s for s in sentences if s not in self._cache))
+        if missing:
+            for sentence, vector in zip(missing, self.embeddings.embed_documents(missing)):
+                self._cache[sentence] = np.asarray(vector)
+        for sentence in sentences:
+            self._cache.move_to_end(sentence)
+        while len(self._cache) > self.max_items:
+            self._cache.popitem(last=False)
+        return np.stack([self._cache[s] for s in sentences])
+
+
+def rank_sentences(question: str, passages: list[Passage], vectors: SentenceVectors) -> list[tuple[float, str, int]]:
     """Every distinct sentence of the passages as (score, sentence, passage number), best first."""
     candidates: list[tuple[str, int]] = []
     seen: set[str] = set()
@@ -33,19 +59,18 @@ def rank_sentences(question: str, passages: list[Passage], embeddings: Embedding
                 candidates.append((sentence, passage.number))
     if not candidates:
         return []
-    q = np.asarray(embeddings.embed_query(question))
-    cosines = np.asarray(embeddings.embed_documents([s for s, _ in candidates])) @ q
+    cosines = vectors([s for s, _ in candidates]) @ vectors.embed_query(question)
     question_words = set(content_words(question))
     scored = [(sentence_score(float(c), question_words, s), s, n) for c, (s, n) in zip(cosines, candidates)]
     return sorted(scored, key=lambda item: item[0], reverse=True)
 
 
 def extract_claims(
-    question: str, passages: list[Passage], embeddings: Embeddings, min_score: float, max_sentences: int = 2
+    question: str, passages: list[Passage], vectors: SentenceVectors, min_score: float, max_sentences: int = 2
 ) -> list[Claim]:
     """Best-scoring sentences of the passages (at most ``max_sentences``), or none when the
     best one scores under ``min_score``."""
-    ranked = rank_sentences(question, passages, embeddings)
+    ranked = rank_sentences(question, passages, vectors)
     if not ranked or ranked[0][0] < min_score:
         return []
     best = ranked[0][0]

@@ -50,3 +50,26 @@ def test_ground_generated_treats_not_found_as_no_claim():
     assert ground_generated("Not in the documents.", PASSAGES, min_support=0.5) == []
     assert says_not_found("The passages do not contain this.")
     assert not says_not_found("The office opened in Kyiv.")
+
+
+def test_sentence_vectors_embed_each_sentence_once_and_stay_bounded():
+    from qa.extractive import SentenceVectors
+
+    class Fake:
+        calls: list[list[str]] = []
+
+        def embed_documents(self, texts):
+            self.calls.append(list(texts))
+            return [[float(len(t)), 1.0] for t in texts]
+
+        def embed_query(self, text):
+            return [1.0, 0.0]
+
+    fake = Fake()
+    vectors = SentenceVectors(fake, max_items=2)
+    assert vectors(["a", "bb"]).tolist() == [[1.0, 1.0], [2.0, 1.0]]
+    assert vectors(["bb", "a"]).tolist() == [[2.0, 1.0], [1.0, 1.0]]
+    assert fake.calls == [["a", "bb"]]
+    vectors(["ccc"])  # evicts the least recently used ("bb" was used before "a")
+    vectors(["a"])
+    assert fake.calls == [["a", "bb"], ["ccc"]]
