@@ -90,3 +90,19 @@ def test_evaluate_page_runs_the_seed_test_set(tmp_path, monkeypatch):
     assert len(at.expander) < 6  # only the failures
     assert (tmp_path / "eval-out").is_dir()
     st.cache_resource.clear()
+
+
+def test_upload_indexes_good_files_and_reports_bad_ones(app, tmp_path):
+    app.file_uploader[0].set_value([
+        ("../../ferry.txt", b"The island ferry Saga leaves pier seven every day at 06:40.", "text/plain"),
+        ("broken.pdf", b"%PDF-1.4 not really a pdf", "application/pdf"),
+    ]).run()
+    next(b for b in app.button if b.label == "Index uploaded files").click().run()
+    assert not app.exception
+    assert any("ferry.txt: added" in s.value for s in app.success)
+    assert any("broken.pdf" in e.value and "PDF" in e.value for e in app.error)
+    assert app.metric[0].value == "2"  # the seed article and the ferry note
+    assert (tmp_path / "uploads" / "ferry.txt").is_file()
+    assert not (tmp_path / "uploads" / "broken.pdf").exists()
+    app.chat_input[0].set_value("When does the island ferry leave?").run()
+    assert "06:40" in markdown_text(app) and "ferry.txt" in markdown_text(app)
