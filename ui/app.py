@@ -138,8 +138,8 @@ def ask(bot: Assistant, question: str) -> None:
 
     with st.chat_message("assistant"):
         try:
+            draft = st.empty()
             with st.spinner("Searching the documents…"):
-                draft = st.empty()
                 draft.write_stream(tokens())
         except BackendUnavailable as exc:
             st.error(f"{exc}\n\nStart the model server, or choose the *extractive* backend in the sidebar.")
@@ -147,8 +147,9 @@ def ask(bot: Assistant, question: str) -> None:
         except QAError as exc:
             st.error(str(exc))
             return
-    answers.append(final[0])
-    st.rerun()
+        draft.empty()  # the streamed draft gives way to the grounded answer
+        answers.append(final[0])
+        render_answer(final[0], len(answers) - 1)
 
 
 STYLE = """
@@ -176,19 +177,19 @@ def main() -> None:
     except QAError as exc:
         st.error(f"{exc}\n\nChoose another backend in the sidebar.")
         bot = get_base_assistant()
-    sidebar(bot)
-
     st.title("Ask your documents")
+    question = st.chat_input("Ask a question about your documents")  # pinned to the bottom of the page
     answers: list[Answer] = st.session_state["answers"]
-    if not answers:
+    if not answers and not question:
         st.caption("Every answer cites the passages it rests on. Try: *What is Ukraine's annual drone production capacity?*")
     for turn, answer in enumerate(answers):
         st.chat_message("user").markdown(answer.question)
         with st.chat_message("assistant"):
             render_answer(answer, turn)
-    if question := st.chat_input("Ask a question about your documents"):
+    if question:
         st.chat_message("user").markdown(question)
         ask(bot, question)
+    sidebar(bot)  # last, so the conversation download includes the answer just given
 
 
 main()
