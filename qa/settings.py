@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     openai_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
     request_timeout_s: float = Field(60.0, gt=0, description="Timeout for calls to model servers.")
 
+    judge_base_url: str | None = Field(
+        None, description="OpenAI-compatible server of an optional LLM judge of faithfulness in evaluations."
+    )
+    judge_model: str = Field("gpt-4o-mini", description="Model name of the LLM judge.")
+
     upload_dir: Path = Field(Path("uploads"), description="Where the browser app stores uploaded files.")
     max_upload_mb: float = Field(20.0, gt=0, description="Uploads larger than this are refused in the browser app.")
 

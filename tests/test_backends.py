@@ -7,11 +7,13 @@ import pytest
 from qa.assistant import Assistant
 from qa.errors import BackendUnavailable
 from qa.llm import local_model_path
-from tests.conftest import SEED_ARTICLE
+from qa.evaluation import run_evaluation
+from tests.conftest import ROOT, SEED_ARTICLE
 from tests.servers import chroma_server, openai_compatible_server
 from tests.test_cli import free_port
 
 pytestmark = pytest.mark.slow
+MINI = ROOT / "tests" / "data" / "mini-testset.jsonl"
 
 
 def test_local_backend_answers_from_the_seed_with_gemma(settings, embeddings):
@@ -39,6 +41,13 @@ def test_openai_backend_against_a_real_openai_compatible_server(settings, embedd
         assert all(c.file_name == SEED_ARTICLE.name for c in answer.citations)
         follow = bot.ask("And how many manufacturers make them?", history=[(answer.question, answer.text)])
         assert follow.search_query != follow.question  # the server rewrote the follow-up
+
+        # the same server as the optional LLM judge of an evaluation
+        judged = settings.model_copy(update={"judge_base_url": url, "judge_model": "gemma-3-270m"})
+        output = run_evaluation(judged, MINI, tmp_path / "judged", embeddings=embeddings)
+        value = output.run.summary["judge_faithfulness"]
+        assert value is not None and 0.0 <= value <= 1.0
+        assert "Faithfulness (LLM judge)" in (tmp_path / "judged" / "report.md").read_text()
     with pytest.raises(BackendUnavailable, match="QA_OPENAI_BASE_URL"):
         bot.ask("Who opened the office?")
 
@@ -58,3 +67,9 @@ def test_chroma_server_down_is_a_clear_error(settings, embeddings):
     s = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": free_port()})
     with pytest.raises(BackendUnavailable, match="QA_CHROMA_HOST"):
         Assistant(s, embeddings=embeddings)
+
+
+def test_unreachable_judge_is_a_clear_error(settings, embeddings, tmp_path):
+    judged = settings.model_copy(update={"judge_base_url": f"http://127.0.0.1:{free_port()}/v1"})
+    with pytest.raises(BackendUnavailable, match="QA_JUDGE_BASE_URL"):
+        run_evaluation(judged, MINI, tmp_path / "out", embeddings=embeddings)

@@ -10,7 +10,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from qa.assistant import Assistant
-from qa.errors import QAError
+from qa.errors import BackendUnavailable, QAError
 from qa.evaluation.compare import DEFAULT_GATED, Comparison, compare_summaries
 from qa.evaluation.report import write_report
 from qa.evaluation.runner import EvalRun, ProgressCallback, evaluate
@@ -76,7 +76,21 @@ def run_evaluation(
         "backend": settings.backend,
         "embedding_model": settings.embedding_model,
     }
-    run = evaluate(assistant.ask, cases, assistant.embeddings, settings.top_k, meta, on_progress)
+    judge = None
+    if settings.judge_base_url:
+        from qa.evaluation.judge import LLMJudge
+
+        judge = LLMJudge(settings.judge_base_url, settings.judge_model, settings.openai_api_key,
+                         settings.request_timeout_s).faithfulness
+        meta["judge_model"] = settings.judge_model
+    try:
+        run = evaluate(assistant.ask, cases, assistant.embeddings, settings.top_k, meta, on_progress, judge)
+    except Exception as exc:
+        kind = type(exc).__module__.split(".")[0]
+        if kind in ("openai", "langchain_openai", "httpx", "httpcore"):
+            raise BackendUnavailable(f"the judge server at {settings.judge_base_url} (QA_JUDGE_BASE_URL) did not "
+                                     f"answer: {type(exc).__name__}: {exc}") from exc
+        raise
     comparison = compare_summaries(run.summary, previous, gated, tolerance) if previous else None
     files = write_report(run, Path(out), comparison)
     return EvaluationOutput(run, files, comparison, ingest)

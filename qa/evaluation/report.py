@@ -36,6 +36,8 @@ def metric_rows(summary: dict[str, Any]) -> list[tuple[str, float | None]]:
     for label, group, key in TABLE_ROWS:
         value = summary[key] if group is None else summary[group][key]
         rows.append((label, value))
+    if "judge_faithfulness" in summary:
+        rows.append(("Faithfulness (LLM judge)", summary["judge_faithfulness"]))
     return rows
 
 

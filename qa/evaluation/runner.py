@@ -97,6 +97,7 @@ def summarize(results: Sequence[QuestionResult], meta: dict[str, Any]) -> dict[s
         "citations": {"precision": avg("citation_precision"), "recall": avg("citation_recall")},
         "faithfulness": avg("faithfulness"),
         "context_support": avg("context_support"),
+        **({"judge_faithfulness": avg("judge_faithfulness")} if any("judge_faithfulness" in r.scores for r in results) else {}),
         "refusals": {k: round(v, 4) if v is not None else None for k, v in refusals.items()},
         "latency_s": {name.removesuffix("_s"): stage(name) for name in STAGES},
     }
@@ -109,15 +110,20 @@ def evaluate(
     k: int,
     meta: dict[str, Any] | None = None,
     on_progress: ProgressCallback | None = None,
+    judge: Callable[[Answer], float | None] | None = None,
 ) -> EvalRun:
-    """Ask each question with ``ask`` (e.g. ``assistant.ask``), score it, and summarise."""
+    """Ask each question with ``ask`` (e.g. ``assistant.ask``), score it, and summarise.
+    ``judge`` (e.g. ``LLMJudge(...).faithfulness``) adds an LLM-judged faithfulness score."""
     started = time.perf_counter()
     results: list[QuestionResult] = []
     for i, case in enumerate(cases):
         if on_progress:
             on_progress(i, len(cases))
         answer = ask(case.question)
-        results.append(QuestionResult(case, answer, score_one(case, answer, k)))
+        scores = score_one(case, answer, k)
+        if judge is not None:
+            scores["judge_faithfulness"] = judge(answer)
+        results.append(QuestionResult(case, answer, scores))
     if on_progress:
         on_progress(len(cases), len(cases))
     add_semantic_similarity(results, embeddings)
