@@ -11,7 +11,7 @@ from langchain_core.embeddings import Embeddings
 from qa.chain import build_chain
 from qa.citations import REFUSAL_TEXT, assemble, ground_generated
 from qa.embeddings import make_embeddings, make_token_counter
-from qa.errors import BackendUnavailable, DocumentError, QAError
+from qa.errors import DocumentError, QAError, as_server_error
 from qa.loading import load_document
 from qa.extractive import SentenceVectors, extract_claims
 from qa.followup import condense_question
@@ -121,7 +121,10 @@ class Assistant:
                     draft += chunk["draft"]
                     yield chunk["draft"]
         except Exception as exc:
-            raise self._as_backend_error(exc) from exc
+            error = as_server_error(exc, self.settings.openai_base_url, "QA_OPENAI_BASE_URL")
+            if error is exc:
+                raise
+            raise error from exc
         yield self._finish(question, search_query, passages, draft, timings, started)
 
     def _finish(self, question, search_query, passages, draft, timings, started) -> Answer:
@@ -166,14 +169,3 @@ class Assistant:
                 self._generator = make_generator(s)
             self._chain = build_chain(self.index, s.top_k, s.min_relevance, self._generator)
         return self._chain
-
-    def _as_backend_error(self, exc: Exception) -> Exception:
-        if isinstance(exc, QAError):
-            return exc
-        kind = type(exc).__module__.split(".")[0]
-        if kind in ("openai", "langchain_openai", "httpx", "httpcore"):
-            return BackendUnavailable(
-                f"the model server at {self.settings.openai_base_url} (QA_OPENAI_BASE_URL) did not answer: "
-                f"{type(exc).__name__}: {exc}"
-            )
-        return exc

@@ -10,7 +10,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from qa.assistant import Assistant
-from qa.errors import BackendUnavailable, QAError
+from qa.errors import QAError, as_server_error
 from qa.evaluation.compare import DEFAULT_GATED, Comparison, compare_summaries
 from qa.evaluation.report import write_report
 from qa.evaluation.runner import EvalRun, ProgressCallback, evaluate
@@ -86,11 +86,10 @@ def run_evaluation(
     try:
         run = evaluate(assistant.ask, cases, assistant.embeddings, settings.top_k, meta, on_progress, judge)
     except Exception as exc:
-        kind = type(exc).__module__.split(".")[0]
-        if kind in ("openai", "langchain_openai", "httpx", "httpcore"):
-            raise BackendUnavailable(f"the judge server at {settings.judge_base_url} (QA_JUDGE_BASE_URL) did not "
-                                     f"answer: {type(exc).__name__}: {exc}") from exc
-        raise
+        error = exc if judge is None else as_server_error(exc, str(settings.judge_base_url), "QA_JUDGE_BASE_URL")
+        if error is exc:
+            raise
+        raise error from exc
     comparison = compare_summaries(run.summary, previous, gated, tolerance) if previous else None
     files = write_report(run, Path(out), comparison)
     return EvaluationOutput(run, files, comparison, ingest)
