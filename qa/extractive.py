@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 
 import numpy as np
@@ -11,6 +12,27 @@ from qa.chunking import split_sentences
 from qa.citations import Claim
 from qa.types import Passage
 from qa.support import content_words
+
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|dozens|twenty|thirty|forty|fifty|"
+    "hundred|hundreds|thousand|thousands|million|millions|billion|billions|half|several|few"
+)
+_HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
+_HAS_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
+_ASKS_NUMBER = re.compile(r"\bhow (many|much|long|far|old|often)\b", re.IGNORECASE)
+_ASKS_YEAR = re.compile(r"\b(what|which|in what|in which) year\b", re.IGNORECASE)
+_DIGITS = re.compile(r"\d[\d.,]*\d|\d")
+
+
+def fits_question(question: str, sentence: str) -> bool:
+    """Whether the sentence can answer the question's type: "how many/much" needs a number,
+    "what year" a year, and every number the question names must be in the sentence."""
+    if _ASKS_NUMBER.search(question) and not _HAS_NUMBER.search(sentence):
+        return False
+    if _ASKS_YEAR.search(question) and not _HAS_YEAR.search(sentence):
+        return False
+    return all(n in sentence for n in _DIGITS.findall(question))
+
 
 # A sentence scores 0.75 * cosine(question, sentence) + 0.25 * share of the question's
 # content words it holds; a second sentence is added when it scores nearly as well.
@@ -65,12 +87,17 @@ def rank_sentences(question: str, passages: list[Passage], vectors: SentenceVect
     return sorted(scored, key=lambda item: item[0], reverse=True)
 
 
+def answering_sentences(question: str, ranked: list[tuple[float, str, int]]) -> list[tuple[float, str, int]]:
+    """The ranked sentences whose content fits the question's type (see ``fits_question``)."""
+    return [item for item in ranked if fits_question(question, item[1])]
+
+
 def extract_claims(
     question: str, passages: list[Passage], vectors: SentenceVectors, min_score: float, max_sentences: int = 2
 ) -> list[Claim]:
     """Best-scoring sentences of the passages (at most ``max_sentences``), or none when the
     best one scores under ``min_score``."""
-    ranked = rank_sentences(question, passages, vectors)
+    ranked = answering_sentences(question, rank_sentences(question, passages, vectors))
     if not ranked or ranked[0][0] < min_score:
         return []
     best = ranked[0][0]

@@ -73,3 +73,15 @@ def test_sentence_vectors_embed_each_sentence_once_and_stay_bounded():
     vectors(["ccc"])  # evicts the least recently used ("bb" was used before "a")
     vectors(["a"])
     assert fake.calls == [["a", "bb"], ["ccc"]]
+
+
+def test_fits_question_checks_the_answer_type():
+    from qa.extractive import fits_question
+
+    assert fits_question("How many drones are made?", "Up to 3 million drones a year.")
+    assert fits_question("How many countries take part?", "Thirteen countries; a dozen of them in the EU.")
+    assert not fits_question("How much did the office cost?", "The office opened in Kyiv.")
+    assert not fits_question("In what year will Ukraine join?", "Ukraine wants to join the EU on 20 September.")
+    assert fits_question("In what year did it open?", "It opened in 2024.")
+    assert not fits_question("How many drones were made in 2022?", "Ukraine makes 3 million drones a year.")
+    assert fits_question("Who opened the office?", "The minister opened the office.")
