@@ -78,7 +78,7 @@ def test_evaluate_page_runs_the_seed_test_set(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # eval-out/ lands in the temporary folder
     monkeypatch.setenv("QA_CORPUS_DIR", str(ROOT / "seeds"))
     st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "ui" / "pages" / "evaluate.py"), default_timeout=300).run()
+    at = AppTest.from_file(str(ROOT / "ui" / "evaluate_page.py"), default_timeout=300).run()
     assert at.selectbox[0].value.endswith("testset.jsonl")
     at.number_input[0].set_value(6).run()
     next(b for b in at.button if b.label == "Run evaluation").click().run()

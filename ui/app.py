@@ -163,8 +163,7 @@ mark { background: #fff3a3; padding: 0 2px; border-radius: 3px; }
 """
 
 
-def main() -> None:
-    st.set_page_config(page_title="Document QA", page_icon="📄", layout="wide")
+def chat_page() -> None:
     st.markdown(STYLE, unsafe_allow_html=True)
     try:
         get_base_assistant()
@@ -192,4 +191,8 @@ def main() -> None:
     sidebar(bot)  # last, so the conversation download includes the answer just given
 
 
-main()
+st.set_page_config(page_title="Document QA", page_icon="📄", layout="wide")
+st.navigation([
+    st.Page(chat_page, title="Chat", icon=":material/chat:", default=True),
+    st.Page("evaluate_page.py", title="Evaluate", icon=":material/analytics:", url_path="evaluate"),
+]).run()

@@ -89,7 +89,6 @@ def show(result) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Evaluate · Document QA", page_icon="📊", layout="wide")
     st.title("Evaluate answers against a test set")
     settings = get_settings()
     testset = choose_testset(settings)
