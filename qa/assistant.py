@@ -20,7 +20,7 @@ from qa.llm import make_generator
 from qa.settings import Settings
 from qa.store import DocumentIndex
 from qa.types import Answer, DocumentInfo, FileResult, IngestSummary, Passage
-from qa.uploads import save_upload
+from qa.uploads import safe_file_name, save_upload
 
 Turn = tuple[str, str]  # (question, answer text)
 
@@ -28,7 +28,8 @@ Turn = tuple[str, str]  # (question, answer text)
 class Assistant:
     """Question answering over an indexed folder of documents, with cited passages.
 
-    Heavy parts load lazily: the embedding model on first use, the generator on first question."""
+    The embedding model loads at construction (pass ``embeddings`` to share one); the
+    generator loads on the first question."""
 
     def __init__(self, settings: Settings, collection: str | None = None, embeddings: Embeddings | None = None) -> None:
         """``collection`` overrides ``settings.collection``; ``embeddings`` shares an already
@@ -52,14 +53,19 @@ class Assistant:
 
     def ingest_upload(self, name: str, data: bytes) -> FileResult:
         """Save an uploaded file under ``settings.upload_dir`` (safe name, size limit) and index it.
-        A file that fails is deleted again and leaves the index as it was."""
+        An upload that fails leaves the index, and any earlier file of that name, as they were."""
+        earlier = self.settings.upload_dir / safe_file_name(name)
+        earlier_bytes = earlier.read_bytes() if earlier.is_file() else None
         try:
             path = save_upload(self.settings.upload_dir, name, data, int(self.settings.max_upload_mb * 1_000_000))
         except DocumentError as exc:
             return FileResult(name, "failed", error=str(exc).removeprefix(f"{name}: "))
         result = self.ingest([path]).files[0]
         if result.status == "failed":
-            path.unlink(missing_ok=True)
+            if earlier_bytes is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(earlier_bytes)
         return result
 
     def remove(self, source: str) -> int:

@@ -37,3 +37,12 @@ def test_failed_parse_leaves_index_unchanged(assistant, settings):
     assert not (settings.upload_dir / "broken.pdf").exists()
     result = assistant.ingest_upload("notes.exe", b"MZ")
     assert result.status == "failed" and "unsupported" in result.error
+
+
+def test_broken_reupload_keeps_the_earlier_file_and_its_chunks(assistant, settings):
+    assert assistant.ingest_upload("notes.txt", b"The vault code is 4711.").status == "added"
+    ids = assistant.index.chunk_ids(str((settings.upload_dir / "notes.txt").resolve()))
+    result = assistant.ingest_upload("notes.txt", b"\x00\x01\x02 binary garbage")
+    assert result.status == "failed" and "binary" in result.error
+    assert (settings.upload_dir / "notes.txt").read_bytes() == b"The vault code is 4711."
+    assert assistant.index.chunk_ids(str((settings.upload_dir / "notes.txt").resolve())) == ids
