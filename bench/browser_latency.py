@@ -30,7 +30,8 @@ WATCH = """
   const check = () => {
     const msgs = document.querySelectorAll('[data-testid="stChatMessage"]');
     const last = msgs[msgs.length - 1];
-    const written = last ? [...last.querySelectorAll('[data-testid="stMarkdownContainer"]')].some(e => e.innerText.trim()) : false;
+    const written = last ? [...last.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+      .some(e => !e.closest('[data-testid="stSpinner"]') && e.innerText.trim()) : false;
     if (!t.first && msgs.length > n && written) t.first = performance.now();
     if (document.querySelectorAll('.answer, .refusal').length > (n - 1) / 2) { t.full = performance.now(); observer.disconnect(); }
   };
