@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ROOT, SEED_ARTICLE
 from tests.test_cli import free_port
@@ -65,8 +66,9 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(server):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=30_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
@@ -95,16 +97,14 @@ def test_chat_follow_up_and_upload_in_a_real_browser(server, page, tmp_path):
     first_load = time.perf_counter() - load_started
 
     seconds = ask(page, "How much money has the IT coalition attracted?", 0)
-    answer = page.locator(".answer").last
-    assert "70 million euros" in answer.inner_text()
-    card = page.locator(".card").first
-    assert SEED_ARTICLE.name in card.inner_text()
-    assert page.locator("mark").first.is_visible()
+    expect(page.locator(".answer").last).to_contain_text("70 million euros")
+    expect(page.locator(".card").first).to_contain_text(SEED_ARTICLE.name)
+    expect(page.locator("mark").first).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "1-answer.png"), full_page=True)
 
     ask(page, "And how many countries take part?", 1)
-    assert "13 participating countries" in page.locator(".answer").last.inner_text()
-    assert page.get_by_text("Searched for:").last.is_visible()
+    expect(page.locator(".answer").last).to_contain_text("13 participating countries")
+    expect(page.get_by_text("Searched for:").last).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "2-follow-up.png"), full_page=True)
 
     note = tmp_path / "ferry-timetable.txt"
@@ -115,14 +115,13 @@ def test_chat_follow_up_and_upload_in_a_real_browser(server, page, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "3-upload.png"), full_page=True)
 
     ask(page, "When does the island ferry leave?", 2)
-    last = page.locator(".answer").last.inner_text()
-    assert "06:40" in last
-    assert "ferry-timetable.txt" in page.locator(".card").last.inner_text()
+    expect(page.locator(".answer").last).to_contain_text("06:40")
+    expect(page.locator(".card").last).to_contain_text("ferry-timetable.txt")
 
     page.get_by_role("button", name="View document").last.click()
     dialog = page.get_by_role("dialog")
     dialog.wait_for(timeout=30_000)
-    assert "06:40" in dialog.locator("mark").first.inner_text()
+    expect(dialog.locator("mark").first).to_contain_text("06:40")
     page.screenshot(path=str(ARTIFACTS / "4-document.png"), full_page=True)
 
     print(f"\nbrowser figures: server start {server['startup_s']:.1f}s, first page load {first_load:.1f}s, "
@@ -138,6 +137,6 @@ def test_evaluate_page_in_a_real_browser(server, page):
     page.get_by_role("button", name="Run evaluation").click()
     page.get_by_text("Metrics", exact=True).wait_for(timeout=ANSWER_TIMEOUT_MS)
     page.get_by_text("Token F1").first.wait_for(timeout=30_000)
-    assert page.locator("[data-testid='stExpander']").count() == 8
+    expect(page.locator("[data-testid='stExpander']")).to_have_count(8)
     page.get_by_role("img").first.wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "5-evaluate.png"), full_page=True)
