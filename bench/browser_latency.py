@@ -52,7 +52,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         env = {**os.environ, "QA_INDEX_DIR": f"{tmp}/index", "QA_BACKEND": args.backend}
-        started = time.perf_counter()
         server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port)],
                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -85,7 +84,6 @@ def main() -> None:
           f"first page load with models {first_load:.2f} s; total start {health + first_load:.2f} s")
     print(f"over {len(questions)} seed questions: time to first token median {statistics.median(firsts):.2f} s, "
           f"to full answer median {statistics.median(fulls):.2f} s (max {max(fulls):.2f} s)")
-    del started
 
 
 if __name__ == "__main__":
