@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 run: setup
-	$(PY) -m qa ingest seeds/
+	$(PY) -m qa ingest seeds/docs/
 	$(VENV)/bin/streamlit run ui/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 browser:

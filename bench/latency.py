@@ -35,14 +35,14 @@ def main() -> None:
     started = time.perf_counter()
     embeddings = make_embeddings(base)
     print(f"embedding model load: {time.perf_counter() - started:.2f} s")
-    questions = [c.question for c in load_testset(ROOT / "seeds" / "testset.jsonl")]
+    questions = [c.question for c in load_testset(ROOT / "seeds" / "docs" / "testset.jsonl")]
 
     builds, naive_builds = [], []
     for _ in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp:
             bot = Assistant(base.model_copy(update={"index_dir": Path(tmp)}), embeddings=embeddings)
             t = time.perf_counter()
-            bot.ingest([ROOT / "seeds"])
+            bot.ingest([ROOT / "seeds" / "docs"])
             builds.append(time.perf_counter() - t)
         with tempfile.TemporaryDirectory() as tmp:
             from langchain_chroma import Chroma
@@ -50,7 +50,7 @@ def main() -> None:
             from langchain_text_splitters import RecursiveCharacterTextSplitter
 
             t = time.perf_counter()
-            docs = DirectoryLoader(str(ROOT / "seeds"), glob="*.md", loader_cls=TextLoader).load()
+            docs = DirectoryLoader(str(ROOT / "seeds" / "docs"), glob="*.md", loader_cls=TextLoader).load()
             splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
             Chroma.from_documents(splits, embeddings, persist_directory=tmp)
             naive_builds.append(time.perf_counter() - t)
@@ -60,7 +60,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends:
             bot = Assistant(base.model_copy(update={"index_dir": Path(tmp), "backend": backend}), embeddings=embeddings)
-            bot.ingest([ROOT / "seeds"])
+            bot.ingest([ROOT / "seeds" / "docs"])
             bot.ask(questions[0])  # warm-up: loads the generator
             totals, firsts = [], []
             for q in questions:
@@ -80,7 +80,7 @@ def main() -> None:
 
             llm = make_generator(base.model_copy(update={"backend": "local"}))
             llm.stop = ["\nQuestion:"]
-            docs = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.md"))]
+            docs = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds" / "docs").glob("*.md"))]
             from langchain_text_splitters import RecursiveCharacterTextSplitter
 
             splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).create_documents(docs)

@@ -17,7 +17,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
 
-    corpus_dir: Path = Field(Path("seeds"), description="Folder indexed by `make run` and the UI on first start.")
+    corpus_dir: Path = Field(Path("seeds/docs"), description="Folder indexed by `make run` and the UI on first start.")
+    testset_dir: Path = Field(Path("seeds"), description="Folder whose .jsonl/.csv test sets the Evaluate page offers.")
     index_dir: Path = Field(Path("index"), description="Folder of the on-disk Chroma index.")
     collection: str = Field("documents", min_length=3, description="Chroma collection name.")
     chroma_host: str | None = Field(

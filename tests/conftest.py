@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-SEED_ARTICLE = SEEDS / "eu-defense-innovation-office-kyiv.md"
+SEED_ARTICLE = SEEDS / "docs" / "eu-defense-innovation-office-kyiv.md"
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

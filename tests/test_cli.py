@@ -43,7 +43,7 @@ def test_ask_prints_answer_with_cited_passage(index_env):
 
 
 def test_ask_json(index_env):
-    run_cli("ingest", "seeds/", env_extra=index_env)
+    run_cli("ingest", "seeds/docs/", env_extra=index_env)
     result = run_cli("ask", "How many countries participate in the IT coalition?", "--json", env_extra=index_env)
     data = json.loads(result.stdout)
     assert data["refused"] is False and "13" in data["text"]

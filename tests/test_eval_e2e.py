@@ -13,7 +13,7 @@ MINI = str(ROOT / "tests" / "data" / "mini-testset.jsonl")
 def test_eval_writes_report_and_gate_fails_on_regression(tmp_path):
     env = {"QA_INDEX_DIR": str(tmp_path / "index")}
     out = tmp_path / "run1"
-    result = run_cli("eval", MINI, "--corpus", str(ROOT / "seeds"), "--out", str(out), env_extra=env)
+    result = run_cli("eval", MINI, "--corpus", str(ROOT / "seeds" / "docs"), "--out", str(out), env_extra=env)
     assert result.returncode == 0, result.stderr
     assert "Token F1" in result.stdout and "Report:" in result.stdout
     for name in ("results.jsonl", "summary.json", "report.md", "scores.png", "latency.png"):
@@ -28,13 +28,13 @@ def test_eval_writes_report_and_gate_fails_on_regression(tmp_path):
     assert "| Token F1 |" in report and "![scores.png](scores.png)" in report
 
     # same run compared with itself passes; against a better "previous" run it fails
-    same = run_cli("eval", MINI, "--corpus", str(ROOT / "seeds"), "--out", str(tmp_path / "run2"),
+    same = run_cli("eval", MINI, "--corpus", str(ROOT / "seeds" / "docs"), "--out", str(tmp_path / "run2"),
                    "--compare", str(out / "summary.json"), env_extra=env)
     assert same.returncode == 0, same.stdout + same.stderr
     better = dict(summary, answers={**summary["answers"], "f1": summary["answers"]["f1"] + 0.2})
     previous = tmp_path / "better.json"
     previous.write_text(json.dumps(better))
-    worse = run_cli("eval", MINI, "--corpus", str(ROOT / "seeds"), "--out", str(tmp_path / "run3"),
+    worse = run_cli("eval", MINI, "--corpus", str(ROOT / "seeds" / "docs"), "--out", str(tmp_path / "run3"),
                     "--compare", str(previous), env_extra=env)
     assert worse.returncode == 1
     assert "answers.f1" in worse.stdout and "REGRESSED" in worse.stdout

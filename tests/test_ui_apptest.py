@@ -76,7 +76,8 @@ def test_clear_chat_and_download(app):
 def test_evaluate_page_runs_the_seed_test_set(tmp_path, monkeypatch):
     monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.chdir(tmp_path)  # eval-out/ lands in the temporary folder
-    monkeypatch.setenv("QA_CORPUS_DIR", str(ROOT / "seeds"))
+    monkeypatch.setenv("QA_CORPUS_DIR", str(ROOT / "seeds" / "docs"))
+    monkeypatch.setenv("QA_TESTSET_DIR", str(ROOT / "seeds"))
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "ui" / "evaluate_page.py"), default_timeout=300).run()
     assert at.selectbox[0].value.endswith("testset.jsonl")

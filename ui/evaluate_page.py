@@ -19,7 +19,7 @@ BACKENDS = ["extractive", "local", "openai"]
 
 
 def choose_testset(settings) -> Path | None:
-    bundled = sorted(Path(settings.corpus_dir).glob("*.jsonl")) + sorted(Path(settings.corpus_dir).glob("*.csv"))
+    bundled = sorted(settings.testset_dir.glob("*.jsonl")) + sorted(settings.testset_dir.glob("*.csv"))
     options = [str(p) for p in bundled] + ["Upload a test set…"]
     choice = st.selectbox("Test set", options, help="JSONL or CSV: question, reference_answer / all_answers, "
                                                     "answerable, source / doc_id, gold_passage")
