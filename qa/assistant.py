@@ -57,7 +57,7 @@ class Assistant:
         earlier = self.settings.upload_dir / safe_file_name(name)
         earlier_bytes = earlier.read_bytes() if earlier.is_file() else None
         try:
-            path = save_upload(self.settings.upload_dir, name, data, int(self.settings.max_upload_mb * 1_000_000))
+            path = save_upload(self.settings.upload_dir, name, data, self.settings.max_upload_bytes)
         except DocumentError as exc:
             return FileResult(name, "failed", error=str(exc).removeprefix(f"{name}: "))
         result = self.ingest([path]).files[0]
@@ -82,7 +82,7 @@ class Assistant:
         """The whole text of an indexed file as (page, text) pairs: read afresh from the file,
         or pieced from its stored chunks when the file is gone or unreadable."""
         try:
-            loaded = load_document(Path(source), max_bytes=int(self.settings.max_file_mb * 1_000_000))
+            loaded = load_document(Path(source), max_bytes=self.settings.max_file_bytes)
             return [(p.number, p.text) for p in loaded.pages]
         except DocumentError:
             return self.index.document_text(source)

@@ -55,7 +55,7 @@ def ingest_files(
 def _ingest_one(path: Path, index: DocumentIndex, settings: Settings, count_tokens: TokenCounter) -> FileResult:
     source = str(path.resolve())
     try:
-        document = load_document(path.resolve(), max_bytes=int(settings.max_file_mb * 1_000_000))
+        document = load_document(path.resolve(), max_bytes=settings.max_file_bytes)
     except DocumentError as exc:
         return FileResult(str(path), "failed", error=str(exc))
     previous = index.stored_hash(source)

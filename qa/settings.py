@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     upload_dir: Path = Field(Path("uploads"), description="Where the browser app stores uploaded files.")
     max_upload_mb: float = Field(20.0, gt=0, description="Uploads larger than this are refused in the browser app.")
 
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1_000_000)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1_000_000)
+
     @field_validator("collection")
     @classmethod
     def _collection_name_is_valid(cls, value: str) -> str:

@@ -97,11 +97,7 @@ class DocumentIndex:
         if self._collection.count() == 0:
             return []
         hits = self.vector_store.similarity_search_with_score(query, k=k)
-        results = []
-        for doc, distance in hits:
-            doc.id = doc.id or doc.metadata.get("id")
-            results.append((doc, 1.0 - float(distance)))
-        return results
+        return [(doc, 1.0 - float(distance)) for doc, distance in hits]
 
     def chunk_count(self) -> int:
         return self._collection.count()
