@@ -17,7 +17,7 @@ from pathlib import Path
 from qa import Assistant, Settings
 from qa.embeddings import make_embeddings
 from qa.evaluation import load_testset
-from qa.llm import make_generator
+from qa.answer.generate import make_generator
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,7 +21,7 @@ from qa.evaluation import load_testset
 from qa.evaluation.api import corpus_collection
 from qa.evaluation.report import write_report
 from qa.evaluation.runner import evaluate
-from qa.llm import make_generator
+from qa.answer.generate import make_generator
 
 DATASETS = {
     "squad2-dev-sample": "SQuAD 2.0 dev sample",

@@ -6,19 +6,31 @@
     answer = bot.ask("Who opened the office?")
 """
 
-from qa.assistant import Assistant
-from qa.errors import BackendUnavailable, DocumentError, QAError, SettingsError
+from qa.assistant import AskOptions, Assistant
+from qa.errors import (
+    BackendUnavailable,
+    Busy,
+    ChromaUnavailable,
+    DocumentError,
+    IndexDamaged,
+    QAError,
+    SettingsError,
+)
 from qa.settings import Settings
 from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, Passage
 
 __all__ = [
     "Answer",
+    "AskOptions",
     "Assistant",
     "BackendUnavailable",
+    "Busy",
+    "ChromaUnavailable",
     "Citation",
     "DocumentError",
     "DocumentInfo",
     "FileResult",
+    "IndexDamaged",
     "IngestSummary",
     "Passage",
     "QAError",

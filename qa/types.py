@@ -53,12 +53,15 @@ class Answer:
     search_query: str
     timings: dict[str, float] = field(default_factory=dict)
     passages: list[Passage] = field(default_factory=list)  # everything retrieved, cited or not
+    stopped: bool = False  # the user stopped the generation; the answer rests on the draft so far
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-FileStatus = Literal["added", "updated", "unchanged", "failed"]
+# moved: same content at a new path (no embedding); missing: indexed from a folder that no
+# longer holds it; removed: such a file dropped by ``prune``.
+FileStatus = Literal["added", "updated", "unchanged", "moved", "missing", "removed", "failed"]
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,10 @@ class IngestSummary:
         return [f for f in self.files if f.status == "failed"]
 
     def describe(self) -> str:
+        extra = "".join(f", {self.count(s)} {s}" for s in ("moved", "missing", "removed") if self.count(s))
         return (
             f"{self.count('added')} added, {self.count('updated')} updated, "
-            f"{self.count('unchanged')} unchanged, {self.count('failed')} failed; "
+            f"{self.count('unchanged')} unchanged{extra}, {self.count('failed')} failed; "
             f"{self.chunks_written} chunks written in {self.seconds:.1f}s"
         )
 

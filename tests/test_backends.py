@@ -6,7 +6,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.errors import BackendUnavailable
-from qa.llm import local_model_path
+from qa.answer.generate import local_model_path
 from qa.evaluation import run_evaluation
 from tests.conftest import ROOT, SEED_ARTICLE
 from tests.servers import chroma_server, openai_compatible_server

@@ -1,4 +1,4 @@
-from qa.chunking import chunk_id, chunk_pages, pack_sentences, split_sentences
+from qa.documents.chunking import chunk_id, chunk_pages, pack_sentences, split_sentences
 
 
 def words(text: str) -> int:

@@ -1,6 +1,6 @@
-from qa.citations import Claim, assemble, ground_generated, says_not_found
+from qa.answer.ground import Claim, assemble, ground_generated, says_not_found
 from qa.types import Passage
-from qa.support import content_words, normalize_answer, support
+from qa.answer.support import content_words, normalize_answer, support
 
 
 def passage(n, text, source="a.txt"):
@@ -53,7 +53,7 @@ def test_ground_generated_treats_not_found_as_no_claim():
 
 
 def test_sentence_vectors_embed_each_sentence_once_and_stay_bounded():
-    from qa.extractive import SentenceVectors
+    from qa.answer.select import SentenceVectors
 
     class Fake:
         calls: list[list[str]] = []
@@ -76,7 +76,7 @@ def test_sentence_vectors_embed_each_sentence_once_and_stay_bounded():
 
 
 def test_fits_question_checks_the_answer_type():
-    from qa.extractive import fits_question
+    from qa.answer.select import fits_question
 
     assert fits_question("How many drones are made?", "Up to 3 million drones a year.")
     assert fits_question("How many countries take part?", "Thirteen countries; a dozen of them in the EU.")

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -81,7 +80,7 @@ def test_bad_files_are_reported_one_line_each_and_good_files_indexed(tmp_path, i
     "args, env, message",
     [
         (["ingest", "no/such/folder"], {}, "path not found: no/such/folder"),
-        (["ask", "   "], {}, "the question is empty"),
+        (["ask", "   "], {}, "The question is empty"),
         (["ask", "hi"], {"QA_TOP_K": "zero"}, "QA_TOP_K"),
         (["ask", "hi"], {"QA_BACKEND": "gpt"}, "QA_BACKEND"),
         (["ask", "hi"], {"QA_LOCAL_MODEL_PATH": "/nope.gguf", "QA_BACKEND": "local"}, "QA_LOCAL_MODEL_PATH"),
@@ -100,7 +99,7 @@ def test_unreachable_openai_server_is_one_clear_line(index_env):
     result = run_cli("ask", "Who opened the office?", env_extra={**index_env, "QA_BACKEND": "openai", "QA_OPENAI_BASE_URL": url})
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    (line,) = [l for l in result.stderr.splitlines() if l.startswith("error:")]
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
     assert url in line and "QA_OPENAI_BASE_URL" in line
 
 

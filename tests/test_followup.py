@@ -1,4 +1,4 @@
-from qa.followup import condense_question, looks_like_follow_up
+from qa.answer.followup import condense_question, looks_like_follow_up
 
 
 def test_follow_up_detection():

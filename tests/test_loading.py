@@ -1,7 +1,7 @@
 import pytest
 
 from qa.errors import DocumentError
-from qa.loading import load_document
+from qa.documents.loading import load_document
 
 MB = 1_000_000
 

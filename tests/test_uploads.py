@@ -1,6 +1,6 @@
 """Uploads from the browser: safe names, size limit, failed parses leave the index as it was."""
 
-from qa.uploads import safe_file_name
+from qa.documents.uploads import safe_file_name
 from tests.conftest import SEED_ARTICLE
 
 

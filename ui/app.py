@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qa import Answer, Assistant, BackendUnavailable, QAError
+from qa import Answer, AskOptions, Assistant, BackendUnavailable, QAError
 from qa.export import conversation_markdown
 from ui.render import card_label, highlight, linked_markers
-from ui.resources import get_assistant, get_base_assistant, get_settings
+from ui.resources import get_assistant, get_settings
 
 BACKENDS = ["extractive", "local", "openai"]
 UPLOAD_TYPES = ["txt", "md", "pdf", "docx", "html", "htm"]
@@ -23,8 +23,8 @@ def init_state() -> None:
     st.session_state.setdefault("uploader_key", 0)
 
 
-def current_assistant() -> Assistant:
-    return get_assistant(st.session_state["backend"], st.session_state["top_k"])
+def current_options() -> AskOptions:
+    return AskOptions(backend=st.session_state["backend"], top_k=st.session_state["top_k"])
 
 
 # --- sidebar ----------------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def index_upload(bot: Assistant, name: str, data: bytes) -> tuple[bool, str]:
 @st.dialog("Source document", width="large")
 def show_document(source: str, quote: str) -> None:
     st.caption(source)
-    for page, text in current_assistant().document_pages(source):
+    for page, text in get_assistant().document_pages(source):
         if page:
             st.markdown(f"**Page {page}**")
         st.markdown(f"<div class='doc'>{highlight(text, quote)}</div>", unsafe_allow_html=True)
@@ -130,7 +130,7 @@ def ask(bot: Assistant, question: str) -> None:
     final: list[Answer] = []
 
     def tokens():
-        for event in bot.stream(question, history):
+        for event in bot.stream(question, history, current_options()):
             if isinstance(event, Answer):
                 final.append(event)
             else:
@@ -145,7 +145,7 @@ def ask(bot: Assistant, question: str) -> None:
             st.error(f"{exc}\n\nStart the model server, or choose the *extractive* backend in the sidebar.")
             return
         except QAError as exc:
-            st.error(str(exc))
+            st.error(f"{exc}\n\nChoose another backend in the sidebar if this one cannot start.")
             return
         draft.empty()  # the streamed draft gives way to the grounded answer
         answers.append(final[0])
@@ -166,16 +166,11 @@ mark { background: #fff3a3; padding: 0 2px; border-radius: 3px; }
 def chat_page() -> None:
     st.markdown(STYLE, unsafe_allow_html=True)
     try:
-        get_base_assistant()
+        bot = get_assistant()
     except QAError as exc:
         st.error(f"The assistant could not start: {exc}")
         st.stop()
     init_state()
-    try:
-        bot = current_assistant()
-    except QAError as exc:
-        st.error(f"{exc}\n\nChoose another backend in the sidebar.")
-        bot = get_base_assistant()
     st.title("Ask your documents")
     question = st.chat_input("Ask a question about your documents")  # pinned to the bottom of the page
     answers: list[Answer] = st.session_state["answers"]

@@ -11,9 +11,9 @@ import streamlit as st
 from qa import QAError
 from qa.evaluation import run_evaluation
 from qa.evaluation.report import failure_reason, fmt, metric_rows
-from qa.uploads import safe_file_name
+from qa.documents.uploads import safe_file_name
 from ui.render import card_label
-from ui.resources import get_base_assistant, get_settings
+from ui.resources import get_assistant, get_settings
 
 BACKENDS = ["extractive", "local", "openai"]
 
@@ -35,7 +35,7 @@ def choose_testset(settings) -> Path | None:
 
 
 def run(settings, testset: Path, backend: str, top_k: int, limit: int | None) -> None:
-    base = get_base_assistant()
+    base = get_assistant()
     run_settings = settings.model_copy(update={"backend": backend, "top_k": top_k})
     out = Path("eval-out") / f"ui-{time.strftime('%Y%m%d-%H%M%S')}"
     progress = st.progress(0.0, text="Starting…")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from qa.chunking import split_sentences
+from qa.documents.chunking import split_sentences
 from qa.types import Answer, Citation
 
 

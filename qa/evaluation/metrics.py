@@ -3,7 +3,7 @@
 Matching rules used throughout:
 - a gold *document* matches a passage when the passage's file name equals the test case's
   ``source`` (or its path ends with it), or the file stem equals ``doc_id``;
-- a gold *sentence* is held by a text when ``support(sentence, text) >= HOLDS`` (see qa/support.py):
+- a gold *sentence* is held by a text when ``support(sentence, text) >= HOLDS`` (see qa/answer/support.py):
   nearly all its content words, and every number, appear in the text.
 """
 
@@ -13,8 +13,8 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from qa.chunking import split_sentences
-from qa.support import cited_numbers, normalize_answer, strip_citations, support
+from qa.documents.chunking import split_sentences
+from qa.answer.support import cited_numbers, normalize_answer, strip_citations, support
 from qa.types import Answer, Passage
 
 HOLDS = 0.8  # a text holds a gold sentence

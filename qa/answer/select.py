@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from qa.chunking import split_sentences
-from qa.citations import Claim
+from qa.answer.ground import Claim
+from qa.answer.injection import looks_like_instruction
+from qa.answer.support import content_words
+from qa.documents.chunking import split_sentences
 from qa.types import Passage
-from qa.support import content_words
 
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|dozens|twenty|thirty|forty|fifty|"
@@ -47,26 +49,31 @@ def sentence_score(cosine: float, question_words: set[str], sentence: str) -> fl
 
 class SentenceVectors:
     """Embeddings of passage sentences, kept between questions (the same chunks come back
-    often), least recently used dropped first."""
+    often), least recently used dropped first. Safe to share between threads."""
 
     def __init__(self, embeddings: Embeddings, max_items: int = 10_000) -> None:
         self.embeddings = embeddings
         self.max_items = max_items
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def embed_query(self, text: str) -> np.ndarray:
         return np.asarray(self.embeddings.embed_query(text))
 
     def __call__(self, sentences: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(s for s in sentences if s not in self._cache))
-        if missing:
+        with self._lock:
+            found = {s: self._cache[s] for s in sentences if s in self._cache}
+        missing = list(dict.fromkeys(s for s in sentences if s not in found))
+        if missing:  # embedded outside the lock: two threads may both embed a sentence, harmlessly
             for sentence, vector in zip(missing, self.embeddings.embed_documents(missing)):
-                self._cache[sentence] = np.asarray(vector)
-        for sentence in sentences:
-            self._cache.move_to_end(sentence)
-        while len(self._cache) > self.max_items:
-            self._cache.popitem(last=False)
-        return np.stack([self._cache[s] for s in sentences])
+                found[sentence] = np.asarray(vector)
+        with self._lock:
+            for sentence in sentences:
+                self._cache[sentence] = found[sentence]
+                self._cache.move_to_end(sentence)
+            while len(self._cache) > self.max_items:
+                self._cache.popitem(last=False)
+        return np.stack([found[s] for s in sentences])
 
 
 def rank_sentences(question: str, passages: list[Passage], vectors: SentenceVectors) -> list[tuple[float, str, int]]:
@@ -76,7 +83,7 @@ def rank_sentences(question: str, passages: list[Passage], vectors: SentenceVect
     for passage in passages:
         for sentence in split_sentences(passage.text):
             # Overlapping chunks repeat sentences; keep each once, from the higher-ranked passage.
-            if sentence not in seen and len(content_words(sentence)) >= 3:
+            if sentence not in seen and len(content_words(sentence)) >= 3 and not looks_like_instruction(sentence):
                 seen.add(sentence)
                 candidates.append((sentence, passage.number))
     if not candidates:

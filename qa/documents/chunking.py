@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pysbd
 
@@ -17,44 +17,82 @@ TokenCounter = Callable[[str], int]
 class Chunk:
     id: str
     text: str
-    source: str
     page: int | None
     index: int
 
 
-@lru_cache(maxsize=1)
+# pysbd's Segmenter keeps the text it is splitting on the object, so one shared instance
+# gives wrong results under threads: each thread gets its own.
+_local = threading.local()
+
+
 def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False)
+    segmenter = getattr(_local, "segmenter", None)
+    if segmenter is None:
+        segmenter = _local.segmenter = pysbd.Segmenter(language="en", clean=False)
+    return segmenter
 
 
 _LIST_MARKER = re.compile(r"^(?:[-*•+]|\d{1,3}[.)])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# pysbd's time grows faster than linearly with the length of a line (65 s for one 300 KB
+# line); longer lines go to a plain punctuation splitter instead.
+MAX_SEGMENTED_LINE_CHARS = 5_000
 
 
-def split_sentences(text: str) -> list[str]:
+def _hard_wrap(text: str, width: int) -> list[str]:
+    """Pieces of at most ``width`` characters, cut at whitespace where there is some."""
+    pieces: list[str] = []
+    while len(text) > width:
+        cut = text.rfind(" ", 0, width)
+        cut = cut if cut > width // 2 else width
+        pieces.append(text[:cut].strip())
+        text = text[cut:].strip()
+    if text:
+        pieces.append(text)
+    return pieces
+
+
+def _split_long_line(line: str, width: int) -> list[str]:
+    pieces: list[str] = []
+    for part in _SENTENCE_END.split(line):
+        pieces.extend(_hard_wrap(part, width) if len(part) > width else [part])
+    return pieces
+
+
+def split_sentences(text: str, max_line_chars: int = MAX_SEGMENTED_LINE_CHARS) -> list[str]:
     """Sentences of ``text``; a line break always ends a sentence (headings, list items),
-    and list markers ("- ", "1. ") are dropped."""
+    and list markers ("- ", "1. ") are dropped. Lines over ``max_line_chars`` are split at
+    sentence punctuation (and at whitespace when still too long) instead of by pysbd."""
     sentences: list[str] = []
     for line in text.splitlines():
         line = _LIST_MARKER.sub("", line.strip())
-        if line:
-            sentences.extend(s.strip() for s in _segmenter().segment(line) if s.strip())
+        if not line:
+            continue
+        parts = _segmenter().segment(line) if len(line) <= max_line_chars else _split_long_line(line, max_line_chars)
+        sentences.extend(s.strip() for s in parts if s.strip())
     return sentences
 
 
-def chunk_id(source: str, page: int | None, text: str) -> str:
-    """Stable id: the same text from the same place always gets the same id."""
-    digest = hashlib.sha256(f"{source}\x1f{page}\x1f{text}".encode()).hexdigest()
+def chunk_id(doc_id: str, page: int | None, text: str) -> str:
+    """Stable id: the same text at the same place of the same document always gets the same id."""
+    digest = hashlib.sha256(f"{doc_id}\x1f{page}\x1f{text}".encode("utf-8", "surrogatepass")).hexdigest()
     return digest[:32]
 
 
 def _split_long_sentence(sentence: str, max_tokens: int, count: TokenCounter) -> list[str]:
+    """Word-wise pieces of at most ``max_tokens``. Word counts are summed, which is exact for
+    WordPiece-style tokenizers (they split on whitespace first) and linear in the length."""
     pieces: list[str] = []
     words: list[str] = []
+    used = 0
     for word in sentence.split():
-        if words and count(" ".join([*words, word])) > max_tokens:
+        n = max(count(word), 1)
+        if words and used + n > max_tokens:
             pieces.append(" ".join(words))
-            words = []
+            words, used = [], 0
         words.append(word)
+        used += n
     if words:
         pieces.append(" ".join(words))
     return pieces
@@ -92,19 +130,20 @@ def pack_sentences(sentences: list[str], max_tokens: int, overlap_tokens: int, c
 
 
 def chunk_pages(
-    source: str,
+    doc_id: str,
     pages: list[tuple[int | None, str]],
     max_tokens: int,
     overlap_tokens: int,
     count: TokenCounter,
+    max_line_chars: int = MAX_SEGMENTED_LINE_CHARS,
 ) -> list[Chunk]:
     """Chunks of every page of one document, never crossing a page; duplicates dropped."""
     chunks: list[Chunk] = []
     seen: set[str] = set()
     for page, text in pages:
-        for text_chunk in pack_sentences(split_sentences(text), max_tokens, overlap_tokens, count):
-            cid = chunk_id(source, page, text_chunk)
+        for text_chunk in pack_sentences(split_sentences(text, max_line_chars), max_tokens, overlap_tokens, count):
+            cid = chunk_id(doc_id, page, text_chunk)
             if cid not in seen:
                 seen.add(cid)
-                chunks.append(Chunk(cid, text_chunk, source, page, len(chunks)))
+                chunks.append(Chunk(cid, text_chunk, page, len(chunks)))
     return chunks

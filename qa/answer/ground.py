@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.chunking import split_sentences
-from qa.support import cited_numbers, strip_citations, support
+from qa.answer.injection import looks_like_instruction
+from qa.answer.support import cited_numbers, strip_citations, support
+from qa.documents.chunking import split_sentences
 from qa.types import Citation, Passage
 
 REFUSAL_TEXT = "The documents do not contain an answer to this question."
@@ -30,8 +31,8 @@ def says_not_found(text: str) -> bool:
 
 
 def best_quote(claim: str, passage_text: str) -> str:
-    """The passage sentence that supports the claim best."""
-    sentences = split_sentences(passage_text) or [passage_text]
+    """The passage sentence that supports the claim best (never one addressing the assistant)."""
+    sentences = [s for s in split_sentences(passage_text) if not looks_like_instruction(s)] or [passage_text]
     return max(sentences, key=lambda s: (support(claim, s), -len(s)))
 
 
@@ -67,19 +68,25 @@ def assemble(claims: list[Claim], passages: list[Passage]) -> tuple[str, list[Ci
     return " ".join(parts), citations
 
 
+def evidence_text(passage: Passage) -> str:
+    """The passage without sentences that address the assistant: those are never evidence."""
+    return " ".join(s for s in split_sentences(passage.text) if not looks_like_instruction(s))
+
+
 def ground_generated(draft: str, passages: list[Passage], min_support: float) -> list[Claim]:
     """Claims from generated text: each sentence goes to the passage it cites if that passage
     supports it, else to the best-supporting passage; a sentence no passage supports is dropped."""
     claims: list[Claim] = []
+    evidence = {p.number: evidence_text(p) for p in passages}
     valid = {p.number: p for p in passages}
     draft = re.sub(r"\[(\d+)$", r"[\1]", draft.strip())  # cut by the "]." stop sequence
     for sentence in split_sentences(draft):
         plain = strip_citations(sentence)
         if not plain or says_not_found(plain):
             continue
-        scored = sorted(((support(plain, p.text), p.number) for p in passages), reverse=True)
+        scored = sorted(((support(plain, evidence[p.number]), p.number) for p in passages), reverse=True)
         cited = [n for n in cited_numbers(sentence) if n in valid]
-        cited_scores = [(support(plain, valid[n].text), n) for n in cited]
+        cited_scores = [(support(plain, evidence[n]), n) for n in cited]
         best_cited = max(cited_scores, default=(0.0, 0))
         choice = best_cited if best_cited[0] >= min_support else (scored[0] if scored else (0.0, 0))
         if choice[0] >= min_support and all(c.sentence != plain for c in claims):

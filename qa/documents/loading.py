@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,21 @@ class LoadedDocument:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class LoadLimits:
+    """What one file may cost; each limit refused with one line naming its setting."""
+
+    max_bytes: int = 50_000_000
+    max_chars: int = 5_000_000
+    max_unzipped_bytes: int = 100_000_000
+    max_pdf_pages: int = 2_000
+
+    @classmethod
+    def from_settings(cls, settings) -> LoadLimits:
+        return cls(settings.max_file_bytes, settings.max_file_chars, settings.max_unzipped_bytes,
+                   settings.max_pdf_pages)
+
+
 def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -40,8 +56,12 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def load_document(path: Path, max_bytes: int) -> LoadedDocument:
-    """Load one file. Raises ``DocumentError`` with a reason a user can act on."""
+def load_document(path: Path, limits: LoadLimits | int) -> LoadedDocument:
+    """Load one file. Raises ``DocumentError`` with a reason a user can act on.
+    ``limits`` may be a bare byte limit (the other limits at their defaults)."""
+    if isinstance(limits, int):
+        limits = LoadLimits(max_bytes=limits)
+    max_bytes = limits.max_bytes
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(f"unsupported file type '{suffix or path.name}' (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})")
@@ -60,15 +80,18 @@ def load_document(path: Path, max_bytes: int) -> LoadedDocument:
         text, metadata = _split_front_matter(_decode_text(data))
         pages = [Page(None, text)]
     elif suffix == ".pdf":
-        pages, metadata = _read_pdf(path)
+        pages, metadata = _read_pdf(path, limits)
     elif suffix == ".docx":
-        pages, metadata = _read_docx(path)
+        pages, metadata = _read_docx(path, limits)
     else:
         pages, metadata = _read_html(data)
 
     pages = [Page(p.number, p.text.strip()) for p in pages if p.text and p.text.strip()]
     if not pages:
         raise DocumentError("no text could be extracted")
+    chars = sum(len(p.text) for p in pages)
+    if chars > limits.max_chars:
+        raise DocumentError(f"{chars:,} characters of text, over the {limits.max_chars:,} limit (QA_MAX_FILE_CHARS)")
     title = metadata.pop("title", "") or path.stem.replace("-", " ").replace("_", " ")
     return LoadedDocument(
         source=str(path), title=title, content_hash=file_hash(data), pages=pages, metadata=metadata
@@ -105,7 +128,7 @@ def _split_front_matter(text: str) -> tuple[str, dict[str, str]]:
     return text[match.end():], {str(k): str(v) for k, v in fields.items() if v is not None}
 
 
-def _read_pdf(path: Path) -> tuple[list[Page], dict[str, str]]:
+def _read_pdf(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, str]]:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -113,6 +136,8 @@ def _read_pdf(path: Path) -> tuple[list[Page], dict[str, str]]:
         reader = PdfReader(path)
         if reader.is_encrypted:
             raise DocumentError("PDF is encrypted")
+        if len(reader.pages) > limits.max_pdf_pages:
+            raise DocumentError(f"{len(reader.pages)} pages, over the {limits.max_pdf_pages} page limit (QA_MAX_PDF_PAGES)")
         pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
         meta = reader.metadata
         title = (meta.title or "") if meta else ""
@@ -123,10 +148,24 @@ def _read_pdf(path: Path) -> tuple[list[Page], dict[str, str]]:
     return pages, {"title": title} if title else {}
 
 
-def _read_docx(path: Path) -> tuple[list[Page], dict[str, str]]:
+def _check_unzipped_size(path: Path, limit: int) -> None:
+    """Refuse a zip whose parts expand past ``limit`` before any part is parsed (zip bombs)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DocumentError(f"not a readable DOCX ({type(exc).__name__}: {exc})") from exc
+    if expanded > limit:
+        raise DocumentError(
+            f"expands to {expanded / 1e6:,.0f} MB, over the {limit / 1e6:,.0f} MB limit (QA_MAX_UNZIPPED_MB)"
+        )
+
+
+def _read_docx(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, str]]:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    _check_unzipped_size(path, limits.max_unzipped_bytes)
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, ValueError, KeyError, OSError) as exc:
@@ -141,11 +180,31 @@ def _read_docx(path: Path) -> tuple[list[Page], dict[str, str]]:
     return [Page(None, "\n".join(blocks))], {"title": title} if title else {}
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])", re.IGNORECASE)
+
+
+def _is_hidden(tag) -> bool:
+    if tag.name is None or tag.attrs is None:
+        return False
+    return (
+        tag.has_attr("hidden")
+        or str(tag.get("aria-hidden", "")).lower() == "true"
+        or bool(_HIDDEN_STYLE.search(str(tag.get("style", ""))))
+        or (tag.name == "input" and str(tag.get("type", "")).lower() == "hidden")
+    )
+
+
 def _read_html(data: bytes) -> tuple[list[Page], dict[str, str]]:
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, Comment
 
     soup = BeautifulSoup(data, "lxml")
     for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
+        comment.extract()
+    # Text a reader of the page does not see is not indexed: it is where injected
+    # instructions hide.
+    for tag in soup.find_all(_is_hidden):
         tag.decompose()
     title = soup.title.get_text(strip=True) if soup.title else ""
     body = soup.body or soup

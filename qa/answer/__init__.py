@@ -1,0 +1,1 @@
+"""The answering path: retrieve, select or generate, ground, decide."""

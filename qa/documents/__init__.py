@@ -1,0 +1,1 @@
+"""Files to pages to chunks: loading, chunking, uploads."""

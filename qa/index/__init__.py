@@ -1,0 +1,1 @@
+"""Chunks to stored: the Chroma store, the manifest and the ingest protocol."""

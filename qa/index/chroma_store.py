@@ -1,0 +1,126 @@
+"""Chroma, on disk or as a server, through chromadb's public client API: vectors in, ids out.
+
+Every failure of the store becomes one line naming what to fix: the Chroma server and its
+settings in server mode, the index folder and the rebuild command on disk."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from qa.errors import ChromaUnavailable, IndexDamaged, QAError
+from qa.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+REINDEX_HINT = "rebuild it with `python -m qa reindex` (the damaged folder is kept aside)"
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    relevance: float  # cosine similarity, 1 = same direction
+
+
+def _first_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+class ChromaStore:
+    """One Chroma collection with cosine distance. The project always passes vectors, so
+    Chroma's own (downloading) embedding function is never used."""
+
+    def __init__(self, settings: Settings, collection: str) -> None:
+        self.settings = settings
+        self.name = collection
+        self.server = bool(settings.chroma_host)
+        self._collection = self._guard(self._open)()
+
+    def where(self) -> str:
+        if self.server:
+            return f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}"
+        return f"the index in '{self.settings.index_dir}'"
+
+    def _failure(self, exc: BaseException) -> QAError:
+        if self.server:
+            return ChromaUnavailable(
+                f"The Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port} failed "
+                f"({_first_line(exc)}). Start it (`chroma run --path DIR --port {self.settings.chroma_port}`), "
+                "check QA_CHROMA_HOST / QA_CHROMA_PORT, or unset QA_CHROMA_HOST to use the index folder."
+            )
+        return IndexDamaged(
+            f"The index in '{self.settings.index_dir}' cannot be read ({_first_line(exc)}); {REINDEX_HINT}."
+        )
+
+    def _guard(self, method: Callable[..., T]) -> Callable[..., T]:
+        @wraps(method)
+        def guarded(*args, **kwargs) -> T:
+            try:
+                return method(*args, **kwargs)
+            except QAError:
+                raise
+            except Exception as exc:  # chromadb, httpx, sqlite and JSON errors alike
+                log.debug("Chroma call failed", exc_info=True)
+                raise self._failure(exc) from exc
+
+        return guarded
+
+    def _open(self):
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if self.server:
+            client = chromadb.HttpClient(
+                host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
+            )
+        else:
+            try:
+                self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise QAError(
+                    f"QA_INDEX_DIR: cannot create index folder '{self.settings.index_dir}': {exc.strerror}"
+                ) from exc
+            client = chromadb.PersistentClient(path=str(self.settings.index_dir), settings=chroma_settings)
+        return client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+
+    def count(self) -> int:
+        return self._guard(self._collection.count)()
+
+    def upsert(self, ids: Sequence[str], texts: Sequence[str], vectors: Sequence[Sequence[float]],
+               metadatas: Sequence[dict[str, Any]]) -> None:
+        if ids:
+            self._guard(self._collection.upsert)(
+                ids=list(ids), documents=list(texts), embeddings=[list(v) for v in vectors], metadatas=list(metadatas)
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), 5000):  # SQLite caps the variables of one statement
+            self._guard(self._collection.delete)(ids=list(ids[start:start + 5000]))
+
+    def existing(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 5000):
+            found.update(self._guard(self._collection.get)(ids=list(ids[start:start + 5000]), include=[])["ids"])
+        return found
+
+    def query(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None) -> list[VectorHit]:
+        if k <= 0:
+            return []
+        result = self._guard(self._collection.query)(
+            query_embeddings=[list(vector)], n_results=k, where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        ids = result["ids"][0]
+        return [
+            VectorHit(chunk_id, text or "", dict(meta or {}), 1.0 - float(distance))
+            for chunk_id, text, meta, distance in zip(
+                ids, result["documents"][0], result["metadatas"][0], result["distances"][0]
+            )
+        ]

@@ -1,0 +1,148 @@
+"""The document index: Chroma for vectors, the manifest for what is visible, per file.
+
+Searches only return chunks the manifest lists, so a change that was interrupted between
+Chroma and the manifest is invisible until the next ingest repairs it."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from qa.errors import IndexDamaged
+from qa.index.chroma_store import REINDEX_HINT, ChromaStore
+from qa.index.manifest import FileRecord, Manifest
+from qa.settings import Settings
+from qa.types import DocumentInfo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexedChunk:
+    """A chunk a search returned: text, where it comes from, and its cosine relevance."""
+
+    chunk_id: str
+    text: str
+    source: str
+    title: str
+    page: int | None
+    relevance: float
+
+
+def manifest_path(settings: Settings, collection: str) -> Path:
+    return settings.index_dir / f"{collection}.manifest.sqlite3"
+
+
+class DocumentIndex:
+    """Chunks of every indexed file. Safe to share between threads; ingest and removal take
+    an exclusive file lock, so processes sharing the index folder take turns."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings, collection: str | None = None) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self.collection = collection or settings.collection
+        self.store = ChromaStore(settings, self.collection)
+        self.manifest = Manifest(manifest_path(settings, self.collection))
+        self._check_consistent()
+
+    # --- integrity -------------------------------------------------------------------------
+    def _check_consistent(self) -> None:
+        """A manifest and a Chroma collection that disagree mean lost content: say so, never
+        rebuild silently over it."""
+        stored = self.store.count()
+        where = self.store.where()
+        if not self.manifest.exists:
+            if stored:
+                raise IndexDamaged(
+                    f"{where[0].upper()}{where[1:]} holds {stored} chunks but no manifest "
+                    f"('{self.manifest.path}': deleted, or made by an older version); {REINDEX_HINT}."
+                )
+            return
+        listed = self.manifest.chunk_count()
+        if stored < listed:
+            raise IndexDamaged(
+                f"{where[0].upper()}{where[1:]} holds {stored} of the {listed} chunks its manifest lists "
+                f"(the Chroma data was deleted or damaged); {REINDEX_HINT}."
+            )
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Exclusive right to change the index, across threads and processes."""
+        self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+        lock_path = self.settings.index_dir / f"{self.collection}.lock"
+        with open(lock_path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def repair(self) -> int:
+        """Drop from Chroma what an interrupted change left behind. Call while ``writing``."""
+        pending = self.manifest.pending()
+        if not pending:
+            return 0
+        orphans = self.manifest.unreferenced_pending()
+        self.store.delete(orphans)
+        self.manifest.clear_pending(list(pending))
+        if orphans:
+            log.info("repaired an interrupted change: %d chunks dropped", len(orphans))
+        return len(orphans)
+
+    # --- reading ---------------------------------------------------------------------------
+    def search(self, query_vector: list[float], k: int) -> list[IndexedChunk]:
+        """Top-``k`` visible chunks by cosine relevance."""
+        if k <= 0:
+            return []
+        # Over-fetch a little: chunks of an unfinished change are skipped.
+        hits = self.store.query(query_vector, k + 4)
+        visible = self.manifest.describe_chunks([h.chunk_id for h in hits])
+        found = []
+        for hit in hits:
+            if hit.chunk_id in visible:
+                source, title, page = visible[hit.chunk_id]
+                found.append(IndexedChunk(hit.chunk_id, hit.text, source, title, page, hit.relevance))
+        return found[:k]
+
+    def chunk_count(self) -> int:
+        return self.manifest.chunk_count() if self.manifest.exists else 0
+
+    def documents(self) -> list[DocumentInfo]:
+        if not self.manifest.exists:
+            return []
+        return [DocumentInfo(r.source, r.title, len(r.chunk_ids), r.indexed_at) for r in self.manifest.files()]
+
+    def record(self, source: str) -> FileRecord | None:
+        return self.manifest.file_by_source(source) if self.manifest.exists else None
+
+    def document_text(self, source: str) -> list[tuple[int | None, str]]:
+        record = self.record(source)
+        return self.manifest.chunk_texts(record.doc_id) if record else []
+
+    def chunk_ids(self, source: str) -> list[str]:
+        record = self.record(source)
+        return list(record.chunk_ids) if record else []
+
+    # --- removing --------------------------------------------------------------------------
+    def remove(self, source: str) -> int:
+        """Drop one file: hidden at once (one manifest transaction), then deleted from Chroma."""
+        with self.writing():
+            record = self.record(source)
+            if record is None:
+                return 0
+            ids = self.manifest.remove_file(record.doc_id)
+            self.store.delete(ids)
+            self.manifest.clear_pending(ids)
+            return len(ids)
+
+
+def path_exists(record: FileRecord) -> bool:
+    return os.path.exists(record.path)
+

@@ -1,0 +1,230 @@
+"""Incremental, crash-consistent ingest.
+
+Per file: unchanged content costs nothing; a moved file (same content, its old path gone)
+is relocated without embedding; a new or changed file's new chunks are embedded in batches
+across files and made visible in one manifest transaction (see ``qa/index/manifest.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from qa.documents.chunking import Chunk, TokenCounter, chunk_pages
+from qa.documents.loading import LoadedDocument, LoadLimits, load_document
+from qa.errors import DocumentError, QAError
+from qa.index.document_index import DocumentIndex
+from qa.index.manifest import FileRecord, NewChunk
+from qa.settings import Settings
+from qa.types import FileResult, IngestSummary
+
+log = logging.getLogger(__name__)
+ProgressCallback = Callable[[int, int, str], None]  # (done, total, current file)
+NO_PAGE = 0  # Chroma metadata cannot hold None
+
+
+def display_path(path: Path) -> str:
+    """The path as text, whatever bytes the file system gave (non-UTF-8 names are escaped)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+@dataclass
+class FolderScan:
+    """The files under the given paths, and what was refused while finding them."""
+
+    files: list[Path] = field(default_factory=list)
+    refused: list[FileResult] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)
+
+
+def expand_paths(paths: Iterable[str | Path], follow_symlinks: bool = False) -> FolderScan:
+    """Every file under the given files and folders, sorted; hidden files and folders are
+    skipped, and symbolic links leading out of a folder are refused unless followed by setting."""
+    scan = FolderScan()
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            raise QAError(f"path not found: {raw}")
+        if path.is_file():
+            scan.files.append(path)
+            continue
+        root = path.resolve()
+        scan.folders.append(root)
+        for folder, dirs, names in os.walk(path, followlinks=follow_symlinks):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(names):
+                if name.startswith("."):
+                    continue
+                child = Path(folder) / name
+                if not child.is_file():
+                    continue
+                if child.is_symlink() and not follow_symlinks and not child.resolve().is_relative_to(root):
+                    scan.refused.append(FileResult(
+                        display_path(child), "failed",
+                        error=f"symbolic link to '{display_path(child.resolve())}', outside the folder "
+                        "(set QA_FOLLOW_SYMLINKS=true to index it)",
+                    ))
+                    continue
+                scan.files.append(child)
+    return scan
+
+
+@dataclass
+class _Prepared:
+    """A file whose new chunks are about to be written."""
+
+    result_path: str
+    record: FileRecord
+    chunks: list[Chunk]
+    fresh: list[Chunk]  # the chunks Chroma does not hold yet
+    status: str
+
+
+def _doc_id(index: DocumentIndex, source: str, content_hash: str) -> str:
+    """Deterministic for a clean ingest (the same corpus gets the same ids in any index);
+    salted only if that id is taken by another file (a copy of a moved file)."""
+    for salt in range(1000):
+        candidate = hashlib.sha256(f"{source}\x1f{content_hash}\x1f{salt}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        if not index.manifest.has_doc(candidate):
+            return candidate
+    raise QAError(f"{source}: cannot assign a document id")
+
+
+class Ingestor:
+    """One ingest run: files in, batches of chunks embedded and committed."""
+
+    def __init__(self, index: DocumentIndex, settings: Settings, count_tokens: TokenCounter) -> None:
+        self.index = index
+        self.settings = settings
+        self.count_tokens = count_tokens
+        self.limits = LoadLimits.from_settings(settings)
+        self.batch: list[_Prepared] = []
+        self.results: list[FileResult] = []
+
+    def add(self, path: Path) -> None:
+        shown = display_path(path)
+        try:
+            resolved = path.resolve()
+            document = load_document(resolved, self.limits)
+        except DocumentError as exc:
+            self.results.append(FileResult(shown, "failed", error=str(exc)))
+            return
+        except OSError as exc:  # names too long, loops of links, permissions
+            self.results.append(FileResult(shown, "failed", error=f"cannot read file: {exc.strerror or exc}"))
+            return
+        source = display_path(resolved)
+        raw_path = os.fsencode(resolved)
+        manifest = self.index.manifest
+        existing = manifest.file_by_source(source)
+        if existing is not None and existing.content_hash == document.content_hash:
+            if existing.path != raw_path:
+                manifest.relocate(existing.doc_id, source, raw_path)
+            self.results.append(FileResult(shown, "unchanged"))
+            return
+        if existing is None:
+            moved = [r for r in manifest.files_with_hash(document.content_hash) if not os.path.exists(r.path)]
+            if moved:
+                manifest.relocate(moved[0].doc_id, source, raw_path)
+                self.results.append(FileResult(shown, "moved", chunks=0))
+                return
+        doc_id = existing.doc_id if existing else _doc_id(self.index, source, document.content_hash)
+        chunks = chunk_pages(doc_id, [(p.number, p.text) for p in document.pages], self.settings.chunk_tokens,
+                             self.settings.chunk_overlap_tokens, self.count_tokens, self.settings.max_line_chars)
+        held = set(existing.chunk_ids) if existing else set()
+        record = _record(doc_id, source, raw_path, document)
+        self.batch.append(_Prepared(shown, record, chunks, [c for c in chunks if c.id not in held],
+                                    "updated" if existing else "added"))
+        if sum(len(p.fresh) for p in self.batch) >= self.settings.embed_batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Embed and write the batch's new chunks, then commit each file's new version."""
+        if not self.batch:
+            return
+        batch, self.batch = self.batch, []
+        manifest, store = self.index.manifest, self.index.store
+        fresh = [(p, c) for p in batch for c in p.fresh]
+        manifest.mark_pending_many([(p.record.doc_id, c.id) for p, c in fresh])
+        vectors = self.index.embeddings.embed_documents([c.text for _, c in fresh]) if fresh else []
+        store.upsert(
+            [c.id for _, c in fresh],
+            [c.text for _, c in fresh],
+            vectors,
+            [_chunk_metadata(p.record, c) for p, c in fresh],
+        )
+        for prepared in batch:
+            new = [NewChunk(c.id, c.index, c.page, c.text) for c in prepared.chunks]
+            stale = manifest.commit_file(prepared.record, new)
+            store.delete(stale)
+            manifest.clear_pending(stale)
+            self.results.append(FileResult(prepared.result_path, prepared.status, chunks=len(prepared.fresh)))
+
+
+def _record(doc_id: str, source: str, raw_path: bytes, document: LoadedDocument) -> FileRecord:
+    return FileRecord(
+        doc_id=doc_id, source=source, path=raw_path, title=document.title, content_hash=document.content_hash,
+        chunk_ids=[], metadata=dict(document.metadata),
+        indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def _chunk_metadata(record: FileRecord, chunk: Chunk) -> dict:
+    # Source and title live in the manifest (a move or retitle is then one row); Chroma keeps
+    # what filters need.
+    return {"doc_id": record.doc_id, "page": chunk.page if chunk.page is not None else NO_PAGE,
+            **{f"meta_{k}": v for k, v in record.metadata.items()}}
+
+
+def ingest_files(
+    scan: FolderScan,
+    index: DocumentIndex,
+    settings: Settings,
+    count_tokens: TokenCounter,
+    on_progress: ProgressCallback | None = None,
+    prune: bool = False,
+) -> IngestSummary:
+    """Index the scanned files. Files indexed from a scanned folder that are no longer in it
+    are reported as ``missing``, or removed with ``prune``."""
+    started = time.perf_counter()
+    if len(scan.files) > settings.max_files:
+        raise QAError(f"{len(scan.files)} files to index, over the limit of {settings.max_files} (QA_MAX_FILES)")
+    summary = IngestSummary(files=list(scan.refused))
+    with index.writing():
+        index.repair()
+        ingestor = Ingestor(index, settings, count_tokens)
+        total = len(scan.files)
+        for done, path in enumerate(scan.files):
+            if on_progress:
+                on_progress(done, total, display_path(path))
+            ingestor.add(path)
+        ingestor.flush()
+        summary.files.extend(ingestor.results)
+        summary.files.extend(_missing(index, scan, prune))
+    if on_progress:
+        on_progress(len(scan.files), len(scan.files), "")
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _missing(index: DocumentIndex, scan: FolderScan, prune: bool) -> list[FileResult]:
+    if not scan.folders:
+        return []
+    results = []
+    for record in index.manifest.files():
+        path = Path(os.fsdecode(record.path))
+        if os.path.exists(record.path) or not any(path.is_relative_to(f) for f in scan.folders):
+            continue
+        if prune:
+            ids = index.manifest.remove_file(record.doc_id)
+            index.store.delete(ids)
+            index.manifest.clear_pending(ids)
+            results.append(FileResult(record.source, "removed", chunks=len(ids)))
+        else:
+            results.append(FileResult(record.source, "missing", error="no longer in the folder (--prune removes it)"))
+    return results

@@ -1,0 +1,280 @@
+"""The manifest: one row per indexed file, the set of chunks a search may return, and the
+keyword (FTS5/BM25) index of those chunks, in one SQLite file beside the index.
+
+Chroma and SQLite cannot share a transaction, so a file's chunks change in three steps
+(see ``qa/index/ingest.py``): the chunk ids about to be written are recorded as *pending*;
+they are written to Chroma; then one SQLite transaction makes them the file's visible
+chunks (and keyword rows) and records the ones to delete as pending. Searches only return
+chunks listed here, so an interruption at any point leaves the old or the new version
+visible, and ``pending`` tells the next ingest what to clean up in Chroma.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.errors import IndexDamaged
+
+SCHEMA_VERSION = "2"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    doc_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,   -- resolved path, for display and lookups
+    path BLOB NOT NULL,            -- the same path as the file system's bytes (names need not be UTF-8)
+    title TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    chunk_ids TEXT NOT NULL,       -- JSON list, in document order
+    metadata TEXT NOT NULL,        -- JSON object of the file's own metadata (front matter, ...)
+    indexed_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_by_hash ON files (content_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    chunk_id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    page INTEGER,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, position);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TABLE IF NOT EXISTS pending (chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    doc_id: str
+    source: str
+    path: bytes
+    title: str
+    content_hash: str
+    chunk_ids: list[str]
+    metadata: dict[str, str]
+    indexed_at: str
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    chunk_id: str
+    position: int
+    page: int | None
+    text: str
+
+
+class Manifest:
+    """The SQLite manifest of one collection. Every call opens its own connection, so one
+    ``Manifest`` is safe to share between threads, and SQLite's locks make it safe between
+    processes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._schema_lock = threading.Lock()
+        self._ready = False
+
+    @property
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    @contextmanager
+    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        try:
+            connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise IndexDamaged(self._damaged(exc)) from exc
+        try:
+            self._ensure_schema(connection)
+            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            raise IndexDamaged(self._damaged(exc)) from exc
+        finally:
+            connection.close()
+
+    def _damaged(self, exc: Exception) -> str:
+        return f"the index manifest '{self.path}' cannot be read ({exc})"
+
+    def _ensure_schema(self, connection: sqlite3.Connection) -> None:
+        if self._ready:
+            return
+        with self._schema_lock:
+            if self._ready:
+                return
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(_SCHEMA)
+            connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            self._ready = True
+
+    # --- reading ------------------------------------------------------------------------------
+    def file_by_source(self, source: str) -> FileRecord | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM files WHERE source = ?", (source,)).fetchone()
+        return _record(row) if row else None
+
+    def files_with_hash(self, content_hash: str) -> list[FileRecord]:
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM files WHERE content_hash = ?", (content_hash,)).fetchall()
+        return [_record(r) for r in rows]
+
+    def files(self) -> list[FileRecord]:
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM files ORDER BY source").fetchall()
+        return [_record(r) for r in rows]
+
+    def has_doc(self, doc_id: str) -> bool:
+        with self._connect() as db:
+            return db.execute("SELECT 1 FROM files WHERE doc_id = ?", (doc_id,)).fetchone() is not None
+
+    def file_count(self) -> int:
+        with self._connect() as db:
+            return db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+
+    def chunk_count(self) -> int:
+        with self._connect() as db:
+            return db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    def visible(self, chunk_ids: Sequence[str]) -> set[str]:
+        """The given ids that a search may return (those of a committed file version)."""
+        if not chunk_ids:
+            return set()
+        with self._connect() as db:
+            marks = ",".join("?" * len(chunk_ids))
+            rows = db.execute(f"SELECT chunk_id FROM chunks WHERE chunk_id IN ({marks})", list(chunk_ids))
+            return {r[0] for r in rows}
+
+    def describe_chunks(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, str, int | None]]:
+        """(source, title, page) of each given chunk a search may return; others are absent."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT chunks.chunk_id, files.source, files.title, chunks.page FROM chunks "
+                f"JOIN files ON files.doc_id = chunks.doc_id WHERE chunks.chunk_id IN ({marks})",
+                list(chunk_ids),
+            ).fetchall()
+        return {chunk_id: (source, title, page) for chunk_id, source, title, page in rows}
+
+    def chunk_texts(self, doc_id: str) -> list[tuple[int | None, str]]:
+        with self._connect() as db:
+            rows = db.execute("SELECT page, text FROM chunks WHERE doc_id = ? ORDER BY position", (doc_id,))
+            return [(page, text) for page, text in rows]
+
+    def pending(self) -> dict[str, str]:
+        """Chunk ids written to (or to be deleted from) Chroma by an unfinished change."""
+        with self._connect() as db:
+            return dict(db.execute("SELECT chunk_id, doc_id FROM pending").fetchall())
+
+    def keyword_search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Top-``k`` chunk ids by BM25 for the words of ``query`` (any of them), best first,
+        with SQLite's bm25() turned into a positive score (bigger is better)."""
+        terms = _fts_terms(query)
+        if not terms:
+            return []
+        match = " OR ".join(terms)
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT chunks.chunk_id, bm25(chunks_fts) FROM chunks_fts JOIN chunks ON chunks.id = chunks_fts.rowid "
+                "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?",
+                (match, k),
+            ).fetchall()
+        return [(chunk_id, -float(score)) for chunk_id, score in rows]
+
+    # --- the change protocol -----------------------------------------------------------------
+    def mark_pending_many(self, doc_chunk_ids: Iterable[tuple[str, str]]) -> None:
+        """Step 1: record (doc id, chunk id) pairs about to be written to Chroma."""
+        with self._connect(write=True) as db:
+            db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", [(c, d) for d, c in doc_chunk_ids])
+
+    def commit_file(self, record: FileRecord, chunks: Sequence[NewChunk]) -> list[str]:
+        """Step 2 (after Chroma holds ``chunks``): make them the file's visible version in one
+        transaction. Returns the chunk ids of the previous version that Chroma should drop;
+        they stay pending until ``clear_pending``."""
+        with self._connect(write=True) as db:
+            old = {r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (record.doc_id,))}
+            new_ids = [c.chunk_id for c in chunks]
+            stale = sorted(old - set(new_ids))
+            db.execute("DELETE FROM files WHERE source = ? AND doc_id != ?", (record.source, record.doc_id))
+            db.execute(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.doc_id, record.source, record.path, record.title, record.content_hash,
+                 json.dumps(new_ids), json.dumps(record.metadata), record.indexed_at),
+            )
+            db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(c,) for c in stale])
+            kept = old & set(new_ids)
+            for c in chunks:
+                if c.chunk_id in kept:
+                    db.execute("UPDATE chunks SET position = ? WHERE chunk_id = ?", (c.position, c.chunk_id))
+                else:
+                    db.execute(
+                        "INSERT OR REPLACE INTO chunks (chunk_id, doc_id, position, page, text) VALUES (?, ?, ?, ?, ?)",
+                        (c.chunk_id, record.doc_id, c.position, c.page, c.text),
+                    )
+            db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c,) for c in new_ids])
+            db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", [(c, record.doc_id) for c in stale])
+        return stale
+
+    def relocate(self, doc_id: str, source: str, path: bytes) -> None:
+        """A file moved: same content, new place. No chunk changes."""
+        with self._connect(write=True) as db:
+            db.execute("DELETE FROM files WHERE source = ? AND doc_id != ?", (source, doc_id))
+            db.execute("UPDATE files SET source = ?, path = ? WHERE doc_id = ?", (source, path, doc_id))
+
+    def remove_file(self, doc_id: str) -> list[str]:
+        """Hide a file's chunks and drop its row; returns its chunk ids (now pending deletion)."""
+        with self._connect(write=True) as db:
+            ids = [r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
+            db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            db.execute("DELETE FROM files WHERE doc_id = ?", (doc_id,))
+            db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", [(c, doc_id) for c in ids])
+        return ids
+
+    def clear_pending(self, chunk_ids: Iterable[str]) -> None:
+        """Last step: Chroma no longer holds these (or holds them as visible chunks)."""
+        with self._connect(write=True) as db:
+            db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c,) for c in chunk_ids])
+
+    def unreferenced_pending(self) -> list[str]:
+        """Pending chunk ids that no visible version uses: Chroma should not hold them."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT chunk_id FROM pending WHERE chunk_id NOT IN (SELECT chunk_id FROM chunks)"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _fts_terms(query: str) -> list[str]:
+    # Each word quoted: FTS5 query syntax (AND, NEAR, "*", ...) in a question is just text.
+    return [f'"{w}"' for w in dict.fromkeys(_WORD.findall(query.lower()))]
+
+
+def _record(row: tuple) -> FileRecord:
+    doc_id, source, path, title, content_hash, chunk_ids, metadata, indexed_at = row
+    return FileRecord(doc_id, source, bytes(path), title, content_hash, json.loads(chunk_ids), json.loads(metadata),
+                      indexed_at)

@@ -1,0 +1,65 @@
+"""``python -m qa reindex``: rebuild a damaged index without losing what it held.
+
+The old index folder is moved aside (never deleted), the files its manifest listed are
+indexed again where they still exist, plus any paths given; with nothing known, the corpus
+folder is indexed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from qa.index.document_index import manifest_path
+from qa.index.ingest import ProgressCallback
+from qa.index.manifest import Manifest
+from qa.settings import Settings
+from qa.types import IngestSummary
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    summary: IngestSummary
+    kept_aside: Path | None
+
+
+def _listed_files(settings: Settings) -> list[Path]:
+    manifest = Manifest(manifest_path(settings, settings.collection))
+    if not manifest.exists:
+        return []
+    try:
+        return [Path(os.fsdecode(r.path)) for r in manifest.files()]
+    except Exception:  # a damaged manifest lists nothing we can trust
+        log.warning("the old manifest cannot be read; rebuilding from the given paths", exc_info=True)
+        return []
+
+
+def rebuild_index(settings: Settings, paths: list[str], on_progress: ProgressCallback | None = None) -> Rebuilt:
+    from qa.assistant import Assistant
+
+    listed = [p for p in _listed_files(settings) if p.exists()]
+    kept_aside = None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    if settings.chroma_host:
+        old_manifest = manifest_path(settings, settings.collection)
+        if old_manifest.exists():
+            kept_aside = old_manifest.with_name(f"{old_manifest.name}.damaged-{stamp}")
+            old_manifest.rename(kept_aside)
+        client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                     settings=ChromaSettings(anonymized_telemetry=False))
+        if settings.collection in [c.name for c in client.list_collections()]:
+            client.delete_collection(settings.collection)
+    elif settings.index_dir.exists() and any(settings.index_dir.iterdir()):
+        kept_aside = settings.index_dir.with_name(f"{settings.index_dir.name}.damaged-{stamp}")
+        settings.index_dir.rename(kept_aside)
+    targets = [*paths, *listed] or ([settings.corpus_dir] if settings.corpus_dir.is_dir() else [])
+    bot = Assistant(settings)
+    summary = bot.ingest(targets, on_progress=on_progress) if targets else IngestSummary()
+    return Rebuilt(summary, kept_aside)
