@@ -58,6 +58,10 @@ class Assistant:
         self._count_tokens = None
         self._sentence_vectors = SentenceVectors(self.embeddings)
 
+    def close(self) -> None:
+        """Release the index (on disk, Chroma keeps files open until the last client closes)."""
+        self.index.close()
+
     # --- documents -------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], on_progress: ProgressCallback | None = None,
                prune: bool = False) -> IngestSummary:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,27 @@ def embeddings():
     return make_embeddings(Settings())
 
 
+@pytest.fixture(scope="session")
+def chroma_port(tmp_path_factory):
+    """With QA_TEST_CHROMA=server, one real `chroma run` server for the session (CI runs the
+    integration tests a second time this way); otherwise None and Chroma runs on disk."""
+    if os.environ.get("QA_TEST_CHROMA") != "server":
+        yield None
+        return
+    from tests.servers import chroma_server
+
+    with chroma_server(tmp_path_factory.mktemp("chroma") / "data") as port:
+        yield port
+
+
 @pytest.fixture
-def settings(tmp_path):
+def settings(tmp_path, chroma_port):
     from qa.settings import Settings
 
-    return Settings(index_dir=tmp_path / "index", upload_dir=tmp_path / "uploads", backend="extractive")
+    server = {}
+    if chroma_port:  # each test its own collection on the shared server
+        server = {"chroma_host": "127.0.0.1", "chroma_port": chroma_port, "collection": f"t-{uuid.uuid4().hex[:16]}"}
+    return Settings(index_dir=tmp_path / "index", upload_dir=tmp_path / "uploads", backend="extractive", **server)
 
 
 @pytest.fixture

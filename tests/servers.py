@@ -9,7 +9,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.test_cli import free_port
+from tests.helpers import free_port
 
 BIN = Path(sys.executable).parent
 

@@ -10,7 +10,7 @@ from qa.answer.generate import local_model_path
 from qa.evaluation import run_evaluation
 from tests.conftest import ROOT, SEED_ARTICLE
 from tests.servers import chroma_server, openai_compatible_server
-from tests.test_cli import free_port
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.slow
 MINI = ROOT / "tests" / "data" / "mini-testset.jsonl"

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import ROOT, SEED_ARTICLE
-from tests.test_cli import free_port
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.browser
 

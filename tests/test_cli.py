@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, SEED_ARTICLE
-from tests.helpers import write_pdf
-
-
-def run_cli(*args: str, env_extra: dict[str, str] | None = None, input_text: str | None = None, timeout=300):
-    env = {**os.environ, **(env_extra or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "qa", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=timeout, input=input_text,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import SEED_ARTICLE
+from tests.helpers import free_port, run_cli, write_pdf
 
 
 @pytest.fixture

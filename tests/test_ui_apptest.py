@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT, SEED_ARTICLE
-from tests.test_cli import free_port
+from tests.helpers import free_port
 
 APP = str(ROOT / "ui" / "app.py")
 

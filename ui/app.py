@@ -168,7 +168,7 @@ def chat_page() -> None:
     try:
         bot = get_assistant()
     except QAError as exc:
-        st.error(f"The assistant could not start: {exc}")
+        st.error(f"The assistant could not start: {exc}\n\nAfter fixing it, restart the app.")
         st.stop()
     init_state()
     st.title("Ask your documents")

@@ -43,6 +43,7 @@ class ChromaStore:
         self.settings = settings
         self.name = collection
         self.server = bool(settings.chroma_host)
+        self._client = None
         self._collection = self._guard(self._open)()
 
     def where(self) -> str:
@@ -88,7 +89,18 @@ class ChromaStore:
                     f"QA_INDEX_DIR: cannot create index folder '{self.settings.index_dir}': {exc.strerror}"
                 ) from exc
             client = chromadb.PersistentClient(path=str(self.settings.index_dir), settings=chroma_settings)
-        return client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        self._client = client
+        try:
+            return client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        except Exception:
+            self.close()  # a later attempt (after `qa reindex`) must not reuse this client's state
+            raise
+
+    def close(self) -> None:
+        """Release the client (Chroma shares one per folder in a process until the last closes)."""
+        if self._client is not None and not self.server:
+            self._client.close()
+        self._client = None
 
     def count(self) -> int:
         return self._guard(self._collection.count)()

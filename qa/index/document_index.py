@@ -50,7 +50,14 @@ class DocumentIndex:
         self.collection = collection or settings.collection
         self.store = ChromaStore(settings, self.collection)
         self.manifest = Manifest(manifest_path(settings, self.collection))
-        self._check_consistent()
+        try:
+            self._check_consistent()
+        except IndexDamaged:
+            self.store.close()
+            raise
+
+    def close(self) -> None:
+        self.store.close()
 
     # --- integrity -------------------------------------------------------------------------
     def _check_consistent(self) -> None:
