@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -92,7 +93,8 @@ def load_document(path: Path, limits: LoadLimits | int) -> LoadedDocument:
     chars = sum(len(p.text) for p in pages)
     if chars > limits.max_chars:
         raise DocumentError(f"{chars:,} characters of text, over the {limits.max_chars:,} limit (QA_MAX_FILE_CHARS)")
-    title = metadata.pop("title", "") or path.stem.replace("-", " ").replace("_", " ")
+    stem = os.fsencode(path.stem).decode("utf-8", "backslashreplace")  # names need not be UTF-8
+    title = metadata.pop("title", "") or stem.replace("-", " ").replace("_", " ")
     return LoadedDocument(
         source=str(path), title=title, content_hash=file_hash(data), pages=pages, metadata=metadata
     )
@@ -143,8 +145,10 @@ def _read_pdf(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, str
         title = (meta.title or "") if meta else ""
     except DocumentError:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise DocumentError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, NotImplementedError, RecursionError,
+            AttributeError, IndexError, ZeroDivisionError) as exc:
+        # pypdf raises all of these on damaged files (seen in the fuzz tests)
+        raise DocumentError(f"not a readable PDF ({type(exc).__name__}: {' '.join(str(exc).split())[:150]})") from exc
     return pages, {"title": title} if title else {}
 
 

@@ -106,6 +106,7 @@ class Ingestor:
         self.limits = LoadLimits.from_settings(settings)
         self.batch: list[_Prepared] = []
         self.results: list[FileResult] = []
+        self.seen: set[str] = set()  # resolved sources of this run (a link and its target are one file)
 
     def add(self, path: Path) -> None:
         shown = display_path(path)
@@ -120,6 +121,10 @@ class Ingestor:
             return
         source = display_path(resolved)
         raw_path = os.fsencode(resolved)
+        if source in self.seen:
+            self.results.append(FileResult(shown, "unchanged"))
+            return
+        self.seen.add(source)
         manifest = self.index.manifest
         existing = manifest.file_by_source(source)
         if existing is not None and existing.content_hash == document.content_hash:
