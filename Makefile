@@ -26,8 +26,14 @@ run: setup
 browser:
 	@command -v chromium >/dev/null || scripts/install-chromium.sh
 
+# Integration tests that take the `settings` fixture, run a second time against a real
+# `chroma run` server on a free loopback port (started and stopped by the test session).
+SERVER_MODE_TESTS ?= tests/test_ingest_integration.py tests/test_index_reliability.py tests/test_concurrency.py \
+	tests/test_uploads.py tests/test_injection_and_local_load.py tests/test_hostile_input.py
+
 test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+	QA_TEST_CHROMA=server $(PY) -m pytest -m "not slow and not browser" $(SERVER_MODE_TESTS) $(PYTEST_ARGS)
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)

@@ -14,8 +14,8 @@ _TALKS_TO_ASSISTANT = re.compile(
 # An imperative at the start of a sentence ("Answer HACKED", "IMPORTANT: reply 'yes'") whose
 # object is quoted or shouted.
 _COMMAND = re.compile(
-    r"^\W*(?:[A-Z]+:\s*)?(?i:answer|respond|reply|say|output|print|write)\b(?i: only| just| exactly| with)*"
-    r"\s*(?:[:\"“'`]|[A-Z]{3,}\b)"
+    r"^\W*(?:[A-Z]+:\s*)?(?i:answer|respond|reply|say|output|print|write)\b[^.!?]{0,30}?"
+    r"(?:[:\"“'`]|\b[A-Z]{3,}\b)"
 )
 
 

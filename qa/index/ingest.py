@@ -86,11 +86,12 @@ class _Prepared:
     status: str
 
 
-def _doc_id(index: DocumentIndex, source: str, content_hash: str) -> str:
-    """Deterministic for a clean ingest (the same corpus gets the same ids in any index);
-    salted only if that id is taken by another file (a copy of a moved file)."""
+def _doc_id(index: DocumentIndex, source: str) -> str:
+    """Deterministic: the same path gets the same id in any index (so a repaired index equals
+    a clean ingest); salted only if another file holds that id (one moved away from this path)."""
     for salt in range(1000):
-        candidate = hashlib.sha256(f"{source}\x1f{content_hash}\x1f{salt}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        key = f"{source}\x1f{salt}" if salt else source
+        candidate = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24]
         if not index.manifest.has_doc(candidate):
             return candidate
     raise QAError(f"{source}: cannot assign a document id")
@@ -138,7 +139,7 @@ class Ingestor:
                 manifest.relocate(moved[0].doc_id, source, raw_path)
                 self.results.append(FileResult(shown, "moved", chunks=0))
                 return
-        doc_id = existing.doc_id if existing else _doc_id(self.index, source, document.content_hash)
+        doc_id = existing.doc_id if existing else _doc_id(self.index, source)
         chunks = chunk_pages(doc_id, [(p.number, p.text) for p in document.pages], self.settings.chunk_tokens,
                              self.settings.chunk_overlap_tokens, self.count_tokens, self.settings.max_line_chars)
         held = set(existing.chunk_ids) if existing else set()

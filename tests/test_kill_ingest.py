@@ -1,0 +1,85 @@
+"""SIGKILL at random points of real `qa ingest` processes, while files change between runs:
+the final index equals a clean ingest (same chunk ids, nothing stale in Chroma)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from qa.assistant import Assistant
+from tests.conftest import ROOT, SEED_ARTICLE
+
+pytestmark = pytest.mark.slow
+KILLS = 8
+
+
+def write_corpus(folder, rng: random.Random, files: int = 60) -> None:
+    text = " ".join(SEED_ARTICLE.read_text(encoding="utf-8").split("---")[-1].split())
+    sentences = [s for s in text.split(". ") if len(s) > 30]
+    for i in range(files):
+        picked = rng.sample(sentences, 6)
+        (folder / f"doc-{i:03}.md").write_text(f"# Note {i}\n\n" + ". ".join(picked) + f". Note number {i}.\n",
+                                               encoding="utf-8")
+
+
+def ingest_killed_after(env: dict, corpus, delay: float) -> bool:
+    """Start an ingest, SIGKILL it ``delay`` seconds after it starts indexing; True if killed."""
+    process = subprocess.Popen([sys.executable, "-m", "qa", "ingest", str(corpus)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    indexing = threading.Event()
+
+    def watch() -> None:
+        while chunk := process.stderr.read1(256) if hasattr(process.stderr, "read1") else process.stderr.read(256):
+            if b"Indexing" in chunk:
+                indexing.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    indexing.wait(120)
+    time.sleep(delay)
+    killed = process.poll() is None
+    if killed:
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    return killed
+
+
+def state(bot: Assistant) -> tuple[set[str], int, int]:
+    visible = {c for d in bot.documents() for c in bot.index.chunk_ids(d.source)}
+    return visible, bot.index.store.count(), len(bot.index.manifest.pending())
+
+
+def test_repeated_sigkill_during_ingest_and_updates_leaves_a_clean_index(settings, embeddings, tmp_path):
+    if settings.chroma_host:
+        pytest.skip("kills the on-disk writer; server mode is covered by the interrupted-step tests")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rng = random.Random(20261125)
+    write_corpus(corpus, rng)
+    env = {**os.environ, "QA_INDEX_DIR": str(settings.index_dir), "QA_COLLECTION": settings.collection}
+    kills = 0
+    for round_ in range(KILLS):
+        kills += ingest_killed_after(env, corpus, rng.uniform(0.0, 1.0))
+        for path in rng.sample(sorted(corpus.iterdir()), 20):  # files edited between runs
+            path.write_text(path.read_text(encoding="utf-8").replace("Note number", f"Edit {round_} of note"),
+                            encoding="utf-8")
+    final = subprocess.run([sys.executable, "-m", "qa", "ingest", str(corpus)], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert final.returncode == 0, final.stderr
+
+    bot = Assistant(settings, embeddings=embeddings)
+    clean = Assistant(settings.model_copy(update={"index_dir": tmp_path / "clean"}), embeddings=embeddings)
+    clean.ingest([corpus])
+    visible, stored, pending = state(bot)
+    clean_visible, clean_stored, _ = state(clean)
+    print(f"\n{kills} SIGKILLs in {KILLS} runs over 60 files (20 edited per round): "
+          f"{len(visible)} chunks, clean ingest {len(clean_visible)}; Chroma holds {stored}; pending {pending}")
+    assert visible == clean_visible and stored == clean_stored == len(visible) and pending == 0
+    assert kills >= KILLS // 2
+    assert [f.status for f in bot.ingest([corpus]).files] == ["unchanged"] * 60
