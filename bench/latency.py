@@ -35,7 +35,7 @@ def main() -> None:
     started = time.perf_counter()
     embeddings = make_embeddings(base)
     print(f"embedding model load: {time.perf_counter() - started:.2f} s")
-    questions = [c.question for c in load_testset(ROOT / "seeds" / "docs" / "testset.jsonl")]
+    questions = [c.question for c in load_testset(ROOT / "seeds" / "testset.jsonl")]
 
     builds, naive_builds = [], []
     for _ in range(args.repeats):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -148,8 +147,4 @@ class DocumentIndex:
             self.store.delete(ids)
             self.manifest.clear_pending(ids)
             return len(ids)
-
-
-def path_exists(record: FileRecord) -> bool:
-    return os.path.exists(record.path)
 

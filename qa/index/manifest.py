@@ -148,22 +148,9 @@ class Manifest:
         with self._connect() as db:
             return db.execute("SELECT 1 FROM files WHERE doc_id = ?", (doc_id,)).fetchone() is not None
 
-    def file_count(self) -> int:
-        with self._connect() as db:
-            return db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
-
     def chunk_count(self) -> int:
         with self._connect() as db:
             return db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-
-    def visible(self, chunk_ids: Sequence[str]) -> set[str]:
-        """The given ids that a search may return (those of a committed file version)."""
-        if not chunk_ids:
-            return set()
-        with self._connect() as db:
-            marks = ",".join("?" * len(chunk_ids))
-            rows = db.execute(f"SELECT chunk_id FROM chunks WHERE chunk_id IN ({marks})", list(chunk_ids))
-            return {r[0] for r in rows}
 
     def describe_chunks(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, str, int | None]]:
         """(source, title, page) of each given chunk a search may return; others are absent."""
