@@ -141,10 +141,12 @@ class DocumentIndex:
         """Drop one file: hidden at once (one manifest transaction), then deleted from Chroma."""
         with self.writing():
             record = self.record(source)
-            if record is None:
-                return 0
-            ids = self.manifest.remove_file(record.doc_id)
-            self.store.delete(ids)
-            self.manifest.clear_pending(ids)
-            return len(ids)
+            return self.drop(record.doc_id) if record else 0
+
+    def drop(self, doc_id: str) -> int:
+        """Hide a file's chunks, then delete them from Chroma; the caller holds ``writing``."""
+        ids = self.manifest.remove_file(doc_id)
+        self.store.delete(ids)
+        self.manifest.clear_pending(ids)
+        return len(ids)
 

@@ -227,10 +227,7 @@ def _missing(index: DocumentIndex, scan: FolderScan, prune: bool) -> list[FileRe
         if os.path.exists(record.path) or not any(path.is_relative_to(f) for f in scan.folders):
             continue
         if prune:
-            ids = index.manifest.remove_file(record.doc_id)
-            index.store.delete(ids)
-            index.manifest.clear_pending(ids)
-            results.append(FileResult(record.source, "removed", chunks=len(ids)))
+            results.append(FileResult(record.source, "removed", chunks=index.drop(record.doc_id)))
         else:
             results.append(FileResult(record.source, "missing", error="no longer in the folder (--prune removes it)"))
     return results
