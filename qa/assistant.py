@@ -138,7 +138,7 @@ class Assistant:
         top_k = options.top_k or self.settings.top_k
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        if self.chunk_count() == 0:
+        if self.index.is_empty():
             yield self._answer(question, question, [], [], backend, EMPTY_INDEX_TEXT, timings, started)
             return
         passages: list[Passage] = []

@@ -26,7 +26,7 @@ class ScoredRetriever(BaseRetriever):
     k: int = 4
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        if self.index.chunk_count() == 0:
+        if self.index.is_empty():
             return []
         hits = self.index.search(self.embeddings.embed_query(query), self.k)
         return [

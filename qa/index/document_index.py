@@ -117,6 +117,10 @@ class DocumentIndex:
                 found.append(IndexedChunk(hit.chunk_id, hit.text, source, title, page, hit.relevance))
         return found[:k]
 
+    def is_empty(self) -> bool:
+        """Whether no chunk is visible (one indexed lookup, unlike counting every chunk)."""
+        return not (self.manifest.exists and self.manifest.has_chunks())
+
     def chunk_count(self) -> int:
         return self.manifest.chunk_count() if self.manifest.exists else 0
 

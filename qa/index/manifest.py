@@ -148,6 +148,10 @@ class Manifest:
         with self._connect() as db:
             return db.execute("SELECT 1 FROM files WHERE doc_id = ?", (doc_id,)).fetchone() is not None
 
+    def has_chunks(self) -> bool:
+        with self._connect() as db:
+            return db.execute("SELECT EXISTS (SELECT 1 FROM chunks)").fetchone()[0] == 1
+
     def chunk_count(self) -> int:
         with self._connect() as db:
             return db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
