@@ -12,7 +12,6 @@ visible, and ``pending`` tells the next ingest what to clean up in Chroma.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -179,21 +178,6 @@ class Manifest:
         with self._connect() as db:
             return dict(db.execute("SELECT chunk_id, doc_id FROM pending").fetchall())
 
-    def keyword_search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Top-``k`` chunk ids by BM25 for the words of ``query`` (any of them), best first,
-        with SQLite's bm25() turned into a positive score (bigger is better)."""
-        terms = _fts_terms(query)
-        if not terms:
-            return []
-        match = " OR ".join(terms)
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT chunks.chunk_id, bm25(chunks_fts) FROM chunks_fts JOIN chunks ON chunks.id = chunks_fts.rowid "
-                "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?",
-                (match, k),
-            ).fetchall()
-        return [(chunk_id, -float(score)) for chunk_id, score in rows]
-
     # --- the change protocol -----------------------------------------------------------------
     def mark_pending_many(self, doc_chunk_ids: Iterable[tuple[str, str]]) -> None:
         """Step 1: record (doc id, chunk id) pairs about to be written to Chroma."""
@@ -255,14 +239,6 @@ class Manifest:
                 "SELECT chunk_id FROM pending WHERE chunk_id NOT IN (SELECT chunk_id FROM chunks)"
             ).fetchall()
         return [r[0] for r in rows]
-
-
-_WORD = re.compile(r"\w+")
-
-
-def _fts_terms(query: str) -> list[str]:
-    # Each word quoted: FTS5 query syntax (AND, NEAR, "*", ...) in a question is just text.
-    return [f'"{w}"' for w in dict.fromkeys(_WORD.findall(query.lower()))]
 
 
 def _record(row: tuple) -> FileRecord:
