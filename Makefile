@@ -28,7 +28,7 @@ browser:
 
 # Integration tests that take the `settings` fixture, run a second time against a real
 # `chroma run` server on a free loopback port (started and stopped by the test session).
-SERVER_MODE_TESTS ?= tests/test_ingest_integration.py tests/test_index_reliability.py tests/test_concurrency.py \
+SERVER_MODE_TESTS ?= tests/test_ingest_integration.py tests/test_index_reliability.py tests/test_concurrency.py tests/test_retrieval.py \
 	tests/test_uploads.py tests/test_injection_and_local_load.py tests/test_hostile_input.py
 
 test: setup browser
@@ -43,11 +43,13 @@ clean-index:
 
 # Evaluate the seed test set, gated against the committed baseline (CI runs this inside `make test`).
 eval: setup
-	$(PY) -m qa eval seeds/testset.jsonl --out eval-out/seeds --compare tests/baselines/seed-extractive-summary.json
+	$(PY) -m qa eval seeds/testset.jsonl --out eval-out/seeds --grounding seeds/checks/grounding.jsonl \
+		--compare tests/baselines/seed-extractive-summary.json
 
 # Accept the current seed scores as the new baseline (commit the file with a note of why).
 eval-baseline: setup
-	$(PY) -m qa eval seeds/testset.jsonl --backend extractive --out eval-out/seeds-baseline
+	$(PY) -m qa eval seeds/testset.jsonl --backend extractive --out eval-out/seeds-baseline \
+		--grounding seeds/checks/grounding.jsonl
 	cp eval-out/seeds-baseline/summary.json tests/baselines/seed-extractive-summary.json
 
 # Public benchmarks (needs ../shared/datasets); see docs/benchmarks.md.

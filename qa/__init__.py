@@ -17,7 +17,7 @@ from qa.errors import (
     SettingsError,
 )
 from qa.settings import Settings
-from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, Passage
+from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, Passage, Retrieved, SearchFilter
 
 __all__ = [
     "Answer",
@@ -34,6 +34,8 @@ __all__ = [
     "IngestSummary",
     "Passage",
     "QAError",
+    "Retrieved",
+    "SearchFilter",
     "Settings",
     "SettingsError",
 ]

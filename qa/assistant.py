@@ -10,24 +10,39 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from qa.answer.chain import GenerationGate, build_chain
-from qa.answer.followup import condense_question
+from langchain_core.language_models import BaseChatModel
+
+from qa.answer.chain import GenerationGate, PassageRetriever, draft_tokens
+from qa.answer.decide import Decision, Signals, confidence, signals_for
+from qa.answer.followup import search_queries
 from qa.answer.generate import make_generator
-from qa.answer.ground import REFUSAL_TEXT, assemble, ground_generated
-from qa.answer.select import SentenceVectors, extract_claims
+from qa.answer.ground import (
+    REFUSAL_TEXT,
+    Claim,
+    assemble,
+    assemble_short,
+    best_quote,
+    best_sentence_support,
+    ground_generated,
+    says_not_found,
+)
+from qa.answer.select import SentenceVectors, select_sentences
+from qa.answer.span import Span, requires_span, short_answer
 from qa.documents.loading import LoadLimits, load_document
 from qa.documents.uploads import save_upload
 from qa.embeddings import make_embeddings, make_token_counter
 from qa.errors import DocumentError, QAError, as_server_error
 from qa.index.document_index import DocumentIndex
 from qa.index.ingest import ProgressCallback, expand_paths, ingest_files
-from qa.settings import Backend, Settings
-from qa.types import Answer, DocumentInfo, FileResult, IngestSummary, Passage
+from qa.retrieval.hybrid import HybridRetriever, RetrievalRequest
+from qa.retrieval.rerank import CrossEncoderReranker
+from qa.settings import Backend, RetrievalMode, Settings
+from qa.types import Answer, DocumentInfo, FileResult, IngestSummary, Passage, Retrieved, SearchFilter
 
 Turn = tuple[str, str]  # (question, answer text)
 EMPTY_INDEX_TEXT = "No documents are indexed yet. Add files (`python -m qa ingest PATH`, or Add files in the browser) and ask again."
@@ -39,6 +54,8 @@ class AskOptions:
 
     backend: Backend | None = None
     top_k: int | None = None
+    retrieval: RetrievalMode | None = None
+    filters: SearchFilter | None = None  # search only some files (by name, path or metadata)
 
 
 class Assistant:
@@ -53,6 +70,8 @@ class Assistant:
         self.settings = settings
         self.embeddings = embeddings or make_embeddings(settings)
         self.index = DocumentIndex(settings, self.embeddings, collection=collection)
+        reranker = CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None
+        self.retriever = HybridRetriever(self.index, self.embeddings, settings, reranker)
         self._lock = threading.Lock()
         self._generators: dict[str, tuple[object, GenerationGate]] = {}
         self._count_tokens = None
@@ -124,38 +143,48 @@ class Assistant:
         return answer
 
     def stream(self, question: str, history: Sequence[Turn] = (), options: AskOptions | None = None,
-               stop: threading.Event | None = None) -> Iterator[str | Answer]:
-        """Yield generated text as it is produced, then the final ``Answer``.
+               stop: threading.Event | None = None) -> Iterator[Retrieved | str | Answer]:
+        """Yield a ``Retrieved`` event (the passages found), then generated text as it is
+        produced (``str``; generative backends only), then the final ``Answer``.
 
-        The streamed draft is what the model wrote; the ``Answer`` holds the grounded text
-        (unsupported sentences dropped, citations renumbered), which is what to keep. Setting
-        ``stop`` ends the generation between tokens; the answer then rests on the draft so far."""
+        The stages: follow-up queries → retrieve and fuse → select (extractive) or generate →
+        ground → short answer → decide. The streamed draft is what the model wrote; the
+        ``Answer`` holds the grounded text (unsupported sentences dropped, citations renumbered),
+        which is what to keep. Setting ``stop`` ends the generation between tokens; the answer
+        then rests on the draft so far."""
         question = question.strip()
         if not question:
             raise QAError("The question is empty.")
         options = options or AskOptions()
         backend = options.backend or self.settings.backend
-        top_k = options.top_k or self.settings.top_k
         started = time.perf_counter()
         timings: dict[str, float] = {}
         if self.index.is_empty():
             yield self._answer(question, question, [], [], backend, EMPTY_INDEX_TEXT, timings, started)
             return
-        passages: list[Passage] = []
-        draft = ""
         try:
             generator, gate = self._generator(backend)
-            search_query = condense_question(question, history, generator if backend == "openai" else None)
+            queries = search_queries(question, history, generator if isinstance(generator, BaseChatModel) else None)
             timings["condense_s"] = time.perf_counter() - started
-            chain = build_chain(self.index, self.embeddings, top_k, self.settings.min_relevance, generator, gate, stop)
-            for chunk in chain.stream({"question": question, "search_query": search_query}):
-                if "passages" in chunk:
-                    passages = chunk["passages"]
-                    timings["retrieve_s"] = time.perf_counter() - started - timings["condense_s"]
-                if chunk.get("draft"):
+            found = [(query, self._retrieve(query, options)) for query in queries]
+            timings["retrieve_s"] = time.perf_counter() - started - timings["condense_s"]
+            if backend == "extractive":
+                # The first search (in order of preference) whose answer is supported well enough wins.
+                outcomes = [self._select(question, query, passages) for query, passages in found]
+                good = [o for o in outcomes if o[2].claims and o[2].confidence >= self.settings.min_confidence]
+                query, passages, decision = good[0] if good else max(outcomes, key=lambda o: o[2].confidence)
+                yield Retrieved(query, passages)
+                timings["generate_s"] = time.perf_counter() - started - timings["condense_s"] - timings["retrieve_s"]
+                yield self._decided(question, query, passages, decision, backend, timings, started)
+                return
+            query, passages = max(found, key=lambda f: max((p.relevance for p in f[1]), default=0.0))
+            yield Retrieved(query, passages)
+            draft = ""
+            if passages and max(p.relevance for p in passages) >= self.settings.min_relevance:
+                for token in draft_tokens(generator, gate, question, passages, stop):
                     timings.setdefault("first_token_s", time.perf_counter() - started)
-                    draft += chunk["draft"]
-                    yield chunk["draft"]
+                    draft += token
+                    yield token
         except QAError:
             raise
         except Exception as exc:
@@ -163,32 +192,90 @@ class Assistant:
             if error is exc:
                 raise
             raise error from exc
-        yield self._finish(question, search_query, passages, draft, backend, timings, started,
-                           stopped=stop is not None and stop.is_set())
+        timings["generate_s"] = time.perf_counter() - started - timings["condense_s"] - timings["retrieve_s"]
+        decision = self._ground(question, query, passages, draft, quote=backend == "local" and self.settings.local_quotes)
+        yield self._decided(question, query, passages, decision, backend, timings, started,
+                            stopped=stop is not None and stop.is_set())
 
-    def _finish(self, question, search_query, passages, draft, backend, timings, started, stopped=False) -> Answer:
-        s = self.settings
-        generated_at = time.perf_counter()
-        claims = []
-        if passages and passages[0].score >= s.min_relevance:
-            if backend == "extractive":
-                claims = extract_claims(search_query, passages, self._sentence_vectors, s.min_sentence_score)
-            else:
-                claims = ground_generated(draft, passages, s.min_support)
-        timings["ground_s"] = time.perf_counter() - generated_at
-        # "generate" is all the answering work after retrieval: the model's draft, or the
-        # extractive sentence ranking, plus grounding.
-        timings["generate_s"] = time.perf_counter() - started - timings.get("condense_s", 0.0) - timings.get("retrieve_s", 0.0)
-        return self._answer(question, search_query, passages, claims, backend, REFUSAL_TEXT, timings, started, stopped)
+    def as_retriever(self, options: AskOptions | None = None) -> PassageRetriever:
+        """This assistant's hybrid search as a LangChain retriever (for use in other chains)."""
+        options = options or AskOptions()
+        return PassageRetriever(retriever=self.retriever, k=options.top_k or self.settings.top_k,
+                                mode=options.retrieval or self.settings.retrieval, filters=options.filters,
+                                neighbours=self.settings.neighbour_chunks)
+
+    # --- the stages ------------------------------------------------------------------------
+    def _retrieve(self, query: str, options: AskOptions) -> list[Passage]:
+        request = RetrievalRequest(query, options.top_k or self.settings.top_k,
+                                   options.retrieval or self.settings.retrieval, options.filters,
+                                   self.settings.neighbour_chunks)
+        return self.retriever.retrieve(request)
+
+    def _select(self, question: str, query: str, passages: list[Passage]) -> tuple[str, list[Passage], Decision]:
+        """Extractive: the best sentences, a short answer cut from the best one, and the signals."""
+        relevance = max((p.relevance for p in passages), default=0.0)
+        selection = select_sentences(query, passages, self._sentence_vectors) if relevance >= self.settings.min_relevance else None
+        if selection is None:
+            return query, passages, Decision([], None, Signals(relevance, 0.0, 0.0, 0.0), 0.0)
+        best_passage = next(p for p in passages if p.number == selection.best_passage)
+        signals = signals_for(query, relevance, selection.best_score, best_passage.text)
+        # Of the sentences chosen (near-equal scores), the short answer comes from the one with
+        # the likeliest span of the asked-for kind.
+        spans = [(short_answer(question, c.sentence, query), c) for c in selection.claims]
+        spans = [(span, claim) for span, claim in spans if span is not None]
+        if spans:
+            span, claim = min(spans, key=lambda pair: pair[0].cost)
+            return query, passages, Decision([replace(claim, is_best=True)], span, signals, confidence(signals))
+        if requires_span(question):
+            # The question asks for an amount or a year and no chosen sentence holds one.
+            return query, passages, Decision([], None, signals, 0.0)
+        return query, passages, Decision(selection.claims, None, signals, confidence(signals))
+
+    def _ground(self, question: str, query: str, passages: list[Passage], draft: str, quote: bool) -> Decision:
+        """Generative: keep the sentences one passage sentence supports. With ``quote`` (the
+        local model), the model only selects: the answer is the passage sentence each kept
+        sentence rests on, or a short answer cut from the first, never the model's own words."""
+        relevance = max((p.relevance for p in passages), default=0.0)
+        claims = ground_generated(draft, passages, self.settings.min_support) if draft else []
+        if not claims:
+            return Decision([], None, Signals(relevance, 0.0, 0.0, 0.0, says_not_found(draft)), 0.0)
+        by_number = {p.number: p for p in passages}
+        cited = by_number[claims[0].passage_number]
+        signals = signals_for(query, relevance, best_sentence_support(claims[0].sentence, cited), cited.text)
+        span = None
+        if quote:
+            quoted: list[Claim] = []
+            for claim in claims:
+                sentence = best_quote(claim.sentence, by_number[claim.passage_number].text)
+                if all(q.sentence != sentence for q in quoted):
+                    quoted.append(Claim(sentence, claim.passage_number, is_best=not quoted))
+            claims = quoted
+            span = short_answer(question, claims[0].sentence, query)
+        return Decision(claims, span, signals, confidence(signals))
+
+    def _decided(self, question, query, passages, decision: Decision, backend, timings, started, stopped=False) -> Answer:
+        """The decide stage: the answer stands when its confidence reaches ``min_confidence``."""
+        claims = decision.claims if decision.confidence >= self.settings.min_confidence else []
+        return self._answer(question, query, passages, claims, backend, REFUSAL_TEXT, timings, started, stopped,
+                            span=decision.span, decision=decision)
 
     @staticmethod
-    def _answer(question, search_query, passages, claims, backend, refusal_text, timings, started, stopped=False) -> Answer:
-        text, citations = assemble(claims, passages) if claims else (refusal_text, [])
+    def _answer(question, search_query, passages, claims, backend, refusal_text, timings, started, stopped=False,
+                span: Span | None = None, decision: Decision | None = None) -> Answer:
+        if claims and span is not None:
+            best = next(c for c in claims if c.is_best)
+            text, citations = assemble_short(span.text, best, passages)
+        elif claims:
+            text, citations = assemble(claims, passages)
+        else:
+            text, citations = refusal_text, []
         timings["total_s"] = time.perf_counter() - started
         return Answer(
             question=question, text=text, citations=citations, refused=not claims, backend=backend,
             search_query=search_query, timings={k: round(v, 4) for k, v in timings.items()}, passages=passages,
-            stopped=stopped,
+            stopped=stopped, confidence=round(decision.confidence, 4) if decision else None,
+            signals={k: round(v, 4) if isinstance(v, float) else v for k, v in decision.signals.to_dict().items()}
+            if decision else {},
         )
 
     def _generator(self, backend: str):

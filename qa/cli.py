@@ -20,6 +20,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--collection", help="Chroma collection (QA_COLLECTION)")
     common.add_argument("--backend", choices=["extractive", "local", "openai"], help="answer backend (QA_BACKEND)")
     common.add_argument("--top-k", type=int, help="passages retrieved per question (QA_TOP_K)")
+    common.add_argument("--retrieval", choices=["hybrid", "dense", "keyword"], help="how passages are found (QA_RETRIEVAL)")
+    asking = argparse.ArgumentParser(add_help=False)
+    asking.add_argument("--file", action="append", default=[], metavar="NAME",
+                        help="search only this file (a name or path tail; repeat for several)")
+    asking.add_argument("--meta", action="append", default=[], metavar="KEY=VALUE",
+                        help="search only files whose metadata (e.g. front matter) has KEY=VALUE; repeatable")
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", parents=[common], help="index files or folders")
@@ -33,11 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     reindex.add_argument("paths", nargs="*", metavar="PATH",
                          help="also index these (default: the files the old index listed, else QA_CORPUS_DIR)")
 
-    ask = sub.add_parser("ask", parents=[common], help="answer one question with cited passages")
+    ask = sub.add_parser("ask", parents=[common, asking], help="answer one question with cited passages")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
 
-    sub.add_parser("chat", parents=[common], help="a terminal chat that keeps the conversation")
+    sub.add_parser("chat", parents=[common, asking], help="a terminal chat that keeps the conversation")
 
     ev = sub.add_parser("eval", parents=[common], help="score answers against a test set (JSONL or CSV)")
     ev.add_argument("testset")
@@ -48,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--gate", help="comma-separated metrics the regression gate checks "
                     "(default: retrieval.hit_at_k,answers.f1,citations.precision,faithfulness,refusals.accuracy)")
     ev.add_argument("--tolerance", type=float, default=0.02, help="allowed absolute drop of a gated metric")
+    ev.add_argument("--grounding", metavar="CLAIMS_JSONL",
+                    help="also score the grounding check on labelled claims (e.g. seeds/grounding.jsonl)")
     return parser
 
 
@@ -56,7 +64,7 @@ def _settings(args: argparse.Namespace):
 
     overrides = {
         name: getattr(args, name)
-        for name in ("index_dir", "collection", "backend", "top_k")
+        for name in ("index_dir", "collection", "backend", "top_k", "retrieval")
         if getattr(args, name, None) is not None
     }
     return Settings(**overrides)
@@ -150,17 +158,35 @@ def _ensure_corpus(bot) -> None:
 
 def format_answer(answer) -> str:
     lines = [answer.text]
+    if answer.search_query != answer.question:
+        lines.append(f"(searched for: {answer.search_query})")
     for c in answer.citations:
         where = f", page {c.page}" if c.page else ""
-        lines.append(f"\n[{c.number}] {c.file_name}{where} (relevance {c.score:.2f})")
+        lines.append(f"\n[{c.number}] {c.file_name}{where} (relevance {c.relevance:.2f})")
         lines.append(f'    "{c.quote}"')
     return "\n".join(lines)
+
+
+def _options(args):
+    """Per-question options from ``--file`` and ``--meta``."""
+    from qa.assistant import AskOptions
+    from qa.errors import QAError
+    from qa.types import SearchFilter
+
+    metadata = {}
+    for pair in args.meta:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise QAError(f"--meta {pair!r}: write it as KEY=VALUE")
+        metadata[key.strip()] = value.strip()
+    filters = SearchFilter(tuple(args.file), metadata)
+    return AskOptions(filters=filters if filters.active else None)
 
 
 def _ask(args, settings) -> int:
     bot = _assistant(settings)
     _ensure_corpus(bot)
-    answer = bot.ask(args.question)
+    answer = bot.ask(args.question, options=_options(args))
     print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else format_answer(answer))
     return EXIT_OK
 
@@ -181,7 +207,7 @@ def _chat(args, settings) -> int:
         if not question or question in ("exit", "quit"):
             return EXIT_OK
         try:
-            answer = bot.ask(question, history)
+            answer = bot.ask(question, history, options=_options(args))
         except QAError as exc:
             print(f"error: {exc}")
             continue
@@ -200,22 +226,32 @@ def _eval(args, settings) -> int:
 
     out = Path(args.out or f"eval-out/{Path(args.testset).stem}-{settings.backend}")
     gated = tuple(g.strip() for g in args.gate.split(",")) if args.gate else DEFAULT_GATED
-    bar = tqdm(total=0, unit="question", desc="Evaluating", file=sys.stderr)
+    bar = None  # made at the first question, so indexing shows its own bar first
 
     def progress(done: int, total: int) -> None:
-        bar.total = total
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="question", desc="Evaluating", file=sys.stderr)
         bar.n = done
         bar.refresh()
 
+    ingest_progress, close_ingest = _progress_bar()
     try:
         result = run_evaluation(settings, args.testset, out, corpus=args.corpus, limit=args.limit,
-                                compare_to=args.compare, gated=gated, tolerance=args.tolerance, on_progress=progress)
+                                compare_to=args.compare, gated=gated, tolerance=args.tolerance, on_progress=progress,
+                                grounding=args.grounding, on_ingest_progress=ingest_progress)
     finally:
-        bar.close()
+        close_ingest()
+        if bar is not None:
+            bar.close()
     for label, value in metric_rows(result.run.summary):
         print(f"{label:36} {fmt(value)}")
     total = result.run.summary["latency_s"]["total"]
     print(f"{'Latency total p50 / p95 (s)':36} {fmt(total['p50'])} / {fmt(total['p95'])}")
+    check = result.run.summary.get("grounding_check")
+    if check:
+        print(f"{'Grounding: fabrications caught':36} {fmt(check['fabrication_recall'])} "
+              f"(precision {fmt(check['fabrication_precision'])}, true paraphrases kept {fmt(check['paraphrases_kept'])})")
     print(f"Report: {result.files['report']}")
     if result.comparison is not None:
         for c in result.comparison:

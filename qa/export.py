@@ -16,7 +16,7 @@ def conversation_markdown(answers: Sequence[Answer], title: str = "Conversation"
         lines += [answer.text, ""]
         for c in answer.citations:
             page = f", page {c.page}" if c.page else ""
-            lines.append(f"[{c.number}] **{c.file_name}**{page} (relevance {c.score:.2f})  ")
+            lines.append(f"[{c.number}] **{c.file_name}**{page} (relevance {c.relevance:.2f})  ")
             lines.append(f"> {c.quote}")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

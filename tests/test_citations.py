@@ -4,7 +4,7 @@ from qa.answer.support import content_words, normalize_answer, support
 
 
 def passage(n, text, source="a.txt"):
-    return Passage(number=n, chunk_id=f"id{n}", text=text, source=f"/docs/{source}", title="T", page=None, score=0.5)
+    return Passage(number=n, chunk_id=f"id{n}", text=text, source=f"/docs/{source}", title="T", page=None, relevance=0.5)
 
 
 PASSAGES = [
@@ -43,7 +43,7 @@ def test_assemble_cites_a_passage_once_when_two_claims_use_it():
 def test_ground_generated_moves_wrong_citation_and_drops_unsupported_sentence():
     draft = "Ukraine can make 3 million drones a year [1]. The moon is made of cheese [2]."
     claims = ground_generated(draft, PASSAGES, min_support=0.5)
-    assert claims == [Claim("Ukraine can make 3 million drones a year.", 2)]
+    assert claims == [Claim("Ukraine can make 3 million drones a year.", 2, is_best=True)]
 
 
 def test_ground_generated_treats_not_found_as_no_claim():

@@ -52,7 +52,7 @@ def test_bad_files_are_reported_one_line_each_and_good_files_indexed(tmp_path, i
     assert "Traceback" not in result.stderr
     assert "2 added" in result.stdout and "4 failed" in result.stdout
 
-    latin = run_cli("ask", "Who guards the lighthouse of Brest?", "--json", env_extra=index_env)
+    latin = run_cli("ask", "Qui garde le phare de Brest?", "--json", env_extra=index_env)
     assert "René Kerouac" in json.loads(latin.stdout)["text"]
     seed = run_cli("ask", "What is Ukraine's annual drone production capacity?", "--json", env_extra=index_env)
     assert json.loads(seed.stdout)["citations"][0]["source"] == str(SEED_ARTICLE)

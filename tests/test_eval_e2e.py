@@ -43,11 +43,32 @@ def test_eval_writes_report_and_gate_fails_on_regression(tmp_path):
 
 
 def test_seed_evaluation_has_not_regressed_from_the_committed_baseline(tmp_path):
-    """The regression gate CI runs: the whole seed test set against tests/baselines/."""
+    """The regression gate CI runs: the whole seed test set against tests/baselines/, with the
+    follow-up rows and the grounding check on labelled claims."""
     baseline = ROOT / "tests" / "baselines" / "seed-extractive-summary.json"
+    out = tmp_path / "seed-eval"
     result = run_cli("eval", str(ROOT / "seeds" / "testset.jsonl"), "--backend", "extractive",
-                     "--out", str(tmp_path / "seed-eval"), "--compare", str(baseline),
+                     "--out", str(out), "--compare", str(baseline),
+                     "--grounding", str(ROOT / "seeds" / "checks" / "grounding.jsonl"),
                      env_extra={"QA_INDEX_DIR": str(tmp_path / "index")})
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("gate ") == 5
+
+    rows = {row["id"]: row for row in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    follow_ups = [row for row in rows.values() if row["history"]]
+    assert len(follow_ups) >= 6
+    for row in follow_ups:  # each follow-up answered with its reference, or refused when it should be
+        if row["answerable"]:
+            assert any(ref.lower() in row["answer"].lower() for ref in row["reference_answers"]), row
+        else:
+            assert row["refused"], row
+    # "IT" is not "it": the question is searched as asked, not glued to the drone question.
+    assert rows["seed-42"]["search_query"] == rows["seed-42"]["question"]
+
+    check = json.loads((out / "summary.json").read_text())["grounding_check"]
+    assert check["fabrication_recall"] >= 0.8 and check["fabrication_precision"] >= 0.9
+    assert check["paraphrases_kept"] >= 0.9
+    assert not any(m.startswith(("fab-01", "fab-02")) for m in check["missed_fabrications"])  # the issue's two
+    report = (out / "report.md").read_text()
+    assert "## Refusal trade-off" in report and "## Grounding check on labelled claims" in report

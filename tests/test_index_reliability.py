@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from qa.assistant import Assistant
+from qa.assistant import AskOptions, Assistant
 from qa.errors import IndexDamaged
 from tests.conftest import SEED_ARTICLE
 from tests.helpers import error_lines, run_cli
@@ -51,6 +51,9 @@ def test_interrupted_update_shows_one_version_and_is_repaired(settings, embeddin
     reopened = Assistant(settings, embeddings=embeddings)
     text = reopened.ask(QUESTION).text
     assert ("3 million" in text) != ("4 million" in text), text
+    keyword = reopened.ask(QUESTION, options=AskOptions(retrieval="keyword"))  # the keyword index agrees
+    quoted = " ".join(p.text for p in keyword.passages)
+    assert ("3 million" in quoted) != ("4 million" in quoted), quoted
     visible, _, _ = index_state(reopened)
     interrupted_before_commit = step in ("upsert", "commit_file")
     assert (visible == before) == interrupted_before_commit

@@ -14,11 +14,11 @@ GOLD = "The bridge was finished in 1932. It carries two lanes."
 
 
 def passage(n, text, source="/d/bridge.txt"):
-    return Passage(number=n, chunk_id=f"c{n}", text=text, source=source, title="", page=None, score=0.5)
+    return Passage(number=n, chunk_id=f"c{n}", text=text, source=source, title="", page=None, relevance=0.5)
 
 
 def citation(n, text, source="/d/bridge.txt"):
-    return Citation(number=n, source=source, title="", page=None, chunk_id=f"c{n}", quote=text, passage=text, score=0.5)
+    return Citation(number=n, source=source, title="", page=None, chunk_id=f"c{n}", quote=text, passage=text, relevance=0.5)
 
 
 def answer(text, citations=(), refused=False, passages=()):

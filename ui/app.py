@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qa import Answer, AskOptions, Assistant, BackendUnavailable, QAError
+from qa import Answer, AskOptions, Assistant, BackendUnavailable, QAError, SearchFilter
 from qa.export import conversation_markdown
 from ui.render import card_label, highlight, linked_markers
 from ui.resources import get_assistant, get_settings
@@ -19,12 +19,16 @@ def init_state() -> None:
     st.session_state.setdefault("answers", [])
     st.session_state.setdefault("backend", settings.backend)
     st.session_state.setdefault("top_k", settings.top_k)
+    st.session_state.setdefault("retrieval", settings.retrieval)
+    st.session_state.setdefault("search_files", [])
     st.session_state.setdefault("upload_results", [])
     st.session_state.setdefault("uploader_key", 0)
 
 
 def current_options() -> AskOptions:
-    return AskOptions(backend=st.session_state["backend"], top_k=st.session_state["top_k"])
+    files = tuple(st.session_state["search_files"])
+    return AskOptions(backend=st.session_state["backend"], top_k=st.session_state["top_k"],
+                      retrieval=st.session_state["retrieval"], filters=SearchFilter(sources=files) if files else None)
 
 
 # --- sidebar ----------------------------------------------------------------------------------
@@ -55,6 +59,15 @@ def sidebar(bot: Assistant) -> None:
                      help="extractive: quotes the best sentences. local: Gemma 3 270M on this CPU. "
                           "openai: an OpenAI-compatible server (QA_OPENAI_BASE_URL).")
         st.slider("Passages to retrieve (top-k)", 1, 10, key="top_k")
+        st.selectbox("Search", ["hybrid", "dense", "keyword"], key="retrieval",
+                     help="hybrid: meaning (embeddings) and exact words (BM25) together. dense: meaning only. "
+                          "keyword: exact words only.")
+        if docs:
+            sources = {d.source: d.source.rsplit("/", 1)[-1] for d in docs}
+            # A removed file leaves the choice; Streamlit refuses a selection that is not an option.
+            st.session_state["search_files"] = [s for s in st.session_state["search_files"] if s in sources]
+            st.multiselect("Search only in", list(sources), format_func=sources.get, key="search_files",
+                           placeholder="All documents", help="Limit answers to the chosen files.")
 
         st.header("Conversation")
         answers: list[Answer] = st.session_state["answers"]
@@ -114,7 +127,8 @@ def render_answer(answer: Answer, turn: int) -> None:
         with st.container(border=True):
             st.markdown(f"<a id='src-{turn}-{c.number}'></a><span class='card'>{card_label(c)}</span>",
                         unsafe_allow_html=True)
-            st.markdown(f"<div class='quote'>{highlight(c.quote, c.quote)}</div>", unsafe_allow_html=True)
+            # A short answer is marked inside the sentence it was cut from; a sentence answer is the quote.
+            st.markdown(f"<div class='quote'>{highlight(c.quote, c.highlight or c.quote)}</div>", unsafe_allow_html=True)
             with st.expander("Full passage"):
                 st.markdown(highlight(c.passage, c.quote), unsafe_allow_html=True)
             if st.button("View document", key=f"view-{turn}-{c.number}"):
@@ -133,7 +147,7 @@ def ask(bot: Assistant, question: str) -> None:
         for event in bot.stream(question, history, current_options()):
             if isinstance(event, Answer):
                 final.append(event)
-            else:
+            elif isinstance(event, str):  # generated text; a Retrieved event only marks progress
                 yield event
 
     with st.chat_message("assistant"):

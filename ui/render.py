@@ -29,7 +29,7 @@ def highlight(text: str, quote: str) -> str:
 def card_label(c: Citation) -> str:
     page = f" · page {c.page}" if c.page else ""
     title = f" · {c.title}" if c.title else ""
-    return f"[{c.number}] {c.file_name}{page}{title} · relevance {c.score:.2f}"
+    return f"[{c.number}] {c.file_name}{page}{title} · relevance {c.relevance:.2f}"
 
 
 def linked_markers(answer: Answer, anchor_prefix: str) -> str:

@@ -1,9 +1,10 @@
-"""The LCEL retrieval chain: retrieve scored passages, then (for generative backends) draft an answer."""
+"""LangChain seams of the answer path: the hybrid search as a retriever, the draft as an LCEL chain
+(prompt | model | parser), and the gate that serialises a local model."""
 
 from __future__ import annotations
 
 import threading
-from operator import itemgetter
+from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -11,44 +12,31 @@ from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel, BaseLLM
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from qa.answer.generate import prompt_for
 from qa.errors import Busy
+from qa.retrieval.hybrid import RetrievalRequest
 from qa.types import Passage
 
 
-class ScoredRetriever(BaseRetriever):
-    """Top-k visible chunks from the index, each with its cosine relevance in ``metadata['score']``."""
+class PassageRetriever(BaseRetriever):
+    """The hybrid retriever behind LangChain's retriever seam: documents carry the ``Passage``
+    (with its relevance and rank score) in ``metadata['passage']``."""
 
-    index: Any
-    embeddings: Any
+    retriever: Any
     k: int = 4
+    mode: str = "hybrid"
+    filters: Any = None
+    neighbours: int = 0
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        if self.index.is_empty():
-            return []
-        hits = self.index.search(self.embeddings.embed_query(query), self.k)
-        return [
-            Document(page_content=h.text, id=h.chunk_id,
-                     metadata={"source": h.source, "title": h.title, "page": h.page, "score": h.relevance})
-            for h in hits
-        ]
+        request = RetrievalRequest(query, self.k, self.mode, self.filters, self.neighbours)
+        return [Document(page_content=p.text, id=p.chunk_id, metadata={"passage": p, "source": p.source})
+                for p in self.retriever.retrieve(request)]
 
 
 def to_passages(docs: list[Document]) -> list[Passage]:
-    return [
-        Passage(
-            number=i + 1,
-            chunk_id=str(d.id or ""),
-            text=d.page_content,
-            source=str(d.metadata.get("source", "")),
-            title=str(d.metadata.get("title", "")),
-            page=int(d.metadata["page"]) if d.metadata.get("page") else None,
-            score=float(d.metadata.get("score", 0.0)),
-        )
-        for i, d in enumerate(docs)
-    ]
+    return [d.metadata["passage"] for d in docs]
 
 
 def format_passages(passages: list[Passage]) -> str:
@@ -80,25 +68,10 @@ class GenerationGate:
                 self._lock.release()
 
 
-def build_chain(index, embeddings, k: int, min_relevance: float,
-                generator: BaseLLM | BaseChatModel | None, gate: GenerationGate | None = None,
-                stop: threading.Event | None = None) -> Runnable:
-    """Input ``{"question", "search_query"}``; output adds ``passages`` (list of ``Passage``)
-    and ``draft`` (generated text, streamed; empty when nothing relevant was found or there is
-    no generator)."""
-    retriever = ScoredRetriever(index=index, embeddings=embeddings, k=k)
-    retrieve = itemgetter("search_query") | retriever | RunnableLambda(to_passages)
-    chain = RunnablePassthrough.assign(passages=retrieve)
-    if generator is None:
-        return chain
-    gate = gate or GenerationGate(wait_s=60.0, serial=False)
+def draft_tokens(generator: BaseLLM | BaseChatModel, gate: GenerationGate, question: str,
+                 passages: list[Passage], stop: threading.Event | None = None) -> Iterator[str]:
+    """The generate stage: the model's draft answer from numbered passages, streamed through
+    the gate (one generation at a time for a local model; ``stop`` ends it between tokens)."""
     draft_chain = prompt_for(generator) | generator | StrOutputParser()
-
-    def draft(x: dict):
-        passages = x["passages"]
-        if not passages or passages[0].score < min_relevance:
-            return
-        inputs = {"passages": format_passages(passages), "question": x["question"]}
-        yield from gate.run(lambda: draft_chain.stream(inputs), stop)
-
-    return chain | RunnablePassthrough.assign(draft=RunnableLambda(draft))
+    inputs = {"passages": format_passages(passages), "question": question}
+    yield from gate.run(lambda: draft_chain.stream(inputs), stop)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from qa.answer.injection import looks_like_instruction
-from qa.answer.support import cited_numbers, strip_citations, support
+from qa.answer.support import cited_numbers, sentence_support, strip_citations, support
 from qa.documents.chunking import split_sentences
 from qa.types import Citation, Passage
 
@@ -20,10 +20,12 @@ _NOT_FOUND = re.compile(
 
 @dataclass(frozen=True)
 class Claim:
-    """One answer sentence and the passage (by its number) that supports it."""
+    """One answer sentence and the passage (by its number) that supports it; ``is_best``
+    marks the sentence a short answer is cut from."""
 
     sentence: str
     passage_number: int
+    is_best: bool = False
 
 
 def says_not_found(text: str) -> bool:
@@ -61,11 +63,20 @@ def assemble(claims: list[Claim], passages: list[Passage]) -> tuple[str, list[Ci
             chunk_id=by_number[original].chunk_id,
             quote=" ".join(quotes[n]),
             passage=by_number[original].text,
-            score=round(by_number[original].score, 4),
+            relevance=round(by_number[original].relevance, 4),
         )
         for original, n in renumber.items()
     ]
     return " ".join(parts), citations
+
+
+def assemble_short(span_text: str, claim: Claim, passages: list[Passage]) -> tuple[str, list[Citation]]:
+    """A short answer: the span leads, cited; the citation quotes the sentence it was cut from
+    and marks the span in it (``highlight``)."""
+    _, citations = assemble([claim], passages)
+    citation = citations[0]
+    highlighted = Citation(**{**citation.__dict__, "quote": claim.sentence, "highlight": span_text})
+    return f"{span_text} [1].", [highlighted]
 
 
 def evidence_text(passage: Passage) -> str:
@@ -73,22 +84,29 @@ def evidence_text(passage: Passage) -> str:
     return " ".join(s for s in split_sentences(passage.text) if not looks_like_instruction(s))
 
 
+def best_sentence_support(claim: str, passage: Passage) -> float:
+    """The support of the claim by the single passage sentence that supports it best (see
+    ``sentence_support``); instruction-like sentences are never evidence."""
+    sentences = [x for x in split_sentences(passage.text) if not looks_like_instruction(x)]
+    return max((sentence_support(claim, x) for x in sentences), default=0.0)
+
+
 def ground_generated(draft: str, passages: list[Passage], min_support: float) -> list[Claim]:
-    """Claims from generated text: each sentence goes to the passage it cites if that passage
-    supports it, else to the best-supporting passage; a sentence no passage supports is dropped."""
+    """Claims from generated text: a sentence stands when one sentence of a passage supports it
+    (every amount and name of it there, and ``min_support`` of its content words); it goes to
+    the passage it cites when that one does, else to the best-supporting passage. Sentences
+    without such support, and "not in the documents" sentences, are dropped."""
     claims: list[Claim] = []
-    evidence = {p.number: evidence_text(p) for p in passages}
     valid = {p.number: p for p in passages}
     draft = re.sub(r"\[(\d+)$", r"[\1]", draft.strip())  # cut by the "]." stop sequence
     for sentence in split_sentences(draft):
         plain = strip_citations(sentence)
         if not plain or says_not_found(plain):
             continue
-        scored = sorted(((support(plain, evidence[p.number]), p.number) for p in passages), reverse=True)
-        cited = [n for n in cited_numbers(sentence) if n in valid]
-        cited_scores = [(support(plain, evidence[n]), n) for n in cited]
-        best_cited = max(cited_scores, default=(0.0, 0))
+        scored = sorted(((best_sentence_support(plain, p), p.number) for p in passages), reverse=True)
+        cited = [(best_sentence_support(plain, valid[n]), n) for n in cited_numbers(sentence) if n in valid]
+        best_cited = max(cited, default=(0.0, 0))
         choice = best_cited if best_cited[0] >= min_support else (scored[0] if scored else (0.0, 0))
         if choice[0] >= min_support and all(c.sentence != plain for c in claims):
-            claims.append(Claim(plain, choice[1]))
+            claims.append(Claim(plain, choice[1], is_best=not claims))
     return claims

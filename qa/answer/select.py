@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -99,17 +100,25 @@ def answering_sentences(question: str, ranked: list[tuple[float, str, int]]) -> 
     return [item for item in ranked if fits_question(question, item[1])]
 
 
-def extract_claims(
-    question: str, passages: list[Passage], vectors: SentenceVectors, min_score: float, max_sentences: int = 2
-) -> list[Claim]:
-    """Best-scoring sentences of the passages (at most ``max_sentences``), or none when the
-    best one scores under ``min_score``."""
+@dataclass(frozen=True)
+class Selection:
+    """The select stage's output: the chosen sentences (document order) and the best one's score."""
+
+    claims: list[Claim]
+    best_score: float
+    best_passage: int  # number of the passage holding the best sentence
+
+
+def select_sentences(question: str, passages: list[Passage], vectors: SentenceVectors, max_sentences: int = 2) -> Selection | None:
+    """Best-scoring sentences of the passages that fit the question's type (at most
+    ``max_sentences``; a second only when it scores nearly as well), or None when none fits."""
     ranked = answering_sentences(question, rank_sentences(question, passages, vectors))
-    if not ranked or ranked[0][0] < min_score:
-        return []
+    if not ranked:
+        return None
     best = ranked[0][0]
     chosen = [item for item in ranked[:max_sentences] if item[0] >= best - SECOND_SENTENCE_MARGIN]
-    # Document order reads better than score order.
+    # Document order reads better than score order; the best sentence leads a short answer.
     texts = {p.number: p.text for p in passages}
     chosen.sort(key=lambda item: (item[2], texts[item[2]].find(item[1])))
-    return [Claim(sentence, number) for _, sentence, number in chosen]
+    claims = [Claim(sentence, number, is_best=sentence == ranked[0][1]) for _, sentence, number in chosen]
+    return Selection(claims, best, ranked[0][2])

@@ -57,16 +57,20 @@ def run_evaluation(
     tolerance: float = 0.02,
     embeddings: Embeddings | None = None,
     on_progress: ProgressCallback | None = None,
+    grounding: str | Path | None = None,
+    on_ingest_progress=None,
 ) -> EvaluationOutput:
     """Index ``corpus`` (if given) into its own collection, ask every question of ``testset``,
-    score, write the report into ``out``, and compare with ``compare_to`` (a summary.json)."""
+    score, write the report into ``out``, and compare with ``compare_to`` (a summary.json).
+    ``grounding`` (a labelled claims file, see ``qa/evaluation/grounding.py``) adds how well the
+    grounding check catches fabrications; ``on_ingest_progress`` follows the indexing."""
     cases = load_testset(testset, limit)
     previous = load_summary(compare_to) if compare_to else None
     ingest = None
     if corpus is not None:
         corpus = Path(corpus)
         assistant = Assistant(settings, collection=corpus_collection(corpus), embeddings=embeddings)
-        ingest = assistant.ingest([corpus])
+        ingest = assistant.ingest([corpus], on_progress=on_ingest_progress)
     else:
         assistant = Assistant(settings, embeddings=embeddings)
         ingest = assistant.ensure_corpus()
@@ -90,6 +94,10 @@ def run_evaluation(
         if error is exc:
             raise
         raise error from exc
+    if grounding is not None:
+        from qa.evaluation.grounding import load_grounding_set, score_grounding
+
+        run.summary["grounding_check"] = score_grounding(assistant, load_grounding_set(grounding))
     comparison = compare_summaries(run.summary, previous, gated, tolerance) if previous else None
     files = write_report(run, Path(out), comparison)
     return EvaluationOutput(run, files, comparison, ingest)

@@ -43,6 +43,12 @@ def token_f1(prediction: str, answers: Sequence[str]) -> float:
     return best
 
 
+def contains_answer(text: str, answers: Sequence[str]) -> float:
+    """1.0 when the normalised text contains a normalised accepted answer."""
+    body = f" {normalize_answer(text)} "
+    return float(any(f" {normalize_answer(a)} " in body for a in answers if normalize_answer(a)))
+
+
 def answer_body(answer: Answer) -> str:
     """The answer text without citation markers (what EM/F1 compare)."""
     return "" if answer.refused else strip_citations(answer.text)
@@ -146,6 +152,19 @@ def refusal_scores(refused: Sequence[bool], answerable: Sequence[bool]) -> dict[
         "recall": true_pos / unanswerable if unanswerable else None,
         "false_refusal_rate": wrong_refusals / answerable_n if answerable_n else None,
     }
+
+
+def refusal_curve(confidences: Sequence[float | None], refused: Sequence[bool], answerable: Sequence[bool],
+                  thresholds: Sequence[float]) -> list[dict[str, float]]:
+    """Refusal recall and wrongly refused answerable questions if the decide stage's threshold
+    were each of ``thresholds`` (answers without a confidence keep their refusal as given)."""
+    rows = []
+    for t in thresholds:
+        would_refuse = [r if c is None else c < t for c, r in zip(confidences, refused)]
+        scores = refusal_scores(would_refuse, answerable)
+        rows.append({"threshold": round(t, 3), "refusal_recall": scores["recall"],
+                     "wrongly_refused": scores["false_refusal_rate"]})
+    return rows
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -16,6 +16,8 @@ TABLE_ROWS = [
     ("Exact match", "answers", "exact_match"),
     ("Token F1", "answers", "f1"),
     ("Semantic similarity", "answers", "semantic_similarity"),
+    ("Answer contains a reference answer", "answers", "contains_answer"),
+    ("Answer or its quoted evidence contains one", "answers", "evidence_contains_answer"),
     ("Citation precision", "citations", "precision"),
     ("Citation recall", "citations", "recall"),
     ("Faithfulness (cited passages)", None, "faithfulness"),
@@ -34,7 +36,7 @@ def fmt(value: float | None, digits: int = 3) -> str:
 def metric_rows(summary: dict[str, Any]) -> list[tuple[str, float | None]]:
     rows = []
     for label, group, key in TABLE_ROWS:
-        value = summary[key] if group is None else summary[group][key]
+        value = summary.get(key) if group is None else summary.get(group, {}).get(key)
         rows.append((label, value))
     if "judge_faithfulness" in summary:
         rows.append(("Faithfulness (LLM judge)", summary["judge_faithfulness"]))
@@ -94,6 +96,24 @@ def write_charts(run: EvalRun, out: Path) -> list[str]:
     fig.savefig(out / "latency.png", dpi=110)
     plt.close(fig)
     names.append("latency.png")
+
+    curve = [row for row in run.summary.get("refusal_curve", []) if row["refusal_recall"] is not None
+             and row["wrongly_refused"] is not None]
+    if curve:
+        fig, ax = plt.subplots(figsize=(4.6, 3.6))
+        ax.plot([r["wrongly_refused"] for r in curve], [r["refusal_recall"] for r in curve], marker="o", color="#4c72b0")
+        for r in curve[::2]:
+            ax.annotate(f"{r['threshold']:.2f}", (r["wrongly_refused"], r["refusal_recall"]), fontsize=7,
+                        textcoords="offset points", xytext=(4, -8))
+        ax.set_xlabel("answerable questions wrongly refused")
+        ax.set_ylabel("unanswerable questions refused")
+        ax.set_title("Refusal trade-off (labels: min_confidence)")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        fig.tight_layout()
+        fig.savefig(out / "refusals.png", dpi=110)
+        plt.close(fig)
+        names.append("refusals.png")
     return names
 
 
@@ -115,6 +135,25 @@ def markdown_report(run: EvalRun, charts: list[str], comparison: list[Comparison
         *[f"| {stage} | {fmt(v['p50'])} | {fmt(v['p95'])} |" for stage, v in s["latency_s"].items()],
         "",
     ]
+    check = s.get("grounding_check")
+    if check:
+        lines += ["## Grounding check on labelled claims", "",
+                  f"{check['claims']} claims labelled by hand (true paraphrases and planted fabrications), each "
+                  "retrieved for and grounded as a generated sentence would be.", "",
+                  "| Fabrications caught (recall) | Precision of a drop | True paraphrases kept |", "|---|---|---|",
+                  f"| {fmt(check['fabrication_recall'])} | {fmt(check['fabrication_precision'])} | "
+                  f"{fmt(check['paraphrases_kept'])} |", ""]
+        lines += [f"- missed: {m}" for m in check["missed_fabrications"]]
+        lines += [f"- dropped a true paraphrase: {m}" for m in check["dropped_paraphrases"]]
+        lines.append("")
+    curve = s.get("refusal_curve") or []
+    if curve:
+        lines += ["## Refusal trade-off", "",
+                  "What `QA_MIN_CONFIDENCE` would give on this set: unanswerable questions refused (recall) "
+                  "against answerable ones wrongly refused.", "",
+                  "| min_confidence | Refusal recall | Wrongly refused |", "|---|---|---|",
+                  *[f"| {row['threshold']:.2f} | {fmt(row['refusal_recall'])} | {fmt(row['wrongly_refused'])} |"
+                    for row in curve], ""]
     if comparison:
         lines += ["## Compared with the previous run", "", "| Metric | Previous | Now | Δ | Gate |", "|---|---|---|---|---|"]
         for c in comparison:

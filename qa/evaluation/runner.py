@@ -15,7 +15,7 @@ from qa.evaluation import metrics as m
 from qa.evaluation.testset import TestCase
 from qa.types import Answer
 
-Asker = Callable[[str], Answer]
+Asker = Callable[..., Answer]  # ask(question) or ask(question, history)
 ProgressCallback = Callable[[int, int], None]
 STAGES = ("retrieve_s", "generate_s", "total_s")
 
@@ -32,13 +32,16 @@ class QuestionResult:
             "id": self.case.id,
             "kind": self.case.kind,
             "question": self.case.question,
+            "history": self.case.history,
             "answerable": self.case.answerable,
             "reference_answers": self.case.answers,
             "answer": a.text,
             "refused": a.refused,
             "search_query": a.search_query,
+            "confidence": a.confidence,
+            "signals": a.signals,
             "citations": [asdict(c) for c in a.citations],
-            "retrieved": [{"source": p.source, "page": p.page, "score": p.score} for p in a.passages],
+            "retrieved": [{"source": p.source, "page": p.page, "relevance": p.relevance, "rank_score": p.rank_score, "found_by": list(p.found_by)} for p in a.passages],
             "scores": self.scores,
             "timings": a.timings,
         }
@@ -50,12 +53,23 @@ class EvalRun:
     summary: dict[str, Any]
 
 
+def conversation(ask, turns: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The earlier turns of a multi-turn case, asking the product for any answer not given."""
+    history: list[tuple[str, str]] = []
+    for question, answer in turns:
+        history.append((question, answer or ask(question, list(history)).text))
+    return history
+
+
 def score_one(case: TestCase, answer: Answer, k: int) -> dict[str, float | None]:
     scores: dict[str, float | None] = {}
     if case.answerable:
         body = m.answer_body(answer)
         scores["exact_match"] = m.exact_match(body, case.answers) if case.answers else None
         scores["f1"] = m.token_f1(body, case.answers) if case.answers else None
+        scores["contains_answer"] = m.contains_answer(body, case.answers) if case.answers else None
+        quotes = " ".join(c.quote for c in answer.citations)
+        scores["evidence_contains_answer"] = m.contains_answer(f"{body} {quotes}", case.answers) if case.answers else None
         scores.update(m.retrieval_scores(answer.passages, case.source, case.doc_id, case.gold_passage, k))
         scores.update(m.citation_scores(answer, case.source, case.doc_id, case.gold_passage))
     scores["faithfulness"] = m.faithfulness(answer)
@@ -93,12 +107,15 @@ def summarize(results: Sequence[QuestionResult], meta: dict[str, Any]) -> dict[s
     return {
         "meta": {**meta, "questions": len(results), "answerable": sum(r.case.answerable for r in results)},
         "retrieval": {"hit_at_k": avg("hit_at_k"), "recall_at_k": avg("recall_at_k"), "mrr": avg("mrr")},
-        "answers": {"exact_match": avg("exact_match"), "f1": avg("f1"), "semantic_similarity": avg("semantic_similarity")},
+        "answers": {"exact_match": avg("exact_match"), "f1": avg("f1"), "semantic_similarity": avg("semantic_similarity"),
+                    "contains_answer": avg("contains_answer"), "evidence_contains_answer": avg("evidence_contains_answer")},
         "citations": {"precision": avg("citation_precision"), "recall": avg("citation_recall")},
         "faithfulness": avg("faithfulness"),
         "context_support": avg("context_support"),
         **({"judge_faithfulness": avg("judge_faithfulness")} if any("judge_faithfulness" in r.scores for r in results) else {}),
         "refusals": {k: round(v, 4) if v is not None else None for k, v in refusals.items()},
+        "refusal_curve": m.refusal_curve([r.answer.confidence for r in results], [r.answer.refused for r in results],
+                                         [r.case.answerable for r in results], [t / 20 for t in range(6, 19)]),
         "latency_s": {name.removesuffix("_s"): stage(name) for name in STAGES},
     }
 
@@ -119,7 +136,7 @@ def evaluate(
     for i, case in enumerate(cases):
         if on_progress:
             on_progress(i, len(cases))
-        answer = ask(case.question)
+        answer = ask(case.question, conversation(ask, case.history)) if case.history else ask(case.question)
         scores = score_one(case, answer, k)
         if judge is not None:
             scores["judge_faithfulness"] = judge(answer)

@@ -25,6 +25,7 @@ class TestCase:
     doc_id: str = ""
     gold_passage: str = ""
     kind: str = ""
+    history: list[tuple[str, str]] = field(default_factory=list)  # earlier turns; "" answers are asked first
 
 
 def _bool(value) -> bool:
@@ -36,6 +37,29 @@ def _bool(value) -> bool:
     if text in ("0", "false", "no", "n"):
         return False
     raise ValueError(f"not a boolean: {value!r}")
+
+
+def _history(value, number: int, where: str) -> list[tuple[str, str]]:
+    """Earlier turns: questions alone, [question, answer] pairs or {"question", "answer"} objects."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)  # CSV: the history column holds JSON
+        except json.JSONDecodeError:
+            value = [value]
+    turns = []
+    for turn in value if isinstance(value, list) else [value]:
+        if isinstance(turn, str):
+            turns.append((turn, ""))
+        elif isinstance(turn, list) and len(turn) == 2:
+            turns.append((str(turn[0]), str(turn[1])))
+        elif isinstance(turn, dict) and turn.get("question"):
+            turns.append((str(turn["question"]), str(turn.get("answer") or "")))
+        else:
+            raise QAError(f"{where}: row {number}: history: each turn is a question, [question, answer] or "
+                          '{"question": ..., "answer": ...}')
+    return turns
 
 
 def _case(row: dict, number: int, where: str) -> TestCase:
@@ -61,6 +85,7 @@ def _case(row: dict, number: int, where: str) -> TestCase:
         doc_id=str(row.get("doc_id") or ""),
         gold_passage=str(row.get("gold_passage") or ""),
         kind=str(row.get("kind") or ""),
+        history=_history(row.get("history"), number, where),
     )
 
 

@@ -122,6 +122,14 @@ class ChromaStore:
             found.update(self._guard(self._collection.get)(ids=list(ids[start:start + 5000]), include=[])["ids"])
         return found
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """The stored embedding of each of ``ids`` that Chroma holds."""
+        found: dict[str, list[float]] = {}
+        for start in range(0, len(ids), 5000):
+            result = self._guard(self._collection.get)(ids=list(ids[start:start + 5000]), include=["embeddings"])
+            found.update(zip(result["ids"], (list(map(float, v)) for v in result["embeddings"])))
+        return found
+
     def query(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None) -> list[VectorHit]:
         if k <= 0:
             return []

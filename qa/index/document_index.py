@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import fcntl
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from qa.errors import IndexDamaged
@@ -103,12 +104,13 @@ class DocumentIndex:
         return len(orphans)
 
     # --- reading ---------------------------------------------------------------------------
-    def search(self, query_vector: list[float], k: int) -> list[IndexedChunk]:
-        """Top-``k`` visible chunks by cosine relevance."""
-        if k <= 0:
+    def search(self, query_vector: Sequence[float], k: int, doc_ids: Sequence[str] | None = None) -> list[IndexedChunk]:
+        """Top-``k`` visible chunks by cosine relevance, of the files ``doc_ids`` if given."""
+        if k <= 0 or (doc_ids is not None and not doc_ids):
             return []
+        where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
         # Over-fetch a little: chunks of an unfinished change are skipped.
-        hits = self.store.query(query_vector, k + 4)
+        hits = self.store.query(query_vector, k + 4, where)
         visible = self.manifest.describe_chunks([h.chunk_id for h in hits])
         found = []
         for hit in hits:
@@ -116,6 +118,22 @@ class DocumentIndex:
                 source, title, page = visible[hit.chunk_id]
                 found.append(IndexedChunk(hit.chunk_id, hit.text, source, title, page, hit.relevance))
         return found[:k]
+
+    def keyword_search(self, match: str, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """Top-``k`` visible chunks by BM25 for an FTS5 match expression (see ``qa/retrieval/keyword.py``)."""
+        return self.manifest.keyword_search(match, k, doc_ids) if self.manifest.exists else []
+
+    def relevance(self, chunk_ids: Sequence[str], query_vector: Sequence[float]) -> dict[str, float]:
+        """Cosine relevance of stored chunks to a query vector (for chunks keyword search found)."""
+        stored = self.store.vectors(list(chunk_ids))
+        if not stored:
+            return {}
+        ids = list(stored)
+        matrix = np.asarray([stored[i] for i in ids], dtype=np.float32)
+        query = np.asarray(query_vector, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
+        cosines = matrix @ query / np.where(norms == 0, 1.0, norms)
+        return {i: float(c) for i, c in zip(ids, cosines)}
 
     def is_empty(self) -> bool:
         """Whether no chunk is visible (one indexed lookup, unlike counting every chunk)."""

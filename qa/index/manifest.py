@@ -77,6 +77,22 @@ class NewChunk:
     text: str
 
 
+_CHUNK_COLUMNS = "chunks.chunk_id, chunks.doc_id, chunks.position, chunks.page, chunks.text, files.source, files.title"
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A visible chunk as the manifest holds it."""
+
+    chunk_id: str
+    doc_id: str
+    position: int
+    page: int | None
+    text: str
+    source: str
+    title: str
+
+
 class Manifest:
     """The SQLite manifest of one collection. Every call opens its own connection, so one
     ``Manifest`` is safe to share between threads, and SQLite's locks make it safe between
@@ -172,6 +188,66 @@ class Manifest:
         with self._connect() as db:
             rows = db.execute("SELECT page, text FROM chunks WHERE doc_id = ? ORDER BY position", (doc_id,))
             return [(page, text) for page, text in rows]
+
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
+        """The visible chunks among ``chunk_ids`` (others are absent), with their files."""
+        found: dict[str, StoredChunk] = {}
+        ids = list(dict.fromkeys(chunk_ids))
+        with self._connect() as db:
+            for start in range(0, len(ids), 500):  # SQLite caps the variables of one statement
+                part = ids[start:start + 500]
+                rows = db.execute(
+                    f"SELECT {_CHUNK_COLUMNS} FROM chunks JOIN files ON files.doc_id = chunks.doc_id "
+                    f"WHERE chunks.chunk_id IN ({','.join('?' * len(part))})",
+                    part,
+                ).fetchall()
+                found.update((row[0], StoredChunk(*row)) for row in rows)
+        return found
+
+    def neighbours(self, chunk_id: str, distance: int = 1) -> list[StoredChunk]:
+        """The chunks up to ``distance`` positions before and after one chunk of the same file."""
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks AS me JOIN chunks ON chunks.doc_id = me.doc_id "
+                "JOIN files ON files.doc_id = chunks.doc_id WHERE me.chunk_id = ? AND chunks.chunk_id != me.chunk_id "
+                "AND chunks.position BETWEEN me.position - ? AND me.position + ? ORDER BY chunks.position",
+                (chunk_id, distance, distance),
+            ).fetchall()
+        return [StoredChunk(*row) for row in rows]
+
+    def keyword_search(self, match: str, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """Top-``k`` visible chunks for an FTS5 ``match`` expression, as (chunk id, BM25 score),
+        best first (higher is better). ``doc_ids`` limits the search to those files."""
+        if not match or k <= 0 or (doc_ids is not None and not doc_ids):
+            return []
+        where, params = "", [match]
+        if doc_ids is not None:
+            where = f" AND chunks.doc_id IN ({','.join('?' * len(doc_ids))})"
+            params += list(doc_ids)
+        with self._connect() as db:
+            rows = db.execute(
+                # SQLite's bm25() is lower-is-better; negate it so every score here reads "higher is better".
+                "SELECT chunks.chunk_id, -bm25(chunks_fts) FROM chunks_fts JOIN chunks ON chunks.id = chunks_fts.rowid "
+                f"WHERE chunks_fts MATCH ?{where} ORDER BY bm25(chunks_fts) LIMIT ?",
+                [*params, k],
+            ).fetchall()
+        return [(chunk_id, float(score)) for chunk_id, score in rows]
+
+    def doc_ids_matching(self, sources: Sequence[str] = (), metadata: dict[str, str] | None = None) -> list[str]:
+        """Files whose path ends with one of ``sources`` (a file name or a path tail; any file
+        when empty) and whose metadata holds every ``metadata`` pair."""
+        rows = self.files()
+        wanted = [s.replace("\\", "/").strip("/") for s in sources if s.strip()]
+
+        def path_matches(source: str) -> bool:
+            path = source.replace("\\", "/")
+            return any(path == w or path.endswith("/" + w) for w in wanted)
+
+        return [
+            r.doc_id for r in rows
+            if (not wanted or path_matches(r.source))
+            and all(str(r.metadata.get(key)) == str(value) for key, value in (metadata or {}).items())
+        ]
 
     def pending(self) -> dict[str, str]:
         """Chunk ids written to (or to be deleted from) Chroma by an unfinished change."""

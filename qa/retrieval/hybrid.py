@@ -1,0 +1,90 @@
+"""The retrieve and fuse stages: dense and keyword searches, one fused order, cosine relevance."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from langchain_core.embeddings import Embeddings
+
+from qa.index.document_index import DocumentIndex
+from qa.index.manifest import StoredChunk
+from qa.retrieval.fusion import reciprocal_rank_fusion
+from qa.retrieval.keyword import match_expression
+from qa.settings import RetrievalMode, Settings
+from qa.types import Passage, SearchFilter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetrievalRequest:
+    """What one search needs: the query, how many passages, how to search, which files."""
+
+    query: str
+    k: int
+    mode: RetrievalMode = "hybrid"
+    filters: SearchFilter | None = None
+    neighbours: int = 0
+
+
+class HybridRetriever:
+    """Dense (Chroma) and keyword (FTS5/BM25) search fused by reciprocal rank. Each passage
+    keeps its cosine relevance to the query, whichever search found it. Safe to share between
+    threads (it holds no per-query state)."""
+
+    def __init__(self, index: DocumentIndex, embeddings: Embeddings, settings: Settings, reranker=None) -> None:
+        """``reranker`` (e.g. ``CrossEncoderReranker``) reorders the fused candidates."""
+        self.index = index
+        self.embeddings = embeddings
+        self.weights = {"dense": settings.dense_weight, "keyword": settings.keyword_weight}
+        self.candidates = settings.candidates
+        self.reranker = reranker
+
+    def retrieve(self, request: RetrievalRequest) -> list[Passage]:
+        doc_ids = None
+        if request.filters is not None and request.filters.active:
+            doc_ids = self.index.manifest.doc_ids_matching(request.filters.sources, request.filters.metadata)
+            if not doc_ids:
+                return []
+        vector = self.embeddings.embed_query(request.query)
+        fetch = max(self.candidates, request.k)
+        rankings: dict[str, list[str]] = {}
+        relevance: dict[str, float] = {}
+        if request.mode in ("dense", "hybrid"):
+            hits = self.index.search(vector, fetch, doc_ids)
+            rankings["dense"] = [h.chunk_id for h in hits]
+            relevance.update((h.chunk_id, h.relevance) for h in hits)
+        if request.mode in ("keyword", "hybrid"):
+            found = self.index.keyword_search(match_expression(request.query), fetch, doc_ids)
+            rankings["keyword"] = [chunk_id for chunk_id, _ in found]
+        # With a re-ranker, every fused candidate is scored and the best k kept.
+        fused = reciprocal_rank_fusion(rankings, self.weights)[: fetch if self.reranker else request.k]
+        chosen = [chunk_id for chunk_id, _ in fused]
+        chunks = self.index.manifest.chunks(chosen)
+        extra: list[StoredChunk] = []
+        if request.neighbours and chosen:
+            # Context around the best passage: an answer may straddle its boundary.
+            extra = [c for c in self.index.manifest.neighbours(chosen[0], request.neighbours) if c.chunk_id not in chunks]
+        missing = [c for c in chosen + [e.chunk_id for e in extra] if c not in relevance]
+        if missing:
+            relevance.update(self.index.relevance(missing, vector))
+        passages: list[Passage] = []
+        for chunk_id, rank_score in fused + [(e.chunk_id, 0.0) for e in extra]:
+            chunk = chunks.get(chunk_id) or next((e for e in extra if e.chunk_id == chunk_id), None)
+            if chunk is None:  # hidden since the search (a file removed meanwhile)
+                continue
+            is_extra = chunk_id not in chunks
+            found_by = ("neighbour",) if is_extra else tuple(name for name, ids in rankings.items() if chunk_id in ids)
+            passages.append(Passage(
+                number=len(passages) + 1, chunk_id=chunk_id, text=chunk.text, source=chunk.source, title=chunk.title,
+                page=chunk.page, relevance=relevance.get(chunk_id, 0.0), rank_score=round(rank_score, 6),
+                found_by=found_by,
+            ))
+        if self.reranker is not None:
+            main = [p for p in passages if p.found_by != ("neighbour",)]
+            ranked = self.reranker.rerank(request.query, main, request.k)
+            passages = ranked + [replace(p, number=len(ranked) + i + 1)
+                                 for i, p in enumerate(p for p in passages if p.found_by == ("neighbour",))]
+        log.debug("retrieved %d passages for %r (%s)", len(passages), request.query, request.mode)
+        return passages

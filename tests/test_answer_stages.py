@@ -1,0 +1,92 @@
+"""Fast unit tests of the answer stages: fusion, keyword terms, short answers, one-sentence
+support (the planted fabrications of the local model), the confidence and the refusal curve."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answer.decide import Signals, confidence, named_terms
+from qa.answer.ground import ground_generated
+from qa.answer.span import Span, answer_type, requires_span, short_answer, verified_span
+from qa.answer.support import sentence_support
+from qa.evaluation.metrics import contains_answer, refusal_curve
+from qa.retrieval.fusion import reciprocal_rank_fusion
+from qa.retrieval.keyword import match_expression
+from qa.types import Passage
+
+OPENING = ("On September 20, the Minister of Defense of Ukraine Rustem Umyerov together with the President of the "
+           "European Commission Ursula von der Leyen opened the EU Defense Innovation Office in Kyiv.")
+COALITION = ("Strengthening the technological capabilities of Ukraine, the IT coalition has already attracted more than "
+             "70 million euros from 13 participating countries, creating a secure IT infrastructure for the Defense Forces.")
+DRONES = ("With an annual production capacity of up to 3 million drones, Ukraine has established itself as a real "
+          "defense and technical center.")
+
+
+def test_fusion_orders_by_weighted_reciprocal_rank():
+    fused = reciprocal_rank_fusion({"dense": ["a", "b", "c"], "keyword": ["c", "a"]}, {"dense": 1.0, "keyword": 1.0})
+    assert [i for i, _ in fused] == ["a", "c", "b"]
+    only_dense = reciprocal_rank_fusion({"dense": ["a", "b"], "keyword": ["b"]}, {"dense": 1.0, "keyword": 0.0})
+    assert [i for i, _ in only_dense] == ["a", "b"]
+
+
+def test_keyword_terms_are_quoted_so_no_question_is_an_fts_operator():
+    assert match_expression('What is "NOT" OR near(x*) valves?') == '"near" OR "valves"'
+    assert match_expression("the of and?") == ""
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("When was the EU Defense Innovation Office opened?", OPENING, "September 20"),
+    ("Who opened the EU Defense Innovation Office?", OPENING, "Ukraine Rustem Umyerov"),
+    ("In which city was the EU Defense Innovation Office opened?", OPENING, "Kyiv"),
+    ("How much money has the IT coalition attracted?", COALITION, "70 million euros"),
+    ("What sum has the technology alliance raised so far?", COALITION, "70 million euros"),
+    ("What does the bakery sell?", "The bakery on the corner sells rye bread.", "rye bread"),
+    ("Where was the office moved to?", "The office in Kyiv was moved to Lviv in 2030.", "Lviv"),
+])
+def test_short_answers_are_the_asked_for_phrase(question, sentence, expected):
+    span = short_answer(question, sentence)
+    assert span is not None and span.text == expected
+    assert sentence[span.start:span.end] == span.text  # a quote, never a rewrite
+
+
+def test_no_short_answer_where_a_phrase_cannot_answer():
+    assert answer_type("Why did Ukraine open the office?") == "none"
+    assert short_answer("Why did Ukraine open the office?", OPENING) is None
+    assert short_answer("Is the office in Kyiv?", OPENING) is None
+    # A date is not an amount, and a sum of money needs a currency.
+    assert short_answer("How many people work at the office?", "date 2024-09-21 On September 20, it opened.") is None
+    assert short_answer("How much did the office cost?", DRONES) is None
+    assert requires_span("How many people work there?") and requires_span("In what year did it open?")
+    assert not requires_span("When did it open?")
+    assert verified_span("abc def", Span("abd", 0, 3, "thing")) is None
+
+
+@pytest.mark.parametrize("claim", [
+    # Gemma 3 270M's fabrications from the issue: true words recombined, facts invented.
+    "The IT coalition has attracted more than 70 million euros from the European Union.",
+    "We have already received 13 million euros from European partners for drones.",
+])
+def test_recombined_or_invented_facts_get_no_support(claim):
+    assert max(sentence_support(claim, s) for s in (OPENING, COALITION, DRONES)) == 0.0
+    passages = [Passage(1, "c1", f"{OPENING} {COALITION}", "a.md", "A", None, 0.6),
+                Passage(2, "c2", DRONES, "a.md", "A", None, 0.5)]
+    assert ground_generated(f"{claim} [1]", passages, 0.45) == []
+
+
+def test_true_paraphrases_keep_their_support():
+    assert sentence_support("The IT coalition has attracted more than 70 million euros from 13 countries.", COALITION) >= 0.6
+    assert sentence_support("Ukraine can produce up to 3 million drones a year.", DRONES) >= 0.45
+    assert sentence_support("The office opened in Kyiv on September 20.", OPENING) >= 0.6
+
+
+def test_confidence_and_named_terms():
+    assert named_terms("Who opened the EU office in Kyiv in 2024?") == ["eu", "kyiv", "2024"]
+    assert confidence(Signals(0.9, 0.7, 1.0, 1.0)) == pytest.approx(0.7)
+    assert confidence(Signals(0.9, 0.9, 1.0, 1.0, model_refused=True)) == 0.0
+
+
+def test_refusal_curve_moves_with_the_threshold():
+    curve = refusal_curve([0.2, 0.5, 0.8, None], [True, False, False, True], [False, False, True, True], [0.3, 0.6, 0.9])
+    assert [(r["refusal_recall"], r["wrongly_refused"]) for r in curve] == [(0.5, 0.5), (1.0, 0.5), (1.0, 1.0)]
+    assert contains_answer("It cost 70 million euros [1].", ["70 million euros"]) == 1.0
+    assert contains_answer("It cost 70 million.", ["70 million euros"]) == 0.0
