@@ -19,9 +19,16 @@ from qa import Assistant, Settings
 from qa.evaluation import load_testset
 from qa.evaluation.api import corpus_collection
 from qa.evaluation.metrics import is_gold_document
-from qa.retrieval.hybrid import RetrievalRequest
+from qa.retrieval.hybrid import HybridRetriever, RetrievalRequest
 
-MODES = ("dense", "keyword", "hybrid")
+# (label, search mode, settings changed): the product's default hybrid and the earlier RRF one.
+MODES = (
+    ("dense", "dense", {}),
+    ("keyword", "keyword", {}),
+    ("hybrid rrf 1:1", "hybrid", {"fusion": "rrf", "dense_weight": 1.0, "keyword_weight": 1.0}),
+    ("hybrid score 0.5:0.5", "hybrid", {"fusion": "score", "dense_weight": 0.5, "keyword_weight": 0.5}),
+    ("hybrid (default)", "hybrid", None),
+)
 DATASETS = ("squad2-dev-sample", "pubmedqa-pqal")
 
 
@@ -32,21 +39,23 @@ def documents_in_order(passages) -> list[str]:
 
 def score_dataset(assistant: Assistant, cases, k: int, modes=MODES) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
-    for mode in modes:
+    for label, mode, changes in modes:
+        settings = assistant.settings.model_copy(update=changes or {})
+        retriever = HybridRetriever(assistant.index, assistant.embeddings, settings) if changes else assistant.retriever
         hits, reciprocal, times = [], [], []
         for case in cases:
             if not (case.source or case.doc_id):
                 continue
             started = time.perf_counter()
             # Chunks, not documents, are retrieved: fetch enough chunks to rank k documents.
-            passages = assistant.retriever.retrieve(RetrievalRequest(case.question, k * 3, mode))
+            passages = retriever.retrieve(RetrievalRequest(case.question, k * 3, mode))
             times.append(time.perf_counter() - started)
             docs = documents_in_order(passages)[:k]
             ranks = [i for i, source in enumerate(docs, 1) if is_gold_document(source, case.source, case.doc_id)]
             hits.append(1.0 if ranks else 0.0)
             reciprocal.append(1.0 / ranks[0] if ranks else 0.0)
         times.sort()
-        results[mode] = {
+        results[label] = {
             f"recall_at_{k}": round(statistics.fmean(hits), 4),
             "mrr": round(statistics.fmean(reciprocal), 4),
             "p50_ms": round(1000 * times[len(times) // 2], 1),

@@ -10,29 +10,17 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
-
 from langchain_core.language_models import BaseChatModel
 
 from qa.answer.chain import GenerationGate, PassageRetriever, draft_tokens
-from qa.answer.decide import Decision, Signals, confidence, signals_for
 from qa.answer.followup import search_queries
 from qa.answer.generate import make_generator
-from qa.answer.ground import (
-    REFUSAL_TEXT,
-    Claim,
-    assemble,
-    assemble_short,
-    best_quote,
-    best_sentence_support,
-    ground_generated,
-    says_not_found,
-)
-from qa.answer.select import SentenceVectors, select_sentences
-from qa.answer.span import Span, requires_span, short_answer
+from qa.answer.pipeline import build_answer, decide, ground_draft, select_answer
+from qa.answer.select import SentenceVectors
 from qa.documents.loading import LoadLimits, load_document
 from qa.documents.uploads import save_upload
 from qa.embeddings import make_embeddings, make_token_counter
@@ -160,7 +148,7 @@ class Assistant:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         if self.index.is_empty():
-            yield self._answer(question, question, [], [], backend, EMPTY_INDEX_TEXT, timings, started)
+            yield build_answer(question, question, [], [], backend, EMPTY_INDEX_TEXT, timings, started)
             return
         try:
             generator, gate = self._generator(backend)
@@ -170,12 +158,13 @@ class Assistant:
             timings["retrieve_s"] = time.perf_counter() - started - timings["condense_s"]
             if backend == "extractive":
                 # The first search (in order of preference) whose answer is supported well enough wins.
-                outcomes = [self._select(question, query, passages) for query, passages in found]
+                outcomes = [(query, passages, select_answer(question, query, passages, self._sentence_vectors, self.settings))
+                            for query, passages in found]
                 good = [o for o in outcomes if o[2].claims and o[2].confidence >= self.settings.min_confidence]
                 query, passages, decision = good[0] if good else max(outcomes, key=lambda o: o[2].confidence)
                 yield Retrieved(query, passages)
                 timings["generate_s"] = time.perf_counter() - started - timings["condense_s"] - timings["retrieve_s"]
-                yield self._decided(question, query, passages, decision, backend, timings, started)
+                yield decide(question, query, passages, decision, backend, timings, started, self.settings.min_confidence)
                 return
             query, passages = max(found, key=lambda f: max((p.relevance for p in f[1]), default=0.0))
             yield Retrieved(query, passages)
@@ -193,9 +182,10 @@ class Assistant:
                 raise
             raise error from exc
         timings["generate_s"] = time.perf_counter() - started - timings["condense_s"] - timings["retrieve_s"]
-        decision = self._ground(question, query, passages, draft, quote=backend == "local" and self.settings.local_quotes)
-        yield self._decided(question, query, passages, decision, backend, timings, started,
-                            stopped=stop is not None and stop.is_set())
+        decision = ground_draft(question, query, passages, draft, self.settings,
+                                quote=backend == "local" and self.settings.local_quotes)
+        yield decide(question, query, passages, decision, backend, timings, started, self.settings.min_confidence,
+                     stopped=stop is not None and stop.is_set())
 
     def as_retriever(self, options: AskOptions | None = None) -> PassageRetriever:
         """This assistant's hybrid search as a LangChain retriever (for use in other chains)."""
@@ -210,73 +200,6 @@ class Assistant:
                                    options.retrieval or self.settings.retrieval, options.filters,
                                    self.settings.neighbour_chunks)
         return self.retriever.retrieve(request)
-
-    def _select(self, question: str, query: str, passages: list[Passage]) -> tuple[str, list[Passage], Decision]:
-        """Extractive: the best sentences, a short answer cut from the best one, and the signals."""
-        relevance = max((p.relevance for p in passages), default=0.0)
-        selection = select_sentences(query, passages, self._sentence_vectors) if relevance >= self.settings.min_relevance else None
-        if selection is None:
-            return query, passages, Decision([], None, Signals(relevance, 0.0, 0.0, 0.0), 0.0)
-        best_passage = next(p for p in passages if p.number == selection.best_passage)
-        signals = signals_for(query, relevance, selection.best_score, best_passage.text)
-        # Of the sentences chosen (near-equal scores), the short answer comes from the one with
-        # the likeliest span of the asked-for kind.
-        spans = [(short_answer(question, c.sentence, query), c) for c in selection.claims]
-        spans = [(span, claim) for span, claim in spans if span is not None]
-        if spans:
-            span, claim = min(spans, key=lambda pair: pair[0].cost)
-            return query, passages, Decision([replace(claim, is_best=True)], span, signals, confidence(signals))
-        if requires_span(question):
-            # The question asks for an amount or a year and no chosen sentence holds one.
-            return query, passages, Decision([], None, signals, 0.0)
-        return query, passages, Decision(selection.claims, None, signals, confidence(signals))
-
-    def _ground(self, question: str, query: str, passages: list[Passage], draft: str, quote: bool) -> Decision:
-        """Generative: keep the sentences one passage sentence supports. With ``quote`` (the
-        local model), the model only selects: the answer is the passage sentence each kept
-        sentence rests on, or a short answer cut from the first, never the model's own words."""
-        relevance = max((p.relevance for p in passages), default=0.0)
-        claims = ground_generated(draft, passages, self.settings.min_support) if draft else []
-        if not claims:
-            return Decision([], None, Signals(relevance, 0.0, 0.0, 0.0, says_not_found(draft)), 0.0)
-        by_number = {p.number: p for p in passages}
-        cited = by_number[claims[0].passage_number]
-        signals = signals_for(query, relevance, best_sentence_support(claims[0].sentence, cited), cited.text)
-        span = None
-        if quote:
-            quoted: list[Claim] = []
-            for claim in claims:
-                sentence = best_quote(claim.sentence, by_number[claim.passage_number].text)
-                if all(q.sentence != sentence for q in quoted):
-                    quoted.append(Claim(sentence, claim.passage_number, is_best=not quoted))
-            claims = quoted
-            span = short_answer(question, claims[0].sentence, query)
-        return Decision(claims, span, signals, confidence(signals))
-
-    def _decided(self, question, query, passages, decision: Decision, backend, timings, started, stopped=False) -> Answer:
-        """The decide stage: the answer stands when its confidence reaches ``min_confidence``."""
-        claims = decision.claims if decision.confidence >= self.settings.min_confidence else []
-        return self._answer(question, query, passages, claims, backend, REFUSAL_TEXT, timings, started, stopped,
-                            span=decision.span, decision=decision)
-
-    @staticmethod
-    def _answer(question, search_query, passages, claims, backend, refusal_text, timings, started, stopped=False,
-                span: Span | None = None, decision: Decision | None = None) -> Answer:
-        if claims and span is not None:
-            best = next(c for c in claims if c.is_best)
-            text, citations = assemble_short(span.text, best, passages)
-        elif claims:
-            text, citations = assemble(claims, passages)
-        else:
-            text, citations = refusal_text, []
-        timings["total_s"] = time.perf_counter() - started
-        return Answer(
-            question=question, text=text, citations=citations, refused=not claims, backend=backend,
-            search_query=search_query, timings={k: round(v, 4) for k, v in timings.items()}, passages=passages,
-            stopped=stopped, confidence=round(decision.confidence, 4) if decision else None,
-            signals={k: round(v, 4) if isinstance(v, float) else v for k, v in decision.signals.to_dict().items()}
-            if decision else {},
-        )
 
     def _generator(self, backend: str):
         """The generator of a backend (None for extractive) and its gate, built once."""

@@ -54,11 +54,15 @@ class Settings(BaseSettings):
 
     top_k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
     retrieval: RetrievalMode = Field(
-        "hybrid", description="How passages are found: hybrid (dense and keyword, fused by reciprocal rank), "
+        "hybrid", description="How passages are found: hybrid (dense and keyword, fused), "
         "dense (embeddings in Chroma) or keyword (BM25 over SQLite FTS5)."
     )
-    dense_weight: float = Field(1.0, ge=0.0, description="Weight of the dense ranking in the fusion.")
-    keyword_weight: float = Field(1.0, ge=0.0, description="Weight of the keyword (BM25) ranking in the fusion.")
+    fusion: Literal["score", "rrf"] = Field(
+        "score", description="How the two searches are fused: score (each list's scores scaled to 0-1 within "
+        "the query, then weighted and summed) or rrf (reciprocal rank fusion)."
+    )
+    dense_weight: float = Field(0.4, ge=0.0, description="Weight of the dense search in the fusion.")
+    keyword_weight: float = Field(0.6, ge=0.0, description="Weight of the keyword (BM25) search in the fusion.")
     candidates: int = Field(20, ge=1, le=500, description="Chunks each search returns to the fusion.")
     reranker_model: str | None = Field(
         None, description="Cross-encoder (sentence-transformers name or local path) that re-ranks the fused "

@@ -10,7 +10,7 @@ from qa.answer.ground import ground_generated
 from qa.answer.span import Span, answer_type, requires_span, short_answer, verified_span
 from qa.answer.support import sentence_support
 from qa.evaluation.metrics import contains_answer, refusal_curve
-from qa.retrieval.fusion import reciprocal_rank_fusion
+from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.keyword import match_expression
 from qa.types import Passage
 
@@ -27,6 +27,13 @@ def test_fusion_orders_by_weighted_reciprocal_rank():
     assert [i for i, _ in fused] == ["a", "c", "b"]
     only_dense = reciprocal_rank_fusion({"dense": ["a", "b"], "keyword": ["b"]}, {"dense": 1.0, "keyword": 0.0})
     assert [i for i, _ in only_dense] == ["a", "b"]
+
+
+def test_score_fusion_scales_each_list_and_weights_them():
+    fused = dict(score_fusion({"dense": [("a", 0.8), ("b", 0.6), ("c", 0.4)], "keyword": [("c", 12.0), ("d", 2.0)]},
+                              {"dense": 0.4, "keyword": 0.6}))
+    assert fused == pytest.approx({"a": 0.4, "b": 0.2, "c": 0.6, "d": 0.0})
+    assert [i for i, _ in score_fusion({"dense": [("x", 0.3)]}, {"dense": 1.0})] == ["x"]
 
 
 def test_keyword_terms_are_quoted_so_no_question_is_an_fts_operator():
@@ -58,6 +65,7 @@ def test_no_short_answer_where_a_phrase_cannot_answer():
     assert short_answer("How much did the office cost?", DRONES) is None
     assert requires_span("How many people work there?") and requires_span("In what year did it open?")
     assert not requires_span("When did it open?")
+    assert not requires_span("Are financial incentives cost-effective?")  # yes or no, not a sum
     assert verified_span("abc def", Span("abd", 0, 3, "thing")) is None
 
 

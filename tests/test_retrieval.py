@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from qa.assistant import AskOptions
-from qa.retrieval.fusion import RRF_K
 from qa.retrieval.hybrid import RetrievalRequest
 from qa.types import SearchFilter
 
@@ -45,7 +44,7 @@ def test_relevance_is_the_cosine_whatever_found_the_passage(assistant, small_cor
     dense = {p.chunk_id: p.relevance for p in search(assistant, query, mode="dense")}
     for passage in search(assistant, query, mode="keyword") + search(assistant, query):
         assert passage.relevance == pytest.approx(dense[passage.chunk_id], abs=1e-4)
-        assert passage.rank_score <= 2 / (RRF_K + 1) + 1e-6  # a rank value: never read as relevance
+        assert 0.0 <= passage.rank_score <= 1.0  # an order within this query, never read as relevance
     best = search(assistant, query)[0]
     assert best.file_name == "ferries.md" and best.relevance > 0.5
 

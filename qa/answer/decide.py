@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from qa.answer.ground import Claim
+from qa.answer.span import Span
 from qa.answer.support import content_words
 
 _WORD = re.compile(r"[\w'’-]+")
@@ -73,7 +75,7 @@ class Decision:
     """What the decide stage weighs: the candidate claims, an optional short answer cut from
     the best one, the signals and the confidence made of them."""
 
-    claims: list  # list[Claim]
-    span: object | None  # Span | None
+    claims: list[Claim]
+    span: Span | None
     signals: Signals
     confidence: float

@@ -88,7 +88,10 @@ _MONEY = re.compile(r"[$€£¥]|\b(euros?|dollars?|pounds?|yen|francs?|rubles?|
 def requires_span(question: str) -> bool:
     """Whether only a phrase of the asked-for kind can answer (an amount, a year, a sum of
     money): a sentence without one does not answer, however close its words are."""
-    return answer_type(question) == "number" or bool(_ASKS_YEAR.search(question) or _ASKS_MONEY.search(question))
+    kind = answer_type(question)
+    if kind == "none":  # "Is it worth the cost?" asks yes or no, not for a sum
+        return False
+    return kind == "number" or bool(_ASKS_YEAR.search(question) or _ASKS_MONEY.search(question))
 
 
 def _question_stems(question: str) -> set[str]:

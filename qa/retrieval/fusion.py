@@ -21,3 +21,26 @@ def reciprocal_rank_fusion(rankings: Mapping[str, Sequence[str]], weights: Mappi
         for rank, item in enumerate(ids, 1):
             fused[item] = fused.get(item, 0.0) + weight / (k + rank)
     return sorted(fused.items(), key=lambda pair: pair[1], reverse=True)
+
+
+def score_fusion(scored: Mapping[str, Sequence[tuple[str, float]]], weights: Mapping[str, float]) -> list[tuple[str, float]]:
+    """Ids ordered by ``sum(weight * s)`` where ``s`` is each list's score min-max scaled to
+    [0, 1] within this query (0 for a list that did not return the id).
+
+    Unlike reciprocal rank, this keeps how far apart the candidates are (a clear BM25 winner
+    stays ahead of a near tie in cosine). The fused value only orders results: being scaled per
+    query, it says nothing about relevance across questions."""
+    total = sum(w for w in weights.values() if w > 0) or 1.0
+    fused: dict[str, float] = {}
+    for name, items in scored.items():
+        weight = weights.get(name, 1.0) / total
+        if weight <= 0 or not items:
+            continue
+        values = [score for _, score in items]
+        low, high = min(values), max(values)
+        for item, score in items:
+            scaled = (score - low) / (high - low) if high > low else 1.0
+            fused[item] = fused.get(item, 0.0) + weight * scaled
+        for item, _ in items:
+            fused.setdefault(item, 0.0)
+    return sorted(fused.items(), key=lambda pair: pair[1], reverse=True)

@@ -9,7 +9,7 @@ from langchain_core.embeddings import Embeddings
 
 from qa.index.document_index import DocumentIndex
 from qa.index.manifest import StoredChunk
-from qa.retrieval.fusion import reciprocal_rank_fusion
+from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.keyword import match_expression
 from qa.settings import RetrievalMode, Settings
 from qa.types import Passage, SearchFilter
@@ -29,7 +29,8 @@ class RetrievalRequest:
 
 
 class HybridRetriever:
-    """Dense (Chroma) and keyword (FTS5/BM25) search fused by reciprocal rank. Each passage
+    """Dense (Chroma) and keyword (FTS5/BM25) search, fused by scaled scores (or reciprocal
+    rank, by setting). Each passage
     keeps its cosine relevance to the query, whichever search found it. Safe to share between
     threads (it holds no per-query state)."""
 
@@ -39,6 +40,7 @@ class HybridRetriever:
         self.embeddings = embeddings
         self.weights = {"dense": settings.dense_weight, "keyword": settings.keyword_weight}
         self.candidates = settings.candidates
+        self.fusion = settings.fusion
         self.reranker = reranker
 
     def retrieve(self, request: RetrievalRequest) -> list[Passage]:
@@ -49,17 +51,21 @@ class HybridRetriever:
                 return []
         vector = self.embeddings.embed_query(request.query)
         fetch = max(self.candidates, request.k)
-        rankings: dict[str, list[str]] = {}
+        scored: dict[str, list[tuple[str, float]]] = {}
         relevance: dict[str, float] = {}
         if request.mode in ("dense", "hybrid"):
             hits = self.index.search(vector, fetch, doc_ids)
-            rankings["dense"] = [h.chunk_id for h in hits]
+            scored["dense"] = [(h.chunk_id, h.relevance) for h in hits]
             relevance.update((h.chunk_id, h.relevance) for h in hits)
         if request.mode in ("keyword", "hybrid"):
-            found = self.index.keyword_search(match_expression(request.query), fetch, doc_ids)
-            rankings["keyword"] = [chunk_id for chunk_id, _ in found]
+            scored["keyword"] = self.index.keyword_search(match_expression(request.query), fetch, doc_ids)
+        rankings = {name: [chunk_id for chunk_id, _ in items] for name, items in scored.items()}
+        if self.fusion == "rrf":
+            fused = reciprocal_rank_fusion(rankings, self.weights)
+        else:
+            fused = score_fusion(scored, self.weights)
         # With a re-ranker, every fused candidate is scored and the best k kept.
-        fused = reciprocal_rank_fusion(rankings, self.weights)[: fetch if self.reranker else request.k]
+        fused = fused[: fetch if self.reranker else request.k]
         chosen = [chunk_id for chunk_id, _ in fused]
         chunks = self.index.manifest.chunks(chosen)
         extra: list[StoredChunk] = []
