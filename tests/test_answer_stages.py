@@ -45,8 +45,8 @@ def test_keyword_terms_are_quoted_so_no_question_is_an_fts_operator():
     ("When was the EU Defense Innovation Office opened?", OPENING, "September 20"),
     ("Who opened the EU Defense Innovation Office?", OPENING, "Ukraine Rustem Umyerov"),
     ("In which city was the EU Defense Innovation Office opened?", OPENING, "Kyiv"),
-    ("How much money has the IT coalition attracted?", COALITION, "70 million euros"),
-    ("What sum has the technology alliance raised so far?", COALITION, "70 million euros"),
+    ("How much money has the IT coalition attracted?", COALITION, "more than 70 million euros"),
+    ("What sum has the technology alliance raised so far?", COALITION, "more than 70 million euros"),
     ("What does the bakery sell?", "The bakery on the corner sells rye bread.", "rye bread"),
     ("Where was the office moved to?", "The office in Kyiv was moved to Lviv in 2030.", "Lviv"),
 ])

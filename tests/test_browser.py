@@ -98,10 +98,12 @@ def test_chat_follow_up_and_upload_in_a_real_browser(server, page, tmp_path):
     seconds = ask(page, "How much money has the IT coalition attracted?", 0)
     expect(page.locator(".answer").last).to_contain_text("70 million euros")
     expect(page.locator(".card").first).to_contain_text(SEED_ARTICLE.name)
-    expect(page.locator("mark").first).to_be_visible()
+    # The short answer leads; the card quotes its sentence with the phrase marked in it.
+    expect(page.locator(".quote mark").first).to_have_text("more than 70 million euros")
+    expect(page.locator(".quote").first).to_contain_text("13 participating countries")
     page.screenshot(path=str(ARTIFACTS / "1-answer.png"), full_page=True)
 
-    ask(page, "And how many countries take part?", 1)
+    ask(page, "How many countries take part in it?", 1)
     expect(page.locator(".answer").last).to_contain_text("13 participating countries")
     expect(page.get_by_text("Searched for:").last).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "2-follow-up.png"), full_page=True)

@@ -79,7 +79,9 @@ def answer_type(question: str) -> AnswerType:
     return "none"
 
 
-_HOW_MANY = re.compile(r"\bhow many ([A-Za-z][\w-]*)", re.I)
+# "how many Ukrainian drone manufacturers are there": the counted noun ends the phrase before the verb.
+_HOW_MANY = re.compile(r"\bhow many ((?:[A-Za-z][\w-]*\s+){0,3}?[A-Za-z][\w-]*)(?=\s+(?:are|is|were|was|do|does|did|can|could|"
+                       r"will|would|have|has|had|took|take|in|of|on|at|for|from|to|does)\b|\s*[?.,]|$)", re.I)
 _COUNTED_WINDOW = re.compile(r"(?:\s+[\w-]+){1,3}")
 _ASKS_MONEY = re.compile(r"\b(cost|costs|price|budget|money|sum|spend|spent|paid|pay|worth|funding|invest(ed|ment)?)\b", re.I)
 _MONEY = re.compile(r"[$€£¥]|\b(euros?|dollars?|pounds?|yen|francs?|rubles?|roubles?|hryvnias?|usd|eur|gbp)\b", re.I)
@@ -122,10 +124,20 @@ def _runs(sentence: str, question_stems: set[str]) -> tuple[list[tuple[int, int]
     return runs, anchors
 
 
+_QUALIFIER = re.compile(r"(about|around|approximately|nearly|almost|over|under|more than|less than|fewer than|up to|"
+                        r"at least|at most|some|roughly)\s", re.I)
+
+
 def _trim(sentence: str, start: int, end: int) -> tuple[int, int] | None:
-    """The span without small words at its edges; None when nothing is left."""
+    """The span without small words at its edges ("more than 500" keeps its qualifier, which
+    is part of the amount); None when nothing is left."""
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(sentence, start, end)]
-    while tokens and sentence[tokens[0][0]:tokens[0][1]].lower() in _EDGE_WORDS:
+    has_number = any(ch.isdigit() for ch in sentence[start:end])
+
+    def qualifies() -> bool:
+        return has_number and bool(_QUALIFIER.match(sentence, tokens[0][0]))
+
+    while tokens and not qualifies() and sentence[tokens[0][0]:tokens[0][1]].lower() in _EDGE_WORDS:
         tokens.pop(0)
     while tokens and sentence[tokens[-1][0]:tokens[-1][1]].lower() in _EDGE_WORDS:
         tokens.pop()
@@ -158,7 +170,7 @@ def short_answer(question: str, sentence: str, search_query: str | None = None) 
         kind = "number"  # "what sum...?", "what was the cost...?": an amount answers
     question_stems = _question_stems(question) | _question_stems(search_query or "")
     counted_match = _HOW_MANY.search(question) if kind == "number" else None
-    counted = set(content_words(counted_match.group(1))) if counted_match else set()
+    counted = set(content_words(counted_match.group(1).split()[-1])) if counted_match else set()
     runs, anchors = _runs(sentence, question_stems)
     candidates: list[tuple[float, int, int]] = []
     for run_start, run_end in runs:
