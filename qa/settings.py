@@ -88,6 +88,10 @@ class Settings(BaseSettings):
         "unsupported sentences are dropped, and an answer left empty becomes a refusal.",
     )
 
+    unsupported_sentences: Literal["drop", "flag"] = Field(
+        "drop", description="Generated sentences no passage sentence supports: drop them, or flag them "
+        "(shown marked unverified, without a citation; not with QA_LOCAL_QUOTES, which only quotes)."
+    )
     backend: Backend = Field("extractive", description="How answers are written: extractive, local or openai.")
     local_model_path: Path | None = Field(
         None,

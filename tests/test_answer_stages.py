@@ -98,3 +98,17 @@ def test_refusal_curve_moves_with_the_threshold():
     assert [(r["refusal_recall"], r["wrongly_refused"]) for r in curve] == [(0.5, 0.5), (1.0, 0.5), (1.0, 1.0)]
     assert contains_answer("It cost 70 million euros [1].", ["70 million euros"]) == 1.0
     assert contains_answer("It cost 70 million.", ["70 million euros"]) == 0.0
+
+
+def test_unsupported_sentences_can_be_flagged_instead_of_dropped():
+    from qa.answer.ground import UNVERIFIED_MARK, assemble
+
+    passages = [Passage(1, "c1", COALITION, "a.md", "A", None, 0.6)]
+    draft = ("The IT coalition has attracted more than 70 million euros [1]. "
+             "It was funded by the European Union [1].")
+    claims = ground_generated(draft, passages, 0.45, keep_unverified=True)
+    assert [c.verified for c in claims] == [True, False] and claims[0].is_best
+    text, citations = assemble(claims, passages)
+    assert text == f"The IT coalition has attracted more than 70 million euros [1]. It was funded by the European Union {UNVERIFIED_MARK}."
+    assert [c.number for c in citations] == [1]
+    assert [c.verified for c in ground_generated(draft, passages, 0.45)] == [True]  # dropped by default

@@ -11,6 +11,7 @@ from qa.documents.chunking import split_sentences
 from qa.types import Citation, Passage
 
 REFUSAL_TEXT = "The documents do not contain an answer to this question."
+UNVERIFIED_MARK = "(unverified: no passage supports this)"
 _NOT_FOUND = re.compile(
     r"not (?:in|found in|contained in|mentioned in|stated in|given in) the (?:documents|passages|text|context)"
     r"|(?:documents|passages|context) do(?:es)? not (?:contain|say|mention|state)|cannot be answered|^\s*unknown\b|i don'?t know",
@@ -26,6 +27,7 @@ class Claim:
     sentence: str
     passage_number: int
     is_best: bool = False
+    verified: bool = True  # False: a generated sentence no passage sentence supports, kept only by setting
 
 
 def says_not_found(text: str) -> bool:
@@ -45,6 +47,9 @@ def assemble(claims: list[Claim], passages: list[Passage]) -> tuple[str, list[Ci
     quotes: dict[int, list[str]] = {}
     parts: list[str] = []
     for claim in claims:
+        if not claim.verified:
+            parts.append(f"{claim.sentence.rstrip().rstrip('.!?')} {UNVERIFIED_MARK}.")
+            continue
         passage = by_number[claim.passage_number]
         n = renumber.setdefault(passage.number, len(renumber) + 1)
         quote = best_quote(claim.sentence, passage.text)
@@ -91,11 +96,12 @@ def best_sentence_support(claim: str, passage: Passage) -> float:
     return max((sentence_support(claim, x) for x in sentences), default=0.0)
 
 
-def ground_generated(draft: str, passages: list[Passage], min_support: float) -> list[Claim]:
+def ground_generated(draft: str, passages: list[Passage], min_support: float, keep_unverified: bool = False) -> list[Claim]:
     """Claims from generated text: a sentence stands when one sentence of a passage supports it
     (every amount and name of it there, and ``min_support`` of its content words); it goes to
     the passage it cites when that one does, else to the best-supporting passage. Sentences
-    without such support, and "not in the documents" sentences, are dropped."""
+    without such support are dropped (with ``keep_unverified``, kept unverified and uncited);
+    "not in the documents" sentences always are."""
     claims: list[Claim] = []
     valid = {p.number: p for p in passages}
     draft = re.sub(r"\[(\d+)$", r"[\1]", draft.strip())  # cut by the "]." stop sequence
@@ -107,6 +113,9 @@ def ground_generated(draft: str, passages: list[Passage], min_support: float) ->
         cited = [(best_sentence_support(plain, valid[n]), n) for n in cited_numbers(sentence) if n in valid]
         best_cited = max(cited, default=(0.0, 0))
         choice = best_cited if best_cited[0] >= min_support else (scored[0] if scored else (0.0, 0))
-        if choice[0] >= min_support and all(c.sentence != plain for c in claims):
-            claims.append(Claim(plain, choice[1], is_best=not claims))
+        if all(c.sentence != plain for c in claims):
+            if choice[0] >= min_support:
+                claims.append(Claim(plain, choice[1], is_best=not any(c.verified for c in claims)))
+            elif keep_unverified:
+                claims.append(Claim(plain, 0, verified=False))
     return claims

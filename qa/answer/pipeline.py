@@ -56,16 +56,18 @@ def ground_draft(question: str, query: str, passages: list[Passage], draft: str,
     model), the model only selects: the answer is the passage sentence each kept sentence rests
     on, or a short answer cut from the first, never the model's own words."""
     relevance = _relevance(passages)
-    claims = ground_generated(draft, passages, settings.min_support) if draft else []
-    if not claims:
+    keep = settings.unsupported_sentences == "flag" and not quote
+    claims = ground_generated(draft, passages, settings.min_support, keep_unverified=keep) if draft else []
+    verified = [c for c in claims if c.verified]
+    if not verified:  # nothing the documents support: refuse, whatever was flagged
         return Decision([], None, Signals(relevance, 0.0, 0.0, 0.0, says_not_found(draft)), 0.0)
     by_number = {p.number: p for p in passages}
-    cited = by_number[claims[0].passage_number]
-    signals = signals_for(query, relevance, best_sentence_support(claims[0].sentence, cited), cited.text)
+    cited = by_number[verified[0].passage_number]
+    signals = signals_for(query, relevance, best_sentence_support(verified[0].sentence, cited), cited.text)
     span = None
     if quote:
         quoted: list[Claim] = []
-        for claim in claims:
+        for claim in verified:
             sentence = best_quote(claim.sentence, by_number[claim.passage_number].text)
             if all(q.sentence != sentence for q in quoted):
                 quoted.append(Claim(sentence, claim.passage_number, is_best=not quoted))
