@@ -119,7 +119,9 @@ def test_chat_follow_up_and_upload_in_a_real_browser(server, page, tmp_path):
     expect(page.locator(".answer").last).to_contain_text("06:40")
     expect(page.locator(".card").last).to_contain_text("ferry-timetable.txt")
 
-    page.get_by_role("button", name="View document").last.click()
+    # The button of the newest answer's card (it renders just after the card's text).
+    latest = page.get_by_test_id("stChatMessage").last
+    latest.get_by_role("button", name="View document").first.click()
     dialog = page.get_by_role("dialog")
     dialog.wait_for(timeout=30_000)
     expect(dialog.locator("mark").first).to_contain_text("06:40")
