@@ -65,8 +65,9 @@ def show(result) -> None:
     latency = pd.DataFrame([(stage, fmt(v["p50"]), fmt(v["p95"])) for stage, v in summary["latency_s"].items()],
                            columns=["Stage", "p50 (s)", "p95 (s)"])
     col2.table(latency.set_index("Stage"))
-    for name in ("scores.png", "latency.png"):
-        st.image(str(result.files[name]))
+    for name in ("scores.png", "latency.png", "refusals.png"):
+        if name in result.files:
+            st.image(str(result.files[name]))
 
     st.subheader("Questions")
     only_failures = st.toggle("Only failures", value=False)
@@ -75,7 +76,7 @@ def show(result) -> None:
         if only_failures and reason is None:
             continue
         f1 = r.scores.get("f1")
-        badge = "❌" if reason else "✅"
+        badge = ":red[✗ fail]" if reason else ":green[✓ pass]"  # text and colour, not an emoji alone
         label = f"{badge} {r.case.id} · {r.case.question}" + (f" · F1 {f1:.2f}" if f1 is not None else "")
         with st.expander(label):
             if reason:

@@ -26,10 +26,20 @@ def highlight(text: str, quote: str) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
+# Cosine relevance of MiniLM in words; the bands follow the seed and SQuAD evaluations, where
+# answered questions' best passages mostly score 0.4-0.7 and off-topic ones under 0.25.
+RELEVANCE_WORDS = ((0.6, "strong match"), (0.4, "good match"), (0.25, "partial match"))
+
+
+def relevance_words(relevance: float) -> str:
+    """How closely a passage matches the question, in words a user reads at a glance."""
+    return next((words for floor, words in RELEVANCE_WORDS if relevance >= floor), "weak match")
+
+
 def card_label(c: Citation) -> str:
     page = f" · page {c.page}" if c.page else ""
     title = f" · {c.title}" if c.title else ""
-    return f"[{c.number}] {c.file_name}{page}{title} · relevance {c.relevance:.2f}"
+    return f"[{c.number}] {c.file_name}{page}{title} · {relevance_words(c.relevance)} ({c.relevance:.2f})"
 
 
 def linked_markers(answer: Answer, anchor_prefix: str) -> str:
