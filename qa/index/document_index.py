@@ -111,12 +111,12 @@ class DocumentIndex:
         where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
         # Over-fetch a little: chunks of an unfinished change are skipped.
         hits = self.store.query(query_vector, k + 4, where)
-        visible = self.manifest.describe_chunks([h.chunk_id for h in hits])
+        visible = self.manifest.chunks([h.chunk_id for h in hits])
         found = []
         for hit in hits:
             if hit.chunk_id in visible:
-                source, title, page = visible[hit.chunk_id]
-                found.append(IndexedChunk(hit.chunk_id, hit.text, source, title, page, hit.relevance))
+                chunk = visible[hit.chunk_id]
+                found.append(IndexedChunk(hit.chunk_id, hit.text, chunk.source, chunk.title, chunk.page, hit.relevance))
         return found[:k]
 
     def keyword_search(self, match: str, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:

@@ -171,19 +171,6 @@ class Manifest:
         with self._connect() as db:
             return db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 
-    def describe_chunks(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, str, int | None]]:
-        """(source, title, page) of each given chunk a search may return; others are absent."""
-        if not chunk_ids:
-            return {}
-        marks = ",".join("?" * len(chunk_ids))
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT chunks.chunk_id, files.source, files.title, chunks.page FROM chunks "
-                f"JOIN files ON files.doc_id = chunks.doc_id WHERE chunks.chunk_id IN ({marks})",
-                list(chunk_ids),
-            ).fetchall()
-        return {chunk_id: (source, title, page) for chunk_id, source, title, page in rows}
-
     def chunk_texts(self, doc_id: str) -> list[tuple[int | None, str]]:
         with self._connect() as db:
             rows = db.execute("SELECT page, text FROM chunks WHERE doc_id = ? ORDER BY position", (doc_id,))
