@@ -75,13 +75,14 @@ class HybridRetriever:
         missing = [c for c in chosen + [e.chunk_id for e in extra] if c not in relevance]
         if missing:
             relevance.update(self.index.relevance(missing, vector))
+        by_id = {**chunks, **{e.chunk_id: e for e in extra}}
         passages: list[Passage] = []
         for chunk_id, rank_score in fused + [(e.chunk_id, 0.0) for e in extra]:
-            chunk = chunks.get(chunk_id) or next((e for e in extra if e.chunk_id == chunk_id), None)
+            chunk = by_id.get(chunk_id)
             if chunk is None:  # hidden since the search (a file removed meanwhile)
                 continue
-            is_extra = chunk_id not in chunks
-            found_by = ("neighbour",) if is_extra else tuple(name for name, ids in rankings.items() if chunk_id in ids)
+            found_by = ("neighbour",) if chunk_id not in chunks else tuple(
+                name for name, ids in rankings.items() if chunk_id in ids)
             passages.append(Passage(
                 number=len(passages) + 1, chunk_id=chunk_id, text=chunk.text, source=chunk.source, title=chunk.title,
                 page=chunk.page, relevance=relevance.get(chunk_id, 0.0), rank_score=round(rank_score, 6),
