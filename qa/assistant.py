@@ -65,6 +65,12 @@ class Assistant:
         self._count_tokens = None
         self._sentence_vectors = SentenceVectors(self.embeddings)
 
+    def warm_up(self, backend: Backend | None = None) -> None:
+        """Load now what the first ingest (the tokenizer) and the first question of ``backend``
+        would otherwise load then."""
+        self._token_counter()
+        self._generator(backend or self.settings.backend)
+
     def close(self) -> None:
         """Release the index (on disk, Chroma keeps files open until the last client closes)."""
         self.index.close()

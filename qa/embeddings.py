@@ -1,14 +1,22 @@
-"""The embedding model: sentence-transformers behind LangChain's ``Embeddings`` seam."""
+"""The embedding model: sentence-transformers behind LangChain's ``Embeddings`` seam.
+
+Thread counts are set per kind of work because they matter more than anything else on a
+small CPU: a question's embedding is fastest with one thread when anything else runs beside
+it, and bulk ingest with every core (see docs/benchmarks.md for the measurements)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from langchain_huggingface import HuggingFaceEmbeddings
+from langchain_core.embeddings import Embeddings
 
 from qa.errors import SettingsError
 from qa.settings import PACKAGED_EMBEDDING_MODEL, Settings
+
+log = logging.getLogger(__name__)
 
 
 def resolve_embedding_model(name: str) -> str:
@@ -20,22 +28,95 @@ def resolve_embedding_model(name: str) -> str:
     return name
 
 
-def make_embeddings(settings: Settings) -> HuggingFaceEmbeddings:
-    model = resolve_embedding_model(settings.embedding_model)
-    looks_like_path = model.startswith((".", "/", "~")) or Path(model).expanduser().exists()
-    if looks_like_path and not Path(model).expanduser().exists():
-        raise SettingsError(f"QA_EMBEDDING_MODEL: no model at path '{model}'")
+def _use_threads(count: int) -> None:
+    """torch's thread count is process-wide: set it before each forward pass (0 keeps torch's
+    default). Concurrent calls of both kinds in one process share whichever was set last."""
+    if count <= 0:
+        return
+    import torch
+
+    if torch.get_num_threads() != count:
+        torch.set_num_threads(count)
+
+
+class SentenceEmbeddings(Embeddings):
+    """A sentence-transformers model with normalised vectors, one thread count for questions
+    and one for bulk indexing."""
+
+    def __init__(self, model, identity: str, query_threads: int = 1, bulk_threads: int = 0,
+                 batch_size: int = 32) -> None:
+        self.model = model
+        self.identity = identity  # what built the vectors; an index remembers it
+        self.query_threads = query_threads
+        self.bulk_threads = bulk_threads
+        self.batch_size = batch_size
+
+    def _encode(self, texts: Sequence[str], threads: int) -> list[list[float]]:
+        if not texts:
+            return []
+        _use_threads(threads)
+        # Newlines become spaces, as LangChain's HuggingFaceEmbeddings does (same vectors).
+        vectors = self.model.encode([t.replace("\n", " ") for t in texts], batch_size=self.batch_size,
+                                    normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        return vectors.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([text], self.query_threads)[0]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Texts embedded while a question waits (passage sentences): question threads."""
+        return self._encode(texts, self.query_threads)
+
+    def embed_bulk(self, texts: Sequence[str]) -> list[list[float]]:
+        """Chunks embedded at ingest: bulk threads. The model sorts each call's texts by length,
+        so a large call pads little."""
+        return self._encode(texts, self.bulk_threads)
+
+
+def embed_for_index(embeddings: Embeddings, texts: Sequence[str]) -> list[list[float]]:
+    """Embed chunks for the index, with bulk settings when the model has them."""
+    if isinstance(embeddings, SentenceEmbeddings):
+        return embeddings.embed_bulk(texts)
+    return embeddings.embed_documents(list(texts))
+
+
+def embedding_identity(embeddings: Embeddings) -> str | None:
+    """What produced an index's vectors (model and precision), when known."""
+    return embeddings.identity if isinstance(embeddings, SentenceEmbeddings) else None
+
+
+def make_embeddings(settings: Settings) -> SentenceEmbeddings:
+    """Load the embedding model named by the settings, at the settings' precision."""
+    model_name = resolve_embedding_model(settings.embedding_model)
+    looks_like_path = model_name.startswith((".", "/", "~")) or Path(model_name).expanduser().exists()
+    if looks_like_path and not Path(model_name).expanduser().exists():
+        raise SettingsError(f"QA_EMBEDDING_MODEL: no model at path '{model_name}'")
+    from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start are noise
+    _use_threads(settings.query_threads)
     try:
-        return HuggingFaceEmbeddings(
-            model_name=model,
-            model_kwargs={"device": "cpu"},
-            encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
-        )
+        model = SentenceTransformer(model_name, device="cpu")
     except OSError as exc:
         raise SettingsError(f"QA_EMBEDDING_MODEL: cannot load '{settings.embedding_model}' ({exc})") from exc
+    if settings.embedding_precision == "int8":
+        model = _quantized(model)
+    return SentenceEmbeddings(
+        model, identity=f"{settings.embedding_model}|{settings.embedding_precision}",
+        query_threads=settings.query_threads, bulk_threads=settings.ingest_threads,
+        batch_size=settings.encode_batch_size,
+    )
+
+
+def _quantized(model):
+    """Dynamic int8 quantisation of the linear layers (weights int8, activations quantised on
+    the fly): about twice the CPU throughput; retrieval quality measured in docs/benchmarks.md."""
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch announces the API's move to torchao
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def make_token_counter(settings: Settings) -> Callable[[str], int]:

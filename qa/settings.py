@@ -50,7 +50,25 @@ class Settings(BaseSettings):
     follow_symlinks: bool = Field(
         False, description="Index files that symbolic links inside an ingested folder point to outside it."
     )
-    embed_batch_size: int = Field(64, ge=1, le=4096, description="Chunks embedded and written per batch at ingest.")
+    embed_batch_size: int = Field(
+        256, ge=1, le=4096, description="Chunks gathered across files, embedded and written to the index per batch "
+        "at ingest (the model sorts each batch by length, so larger batches pad less)."
+    )
+    load_workers: int = Field(
+        2, ge=1, le=64, description="Threads that read and parse files at ingest, ahead of the embedding."
+    )
+    encode_batch_size: int = Field(32, ge=1, le=1024, description="Texts per forward pass of the embedding model.")
+    embedding_precision: Literal["fp32", "int8"] = Field(
+        "int8", description="Embedding model weights: int8 (dynamically quantised linear layers, about twice as "
+        "fast on a CPU) or fp32. An index remembers the precision that built it."
+    )
+    query_threads: int = Field(
+        1, ge=0, le=256, description="CPU threads for embedding a question (0: torch's default). One thread is "
+        "fastest when anything else runs on the machine."
+    )
+    ingest_threads: int = Field(
+        0, ge=0, le=256, description="CPU threads for embedding chunks at ingest (0: torch's default, every core)."
+    )
 
     top_k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
     retrieval: RetrievalMode = Field(

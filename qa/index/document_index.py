@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from qa.errors import IndexDamaged
+from qa.embeddings import embedding_identity
+from qa.errors import IndexDamaged, SettingsError
 from qa.index.chroma_store import REINDEX_HINT, ChromaStore
 from qa.index.manifest import FileRecord, Manifest
 from qa.settings import Settings
@@ -52,7 +53,8 @@ class DocumentIndex:
         self.manifest = Manifest(manifest_path(settings, self.collection))
         try:
             self._check_consistent()
-        except IndexDamaged:
+            self._check_embedding()
+        except (IndexDamaged, SettingsError):
             self.store.close()
             raise
 
@@ -78,6 +80,23 @@ class DocumentIndex:
                 f"{where[0].upper()}{where[1:]} holds {stored} of the {listed} chunks its manifest lists "
                 f"(the Chroma data was deleted or damaged); {REINDEX_HINT}."
             )
+
+    def _check_embedding(self) -> None:
+        """Vectors of another model or precision do not compare with this one's: refuse to mix."""
+        identity = embedding_identity(self.embeddings)
+        built = self.manifest.meta("embedding") if identity and self.manifest.exists else None
+        if built and built != identity:
+            raise SettingsError(
+                f"QA_EMBEDDING_MODEL / QA_EMBEDDING_PRECISION: the index in '{self.settings.index_dir}' was built "
+                f"with '{built.replace('|', ' at ')}', these settings load '{identity.replace('|', ' at ')}'; "
+                "use the same settings, or index into another folder (QA_INDEX_DIR)."
+            )
+
+    def remember_embedding(self) -> None:
+        """Record what builds this index's vectors, on its first ingest. Call while ``writing``."""
+        identity = embedding_identity(self.embeddings)
+        if identity and self.manifest.meta("embedding") is None and not self.manifest.has_chunks():
+            self.manifest.set_meta("embedding", identity)
 
     @contextmanager
     def writing(self) -> Iterator[None]:

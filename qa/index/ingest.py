@@ -11,13 +11,16 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from qa.documents.chunking import Chunk, TokenCounter, chunk_pages
 from qa.documents.loading import LoadedDocument, LoadLimits, load_document
+from qa.embeddings import embed_for_index
 from qa.errors import DocumentError, QAError
 from qa.index.document_index import DocumentIndex
 from qa.index.manifest import FileRecord, NewChunk
@@ -109,11 +112,11 @@ class Ingestor:
         self.results: list[FileResult] = []
         self.seen: set[str] = set()  # resolved sources of this run (a link and its target are one file)
 
-    def add(self, path: Path) -> None:
+    def add(self, path: Path, loaded: Future) -> None:
+        """Take one file whose loading (``load_file``) was started ahead in a worker."""
         shown = display_path(path)
         try:
-            resolved = path.resolve()
-            document = load_document(resolved, self.limits)
+            resolved, document = loaded.result()
         except DocumentError as exc:
             self.results.append(FileResult(shown, "failed", error=str(exc)))
             return
@@ -157,19 +160,42 @@ class Ingestor:
         manifest, store = self.index.manifest, self.index.store
         fresh = [(p, c) for p in batch for c in p.fresh]
         manifest.mark_pending_many([(p.record.doc_id, c.id) for p, c in fresh])
-        vectors = self.index.embeddings.embed_documents([c.text for _, c in fresh]) if fresh else []
+        vectors = embed_for_index(self.index.embeddings, [c.text for _, c in fresh])
         store.upsert(
             [c.id for _, c in fresh],
             [c.text for _, c in fresh],
             vectors,
             [_chunk_metadata(p.record, c) for p, c in fresh],
         )
-        for prepared in batch:
-            new = [NewChunk(c.id, c.index, c.page, c.text) for c in prepared.chunks]
-            stale = manifest.commit_file(prepared.record, new)
-            store.delete(stale)
-            manifest.clear_pending(stale)
-            self.results.append(FileResult(prepared.result_path, prepared.status, chunks=len(prepared.fresh)))
+        # One transaction makes the batch's new versions visible: each file is in its old or
+        # its new state after any interruption.
+        stale = manifest.commit_files([(p.record, [NewChunk(c.id, c.index, c.page, c.text) for c in p.chunks])
+                                       for p in batch])
+        store.delete(stale)
+        manifest.clear_pending(stale)
+        self.results.extend(FileResult(p.result_path, p.status, chunks=len(p.fresh)) for p in batch)
+
+
+def load_file(path: Path, limits: LoadLimits) -> tuple[Path, LoadedDocument]:
+    resolved = path.resolve()
+    return resolved, load_document(resolved, limits)
+
+
+def _loaded_ahead(files: list[Path], limits: LoadLimits, workers: int) -> Iterator[tuple[Path, Future]]:
+    """Each file with its loading started a few files ahead in a small pool, so parsing
+    overlaps the embedding of the previous batch; at most ``2 * workers`` documents wait in memory."""
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qa-load") as pool:
+        ahead: deque[tuple[Path, Future]] = deque()
+        queue = iter(files)
+        for path in queue:
+            ahead.append((path, pool.submit(load_file, path, limits)))
+            if len(ahead) >= 2 * workers:
+                break
+        while ahead:
+            yield ahead.popleft()
+            for path in queue:
+                ahead.append((path, pool.submit(load_file, path, limits)))
+                break
 
 
 def _record(doc_id: str, source: str, raw_path: bytes, document: LoadedDocument) -> FileRecord:
@@ -203,12 +229,13 @@ def ingest_files(
     summary = IngestSummary(files=list(scan.refused))
     with index.writing():
         index.repair()
+        index.remember_embedding()
         ingestor = Ingestor(index, settings, count_tokens)
         total = len(scan.files)
-        for done, path in enumerate(scan.files):
+        for done, (path, loaded) in enumerate(_loaded_ahead(scan.files, ingestor.limits, settings.load_workers)):
             if on_progress:
                 on_progress(done, total, display_path(path))
-            ingestor.add(path)
+            ingestor.add(path, loaded)
         ingestor.flush()
         summary.files.extend(ingestor.results)
         summary.files.extend(_missing(index, scan, prune))

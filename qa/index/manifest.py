@@ -247,32 +247,49 @@ class Manifest:
         with self._connect(write=True) as db:
             db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", [(c, d) for d, c in doc_chunk_ids])
 
+    def meta(self, key: str) -> str | None:
+        with self._connect() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._connect(write=True) as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def commit_file(self, record: FileRecord, chunks: Sequence[NewChunk]) -> list[str]:
         """Step 2 (after Chroma holds ``chunks``): make them the file's visible version in one
         transaction. Returns the chunk ids of the previous version that Chroma should drop;
         they stay pending until ``clear_pending``."""
+        return self.commit_files([(record, chunks)])
+
+    def commit_files(self, files: Sequence[tuple[FileRecord, Sequence[NewChunk]]]) -> list[str]:
+        """``commit_file`` for several files in one transaction (one disk sync for a batch)."""
         with self._connect(write=True) as db:
-            old = {r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (record.doc_id,))}
-            new_ids = [c.chunk_id for c in chunks]
-            stale = sorted(old - set(new_ids))
-            db.execute("DELETE FROM files WHERE source = ? AND doc_id != ?", (record.source, record.doc_id))
-            db.execute(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (record.doc_id, record.source, record.path, record.title, record.content_hash,
-                 json.dumps(new_ids), json.dumps(record.metadata), record.indexed_at),
-            )
-            db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(c,) for c in stale])
-            kept = old & set(new_ids)
-            for c in chunks:
-                if c.chunk_id in kept:
-                    db.execute("UPDATE chunks SET position = ? WHERE chunk_id = ?", (c.position, c.chunk_id))
-                else:
-                    db.execute(
-                        "INSERT OR REPLACE INTO chunks (chunk_id, doc_id, position, page, text) VALUES (?, ?, ?, ?, ?)",
-                        (c.chunk_id, record.doc_id, c.position, c.page, c.text),
-                    )
-            db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c,) for c in new_ids])
-            db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", [(c, record.doc_id) for c in stale])
+            return [c for record, chunks in files for c in self._commit(db, record, chunks)]
+
+    @staticmethod
+    def _commit(db: sqlite3.Connection, record: FileRecord, chunks: Sequence[NewChunk]) -> list[str]:
+        old = {r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (record.doc_id,))}
+        new_ids = [c.chunk_id for c in chunks]
+        stale = sorted(old - set(new_ids))
+        db.execute("DELETE FROM files WHERE source = ? AND doc_id != ?", (record.source, record.doc_id))
+        db.execute(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.doc_id, record.source, record.path, record.title, record.content_hash,
+             json.dumps(new_ids), json.dumps(record.metadata), record.indexed_at),
+        )
+        db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(c,) for c in stale])
+        kept = old & set(new_ids)
+        for c in chunks:
+            if c.chunk_id in kept:
+                db.execute("UPDATE chunks SET position = ? WHERE chunk_id = ?", (c.position, c.chunk_id))
+            else:
+                db.execute(
+                    "INSERT OR REPLACE INTO chunks (chunk_id, doc_id, position, page, text) VALUES (?, ?, ?, ?, ?)",
+                    (c.chunk_id, record.doc_id, c.position, c.page, c.text),
+                )
+        db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c,) for c in new_ids])
+        db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", [(c, record.doc_id) for c in stale])
         return stale
 
     def relocate(self, doc_id: str, source: str, path: bytes) -> None:
