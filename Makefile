@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: setup run test test-fast browser clean-index eval eval-baseline bench
+.PHONY: setup run test test-fast browser clean-index eval eval-baseline bench bench-speed
 
 setup: $(VENV)/.installed
 
@@ -55,3 +55,9 @@ eval-baseline: setup
 # Public benchmarks (needs ../shared/datasets); see docs/benchmarks.md.
 bench: setup
 	$(PY) -m bench.run_benchmarks --limit 100 --out bench-out/sample100
+
+# Speed and scale against LangChain's tutorial pipeline, same run (about 25 minutes here;
+# add SIZES="1000 10000 100000" for the 100k-chunk case). See docs/benchmarks.md.
+SIZES ?= 1000 10000
+bench-speed: setup
+	$(PY) -m bench.speed --sizes $(SIZES) --out bench-out/speed

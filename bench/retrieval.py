@@ -72,15 +72,17 @@ def main() -> int:
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--out", default="bench-out/retrieval")
+    parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
+                        help="settings to compare, e.g. embedding_precision=fp32")
     args = parser.parse_args()
     out = Path(args.out)
-    settings = Settings(index_dir=out / "index")
+    settings = Settings(index_dir=out / "index", **dict(item.split("=", 1) for item in args.set))
     embeddings = None
     report = {}
     print(f"| Data set | Mode | recall@{args.k} | MRR | p50 ms | p95 ms |\n|---|---|---|---|---|---|")
     for name in args.only:
         corpus = Path(args.datasets) / name / "docs"
-        assistant = Assistant(settings, collection=corpus_collection(corpus), embeddings=embeddings)
+        assistant = Assistant(settings, collection=corpus_collection(corpus, settings), embeddings=embeddings)
         embeddings = assistant.embeddings
         assistant.ingest([corpus])
         cases = load_testset(Path(args.datasets) / name / "qa.jsonl", args.limit)

@@ -44,7 +44,7 @@ def run(dataset_dir: Path, system: str, limit: int | None, out: Path, base: Sett
         asker, index_seconds = baseline.ask, baseline.index_seconds
     else:
         settings = base.model_copy(update={"backend": system})
-        assistant = Assistant(settings, collection=corpus_collection(corpus), embeddings=embeddings)
+        assistant = Assistant(settings, collection=corpus_collection(corpus, settings), embeddings=embeddings)
         summary = assistant.ingest([corpus])
         index_seconds = summary.seconds if summary.chunks_written else None
         asker = assistant.ask

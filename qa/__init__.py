@@ -7,6 +7,7 @@
 """
 
 from qa.assistant import AskOptions, Assistant
+from qa.conversations import Conversation, ConversationInfo, Turn
 from qa.errors import (
     BackendUnavailable,
     Busy,
@@ -27,6 +28,8 @@ __all__ = [
     "Busy",
     "ChromaUnavailable",
     "Citation",
+    "Conversation",
+    "ConversationInfo",
     "DocumentError",
     "DocumentInfo",
     "FileResult",
@@ -38,4 +41,5 @@ __all__ = [
     "SearchFilter",
     "Settings",
     "SettingsError",
+    "Turn",
 ]

@@ -21,6 +21,7 @@ from qa.answer.followup import search_queries
 from qa.answer.generate import make_generator
 from qa.answer.pipeline import build_answer, decide, ground_draft, select_answer
 from qa.answer.select import SentenceVectors
+from qa.conversations import ConversationStore
 from qa.documents.loading import LoadLimits, load_document
 from qa.documents.uploads import save_upload
 from qa.embeddings import make_embeddings, make_token_counter
@@ -64,6 +65,8 @@ class Assistant:
         self._generators: dict[str, tuple[object, GenerationGate]] = {}
         self._count_tokens = None
         self._sentence_vectors = SentenceVectors(self.embeddings)
+        self.conversations = ConversationStore(settings.conversations_file)
+        """Saved conversations (``list``, ``load``, ``create``, ``append``, ``rename``, ``delete``)."""
 
     def warm_up(self, backend: Backend | None = None) -> None:
         """Load now what the first ingest (the tokenizer) and the first question of ``backend``
@@ -98,8 +101,20 @@ class Assistant:
         return result
 
     def remove(self, source: str) -> int:
-        """Drop one indexed file; returns how many chunks went."""
-        return self.index.remove(source)
+        """Drop one indexed file; returns how many chunks went. A file that was uploaded
+        (stored under ``settings.upload_dir``) is deleted from there too."""
+        record = self.index.record(source)
+        removed = self.index.remove(source)
+        if record is not None:
+            path = Path(os.fsdecode(record.path))
+            if path.parent.resolve() == self.settings.upload_dir.resolve():
+                path.unlink(missing_ok=True)
+        return removed
+
+    def example_questions(self, count: int = 3) -> list[str]:
+        """Questions a new user can click, drawn from the titles of the indexed documents."""
+        titles = [d.title for d in self.documents() if d.title][:count]
+        return [f"What does “{title}” say?" for title in titles]
 
     def documents(self) -> list[DocumentInfo]:
         """Indexed files, from the manifest (one row per file, whatever the chunk count)."""
@@ -119,11 +134,14 @@ class Assistant:
         except (DocumentError, OSError):
             return self.index.document_text(source)
 
-    def ensure_corpus(self) -> IngestSummary | None:
-        """Index ``settings.corpus_dir`` when the index is new (no file ever indexed), so a
-        first question can be answered."""
-        if not self.index.manifest.exists and self.settings.corpus_dir.is_dir():
-            return self.ingest([self.settings.corpus_dir])
+    def needs_corpus(self) -> bool:
+        """Whether the index is new (no file ever indexed) and ``settings.corpus_dir`` exists."""
+        return not self.index.manifest.exists and self.settings.corpus_dir.is_dir()
+
+    def ensure_corpus(self, on_progress: ProgressCallback | None = None) -> IngestSummary | None:
+        """Index ``settings.corpus_dir`` when the index is new, so a first question can be answered."""
+        if self.needs_corpus():
+            return self.ingest([self.settings.corpus_dir], on_progress=on_progress)
         return None
 
     # --- questions -------------------------------------------------------------------------

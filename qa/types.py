@@ -80,6 +80,13 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The inverse of ``to_dict`` (answers kept in a conversation store come back this way)."""
+        citations = [Citation(**c) for c in data.get("citations", [])]
+        passages = [Passage(**{**p, "found_by": tuple(p.get("found_by", ()))}) for p in data.get("passages", [])]
+        return cls(**{**data, "citations": citations, "passages": passages})
+
 
 @dataclass(frozen=True)
 class Retrieved:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -46,7 +47,9 @@ def server(tmp_path_factory):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/install-chromium.sh (make test does)")
     tmp = tmp_path_factory.mktemp("browser")
     port = free_port()
-    env = {**os.environ, "QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads")}
+    # Long local answers, so a Stop lands while the model is still writing.
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads"),
+           "QA_MAX_ANSWER_TOKENS": "400"}
     log = open(tmp / "streamlit.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port),
@@ -56,7 +59,7 @@ def server(tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     try:
         startup = wait_for_health(url, process)
-        yield {"url": url, "startup_s": startup, "tmp": tmp}
+        yield {"url": url, "startup_s": startup, "tmp": tmp, "process": process}
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -71,7 +74,10 @@ def page(server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page = context.new_page()
+        page.browser_for_test = browser
         yield page
         browser.close()
 
@@ -143,3 +149,106 @@ def test_evaluate_page_in_a_real_browser(server, page):
     expect(page.locator("[data-testid='stExpander']")).to_have_count(8)
     page.get_by_role("img").first.wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "5-evaluate.png"), full_page=True)
+
+
+def wait_for_run(page) -> None:
+    """Wait until the script run a click started has finished (the running indicator goes)."""
+    page.wait_for_timeout(1500)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=ANSWER_TIMEOUT_MS)
+
+
+def choose(page, label: str, option: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_reload_regenerate_copy_and_remove_in_a_real_browser(server, page, tmp_path):
+    page.goto(server["url"])
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_focused()
+    ask(page, "Who opened the EU Defense Innovation Office?", 0)
+    expect(page.locator(".answer").last).to_contain_text("Umyerov")
+    page.wait_for_url(re.compile(r"[?&]chat="))
+
+    page.reload()  # the conversation comes back from the server's store
+    expect(page.locator(".answer")).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator(".answer").last).to_contain_text("Umyerov")
+
+    page.get_by_role("button", name="Copy").last.click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "Umyerov" in copied
+
+    page.get_by_role("button", name="Regenerate").last.click()
+    wait_for_run(page)
+    expect(page.locator(".answer")).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)  # replaced, not added
+    expect(page.locator(".answer").last).to_contain_text("Umyerov")
+
+    # The marker is a finger-sized target that leads to its card.
+    marker = page.locator("a.marker").first
+    box = marker.bounding_box()
+    assert box["height"] >= 24 and box["width"] >= 24
+    marker.click()
+    page.wait_for_url(re.compile(r"#src-0-1$"))
+
+    note = tmp_path / "canteen.txt"
+    note.write_text("The staff canteen serves soup every Thursday from noon.\n", encoding="utf-8")
+    page.locator("[data-testid='stFileUploaderDropzone'] input[type='file']").set_input_files(str(note))
+    page.get_by_role("button", name="Index uploaded files").click()
+    page.get_by_text("canteen.txt: added").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    ask(page, "When does the canteen serve soup?", 1)
+    expect(page.locator(".answer").last).to_contain_text("Thursday")
+
+    choose(page, "Remove a document", "canteen.txt")
+    page.get_by_role("button", name="Remove…").click()
+    expect(page.get_by_text("Remove canteen.txt from the index?")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "6-remove-confirm.png"), full_page=True)
+    page.get_by_role("button", name="Remove", exact=True).click()
+    expect(page.get_by_text("document removed").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("canteen.txt: added")).to_have_count(0)
+    assert not (server["tmp"] / "uploads" / "canteen.txt").exists()
+    page.screenshot(path=str(ARTIFACTS / "7-removed-source.png"), full_page=True)
+
+
+def test_stop_a_local_generation_and_keep_chatting(server, page):
+    page.goto(server["url"])
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    choose(page, "Answer backend", "local")
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill("Describe everything the article says about drones, investment and the IT coalition.")
+    box.press("Enter")
+    page.get_by_text("Writing the answer…").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_test_id("stChatInputStopButton").click()
+    assert server["process"].poll() is None  # the server survives the stop
+    choose(page, "Answer backend", "extractive")  # any interaction shows the stored turn
+    expect(page.get_by_text("Stopped before the answer was finished").first).to_be_visible(timeout=30_000)
+    ask(page, "How much money has the IT coalition attracted?", 0)
+    expect(page.locator(".answer").last).to_contain_text("70 million euros")
+    assert server["process"].poll() is None
+
+
+def test_phone_viewport_and_session_times(server, page):
+    browser = page.browser_for_test
+    timings = []
+    for _ in range(3):  # each a new browser session against the warm server
+        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        phone = context.new_page()
+        started = time.perf_counter()
+        phone.goto(server["url"])
+        phone.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)
+        timings.append(time.perf_counter() - started)
+        if len(timings) < 3:
+            context.close()
+    ask(phone, "How much money has the IT coalition attracted?", 0)
+    phone.screenshot(path=str(ARTIFACTS / "phone-1-chat.png"), full_page=False)
+    card = phone.locator(".card").first
+    card.scroll_into_view_if_needed()
+    phone.screenshot(path=str(ARTIFACTS / "phone-2-card.png"), full_page=False)
+    phone.get_by_role("button", name="View document").first.click()
+    dialog = phone.get_by_role("dialog")
+    dialog.wait_for(timeout=30_000)
+    expect(dialog.locator("mark#hl")).to_be_in_viewport(timeout=10_000)  # scrolled to the cited sentence
+    expect(dialog).not_to_contain_text(str(ROOT))  # a file name, not a server path
+    phone.screenshot(path=str(ARTIFACTS / "phone-3-document.png"), full_page=False)
+    context.close()
+    print(f"\nnew browser session until the chat box is usable: {[round(t, 2) for t in timings]} s")

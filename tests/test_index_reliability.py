@@ -27,7 +27,7 @@ class Interrupt(BaseException):
     """Stands for a kill: not an Exception, so nothing on the way catches it."""
 
 
-@pytest.mark.parametrize("step", ["upsert", "commit_file", "delete", "clear_pending"])
+@pytest.mark.parametrize("step", ["upsert", "commit_files", "delete", "clear_pending"])
 def test_interrupted_update_shows_one_version_and_is_repaired(settings, embeddings, corpus, step):
     article = corpus / SEED_ARTICLE.name
     bot = Assistant(settings, embeddings=embeddings)
@@ -35,7 +35,7 @@ def test_interrupted_update_shows_one_version_and_is_repaired(settings, embeddin
     before, _, _ = index_state(bot)
     article.write_text(article.read_text(encoding="utf-8").replace("3 million", "4 million"), encoding="utf-8")
 
-    owner = bot.index.manifest if step in ("commit_file", "clear_pending") else bot.index.store
+    owner = bot.index.manifest if step in ("commit_files", "clear_pending") else bot.index.store
     original = getattr(owner, step)
 
     def interrupted(*args, **kwargs):
@@ -55,7 +55,7 @@ def test_interrupted_update_shows_one_version_and_is_repaired(settings, embeddin
     quoted = " ".join(p.text for p in keyword.passages)
     assert ("3 million" in quoted) != ("4 million" in quoted), quoted
     visible, _, _ = index_state(reopened)
-    interrupted_before_commit = step in ("upsert", "commit_file")
+    interrupted_before_commit = step in ("upsert", "commit_files")
     assert (visible == before) == interrupted_before_commit
 
     summary = reopened.ingest([corpus])

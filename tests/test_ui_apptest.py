@@ -18,10 +18,21 @@ def app(tmp_path, monkeypatch):
     monkeypatch.setenv("QA_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setenv("QA_OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
     st.cache_resource.clear()  # settings and assistants are cached per process
-    at = AppTest.from_file(APP, default_timeout=180).run()
-    assert not at.exception
+    at = start_app()
     yield at
     st.cache_resource.clear()
+
+
+def start_app(query: dict[str, str] | None = None) -> AppTest:
+    """The chat page, run once the first start's background indexing has finished."""
+    from ui.resources import corpus_indexing
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update(query or {})
+    at.run()
+    assert not at.exception
+    assert corpus_indexing().wait(180)
+    return at.run()
 
 
 def markdown_text(at: AppTest) -> str:
@@ -65,12 +76,67 @@ def test_unreachable_model_server_shows_an_error_and_the_app_keeps_working(app):
     assert "Ursula von der Leyen" in markdown_text(app)
 
 
-def test_clear_chat_and_download(app):
+def button(at: AppTest, label: str, nth: int = 0):
+    return [b for b in at.button if b.label == label][nth]
+
+
+def test_conversation_survives_a_new_session_and_can_be_renamed_and_deleted(app):
     app.chat_input[0].set_value("What is Ukraine's annual drone production capacity?").run()
-    assert len(app.chat_message) == 2
-    clear = next(b for b in app.button if b.label == "Clear chat")
-    clear.click().run()
-    assert len(app.chat_message) == 0
+    assert not app.exception and len(app.chat_message) == 2
+    chat_id = app.query_params["chat"][0] if isinstance(app.query_params["chat"], list) else app.query_params["chat"]
+    # A reload is a new session with the same address: the conversation comes back from the store.
+    again = start_app({"chat": chat_id})
+    assert len(again.chat_message) == 2
+    assert "million drones" in markdown_text(again)
+    assert any(b.label.startswith("What is Ukraine's annual drone") for b in again.button)  # listed in Chats
+    again.text_input(key=f"title-{chat_id}").set_value("Drones").run()
+    button(again, "Rename").click().run()
+    assert any(b.label == "Drones" for b in again.button)
+    again.checkbox(key=f"delete-check-{chat_id}").check().run()
+    button(again, "Delete for good").click().run()
+    assert not again.exception and len(again.chat_message) == 0
+    assert not any(b.label == "Drones" for b in again.button)
+
+
+def test_regenerate_replaces_and_edit_asks_again(app):
+    app.chat_input[0].set_value("Who opened the office?").run()
+    app.chat_input[0].set_value("What is Ukraine's annual drone production capacity?").run()
+    assert len(app.chat_message) == 4
+    button(app, "Regenerate", 1).click().run()
+    assert not app.exception and len(app.chat_message) == 4  # replaced, not added
+    button(app, "Edit", 0).click().run()
+    app.text_area(key="edit-text-0").set_value("How much money has the IT coalition attracted?")
+    [b for b in app.button if b.label == "Send"][0].click().run()
+    assert not app.exception
+    assert len(app.chat_message) == 2  # the edited question replaced the first turn and what followed
+    assert "70 million euros" in markdown_text(app)
+
+
+def test_an_error_stays_in_the_conversation(app):
+    app.selectbox(key="backend").set_value("openai").run()
+    app.chat_input[0].set_value("Who opened the office?").run()
+    app.selectbox(key="backend").set_value("extractive").run()
+    app.chat_input[0].set_value("Who is the President of the European Commission?").run()
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and errors[0][0].isupper() and "Error" not in errors[0].split(":")[0]
+    assert "Ursula von der Leyen" in markdown_text(app)
+
+
+def test_example_questions_can_be_clicked(app):
+    examples = [b for b in app.button if b.key and b.key.startswith("example-")]
+    assert examples
+    examples[0].click().run()
+    assert not app.exception and len(app.chat_message) == 2
+
+
+def test_empty_index_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("QA_CORPUS_DIR", str(tmp_path / "nothing-here"))
+    st.cache_resource.clear()
+    at = start_app()
+    assert any("No documents are indexed yet" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key and b.key.startswith("example-")]
+    st.cache_resource.clear()
 
 
 def test_evaluate_page_runs_the_seed_test_set(tmp_path, monkeypatch):
@@ -107,3 +173,14 @@ def test_upload_indexes_good_files_and_reports_bad_ones(app, tmp_path):
     assert not (tmp_path / "uploads" / "broken.pdf").exists()
     app.chat_input[0].set_value("When does the island ferry leave?").run()
     assert "06:40" in markdown_text(app) and "ferry.txt" in markdown_text(app)
+
+    # Removing asks first, deletes the stored upload, and marks the old answer's source.
+    ferry = str((tmp_path / "uploads" / "ferry.txt").resolve())
+    app.selectbox(key="remove-choice").set_value(ferry).run()
+    button(app, "Remove…").click().run()
+    assert app.metric[0].value == "2" and any("Remove **ferry.txt**" in w.value for w in app.warning)
+    button(app, "Remove").click().run()
+    assert not app.exception and app.metric[0].value == "1"
+    assert not (tmp_path / "uploads" / "ferry.txt").exists()
+    assert "document removed" in markdown_text(app)
+    assert not app.success  # the "added" message of the removed file is gone

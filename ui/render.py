@@ -9,21 +9,41 @@ from qa.documents.chunking import split_sentences
 from qa.types import Answer, Citation
 
 
-def highlight(text: str, quote: str) -> str:
-    """HTML of ``text`` with every sentence of ``quote`` found in it wrapped in <mark>."""
+def _quote_pattern(sentence: str) -> re.Pattern[str] | None:
+    """The sentence's words with any run of whitespace between them: a sentence the document
+    breaks across lines (PDF text, wrapped Markdown) still matches."""
+    words = sentence.split()
+    return re.compile(r"\s+".join(re.escape(w) for w in words)) if words else None
+
+
+def highlight_spans(text: str, quote: str) -> list[tuple[int, int]]:
+    """Where each sentence of ``quote`` occurs in ``text`` (first occurrence, in order)."""
     spans: list[tuple[int, int]] = []
     for sentence in split_sentences(quote) or [quote]:
-        start = text.find(sentence)
-        if sentence and start >= 0:
-            spans.append((start, start + len(sentence)))
+        pattern = _quote_pattern(sentence)
+        match = pattern.search(text) if pattern else None
+        if match:
+            spans.append(match.span())
+    return sorted(spans)
+
+
+def highlight(text: str, quote: str, markdown: bool = False, anchor: bool = False) -> str:
+    """``text`` as HTML with every sentence of ``quote`` found in it wrapped in <mark> (with
+    ``anchor``, the first one has id "hl", to scroll to). With ``markdown`` the line structure is kept for a
+    Markdown renderer (a mark never spans lines, so lists survive); otherwise lines become <br>."""
     out, pos = [], 0
-    for start, end in sorted(spans):
+    for start, end in highlight_spans(text, quote):
         if start < pos:
             continue
-        out += [html.escape(text[pos:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
+        out.append(html.escape(text[pos:start]))
+        lines = text[start:end].split("\n")
+        out.append("\n".join(f"<mark>{html.escape(line)}</mark>" if line.strip() else line for line in lines))
         pos = end
     out.append(html.escape(text[pos:]))
-    return "".join(out).replace("\n", "<br>")
+    result = "".join(out)
+    if anchor:
+        result = result.replace("<mark>", "<mark id='hl'>", 1)
+    return result if markdown else result.replace("\n", "<br>")
 
 
 # Cosine relevance of MiniLM in words; the bands follow the seed and SQuAD evaluations, where
@@ -43,11 +63,14 @@ def card_label(c: Citation) -> str:
 
 
 def linked_markers(answer: Answer, anchor_prefix: str) -> str:
-    """Answer text whose [n] markers link to the matching source card on the page."""
+    """Answer text whose [n] markers are links (a finger-sized target) to the matching source card."""
     numbers = {c.number for c in answer.citations}
 
     def link(match: re.Match) -> str:
         n = int(match.group(1))
-        return f"[<a href='#{anchor_prefix}-{n}' title='Show source {n}'>{n}</a>]" if n in numbers else match.group(0)
+        if n not in numbers:
+            return match.group(0)
+        return (f"<a class='marker' href='#{anchor_prefix}-{n}' title='Show source {n}' "
+                f"aria-label='Source {n}'>[{n}]</a>")
 
     return re.sub(r"\[(\d+)\]", link, html.escape(answer.text))

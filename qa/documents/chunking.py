@@ -129,6 +129,31 @@ def pack_sentences(sentences: list[str], max_tokens: int, overlap_tokens: int, c
     return chunks
 
 
+def pack_pages(
+    pages: list[tuple[int | None, str]],
+    max_tokens: int,
+    overlap_tokens: int,
+    count: TokenCounter,
+    max_line_chars: int = MAX_SEGMENTED_LINE_CHARS,
+) -> list[tuple[int | None, str]]:
+    """(page, chunk text) of every page of one document, never crossing a page. Needs no
+    document id, so it can run in a worker before the file's place in the index is known."""
+    return [(page, text_chunk) for page, text in pages
+            for text_chunk in pack_sentences(split_sentences(text, max_line_chars), max_tokens, overlap_tokens, count)]
+
+
+def assign_ids(doc_id: str, packed: list[tuple[int | None, str]]) -> list[Chunk]:
+    """Chunks with their stable ids, in document order; duplicates (same text, same page) dropped."""
+    chunks: list[Chunk] = []
+    seen: set[str] = set()
+    for page, text_chunk in packed:
+        cid = chunk_id(doc_id, page, text_chunk)
+        if cid not in seen:
+            seen.add(cid)
+            chunks.append(Chunk(cid, text_chunk, page, len(chunks)))
+    return chunks
+
+
 def chunk_pages(
     doc_id: str,
     pages: list[tuple[int | None, str]],
@@ -138,12 +163,4 @@ def chunk_pages(
     max_line_chars: int = MAX_SEGMENTED_LINE_CHARS,
 ) -> list[Chunk]:
     """Chunks of every page of one document, never crossing a page; duplicates dropped."""
-    chunks: list[Chunk] = []
-    seen: set[str] = set()
-    for page, text in pages:
-        for text_chunk in pack_sentences(split_sentences(text, max_line_chars), max_tokens, overlap_tokens, count):
-            cid = chunk_id(doc_id, page, text_chunk)
-            if cid not in seen:
-                seen.add(cid)
-                chunks.append(Chunk(cid, text_chunk, page, len(chunks)))
-    return chunks
+    return assign_ids(doc_id, pack_pages(pages, max_tokens, overlap_tokens, count, max_line_chars))

@@ -31,9 +31,13 @@ class EvaluationOutput:
         return [c for c in self.comparison or [] if c.regressed]
 
 
-def corpus_collection(corpus: Path) -> str:
-    """A collection of its own for each evaluation corpus, so the user's index is untouched."""
-    digest = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:12]
+def corpus_collection(corpus: Path, settings: Settings | None = None) -> str:
+    """A collection of its own for each evaluation corpus (and embedding model and precision,
+    whose vectors do not mix), so the user's index is untouched."""
+    key = str(corpus.resolve())
+    if settings is not None:
+        key += f"\x1f{settings.embedding_model}\x1f{settings.embedding_precision}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     return f"eval-{digest}"
 
 
@@ -69,7 +73,7 @@ def run_evaluation(
     ingest = None
     if corpus is not None:
         corpus = Path(corpus)
-        assistant = Assistant(settings, collection=corpus_collection(corpus), embeddings=embeddings)
+        assistant = Assistant(settings, collection=corpus_collection(corpus, settings), embeddings=embeddings)
         ingest = assistant.ingest([corpus], on_progress=on_ingest_progress)
     else:
         assistant = Assistant(settings, embeddings=embeddings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from qa.documents.chunking import Chunk, TokenCounter, chunk_pages
+from qa.documents.chunking import Chunk, TokenCounter, assign_ids, pack_pages
 from qa.documents.loading import LoadedDocument, LoadLimits, load_document
 from qa.embeddings import embed_for_index
 from qa.errors import DocumentError, QAError
@@ -113,10 +114,10 @@ class Ingestor:
         self.seen: set[str] = set()  # resolved sources of this run (a link and its target are one file)
 
     def add(self, path: Path, loaded: Future) -> None:
-        """Take one file whose loading (``load_file``) was started ahead in a worker."""
+        """Take one file whose loading and chunking (``prepare_file``) started ahead in a worker."""
         shown = display_path(path)
         try:
-            resolved, document = loaded.result()
+            resolved, document, packed = loaded.result()
         except DocumentError as exc:
             self.results.append(FileResult(shown, "failed", error=str(exc)))
             return
@@ -143,8 +144,9 @@ class Ingestor:
                 self.results.append(FileResult(shown, "moved", chunks=0))
                 return
         doc_id = existing.doc_id if existing else _doc_id(self.index, source)
-        chunks = chunk_pages(doc_id, [(p.number, p.text) for p in document.pages], self.settings.chunk_tokens,
-                             self.settings.chunk_overlap_tokens, self.count_tokens, self.settings.max_line_chars)
+        if packed is None:  # the worker saw this content indexed here; another run changed that since
+            packed = pack_document(document, self.settings, self.count_tokens)
+        chunks = assign_ids(doc_id, packed)
         held = set(existing.chunk_ids) if existing else set()
         record = _record(doc_id, source, raw_path, document)
         self.batch.append(_Prepared(shown, record, chunks, [c for c in chunks if c.id not in held],
@@ -176,25 +178,45 @@ class Ingestor:
         self.results.extend(FileResult(p.result_path, p.status, chunks=len(p.fresh)) for p in batch)
 
 
-def load_file(path: Path, limits: LoadLimits) -> tuple[Path, LoadedDocument]:
-    resolved = path.resolve()
-    return resolved, load_document(resolved, limits)
+def pack_document(document: LoadedDocument, settings: Settings, count_tokens: TokenCounter):
+    return pack_pages([(p.number, p.text) for p in document.pages], settings.chunk_tokens,
+                      settings.chunk_overlap_tokens, count_tokens, settings.max_line_chars)
 
 
-def _loaded_ahead(files: list[Path], limits: LoadLimits, workers: int) -> Iterator[tuple[Path, Future]]:
-    """Each file with its loading started a few files ahead in a small pool, so parsing
-    overlaps the embedding of the previous batch; at most ``2 * workers`` documents wait in memory."""
+@dataclass
+class _FilePreparer:
+    """Loads and chunks one file in a worker thread (sentence splitting and token counting are
+    then done beside the embedding of earlier files). An unchanged file is not chunked."""
+
+    index: DocumentIndex
+    settings: Settings
+    limits: LoadLimits
+    count_tokens: TokenCounter
+
+    def __call__(self, path: Path) -> tuple[Path, LoadedDocument, list | None]:
+        resolved = path.resolve()
+        document = load_document(resolved, self.limits)
+        existing = self.index.manifest.file_by_source(display_path(resolved)) if self.index.manifest.exists else None
+        if existing is not None and existing.content_hash == document.content_hash:
+            return resolved, document, None
+        return resolved, document, pack_document(document, self.settings, self.count_tokens)
+
+
+def _prepared_ahead(files: list[Path], prepare: Callable, workers: int) -> Iterator[tuple[Path, Future]]:
+    """Each file with its preparation started a few files ahead in a small pool, so parsing
+    and chunking overlap the embedding of the previous batch; at most ``2 * workers``
+    prepared files wait in memory."""
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qa-load") as pool:
         ahead: deque[tuple[Path, Future]] = deque()
         queue = iter(files)
         for path in queue:
-            ahead.append((path, pool.submit(load_file, path, limits)))
+            ahead.append((path, pool.submit(prepare, path)))
             if len(ahead) >= 2 * workers:
                 break
         while ahead:
             yield ahead.popleft()
             for path in queue:
-                ahead.append((path, pool.submit(load_file, path, limits)))
+                ahead.append((path, pool.submit(prepare, path)))
                 break
 
 
@@ -230,9 +252,11 @@ def ingest_files(
     with index.writing():
         index.repair()
         index.remember_embedding()
+        count_tokens = _serialised(count_tokens)
         ingestor = Ingestor(index, settings, count_tokens)
         total = len(scan.files)
-        for done, (path, loaded) in enumerate(_loaded_ahead(scan.files, ingestor.limits, settings.load_workers)):
+        prepare = _FilePreparer(index, settings, ingestor.limits, count_tokens)
+        for done, (path, loaded) in enumerate(_prepared_ahead(scan.files, prepare, settings.load_workers)):
             if on_progress:
                 on_progress(done, total, display_path(path))
             ingestor.add(path, loaded)
@@ -243,6 +267,18 @@ def ingest_files(
         on_progress(len(scan.files), len(scan.files), "")
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _serialised(count_tokens: TokenCounter) -> TokenCounter:
+    """The tokenizer shared by the worker threads, one call at a time (a fast tokenizer may
+    reconfigure itself on a call, which concurrent calls must not see)."""
+    lock = threading.Lock()
+
+    def count(text: str) -> int:
+        with lock:
+            return count_tokens(text)
+
+    return count
 
 
 def _missing(index: DocumentIndex, scan: FolderScan, prune: bool) -> list[FileResult]:

@@ -1,0 +1,166 @@
+"""Saved conversations: each question with the answer (and citations) exactly as it was
+given, or the error it met, in one SQLite file. Safe to share between threads and processes
+(every call opens its own connection; SQLite serialises writers)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from qa.errors import IndexDamaged
+from qa.types import Answer
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS turns (
+    conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    question TEXT NOT NULL,
+    answer TEXT,          -- Answer.to_dict() as JSON; NULL when the question met an error
+    error TEXT,
+    asked_at TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, position)
+);
+"""
+TITLE_CHARS = 60
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and what came of it: an ``Answer``, or an ``error`` message."""
+
+    question: str
+    answer: Answer | None = None
+    error: str = ""
+    asked_at: str = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    id: str
+    title: str
+    created_at: str
+    updated_at: str
+    turns: int
+
+
+@dataclass(frozen=True)
+class Conversation:
+    info: ConversationInfo
+    turns: list[Turn]
+
+    @property
+    def history(self) -> list[tuple[str, str]]:
+        """(question, answer text) of the answered turns, for follow-up questions."""
+        return [(t.question, t.answer.text) for t in self.turns if t.answer is not None]
+
+
+class ConversationStore:
+    """Conversations kept on the server, newest first."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.executescript(_SCHEMA)
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise IndexDamaged(f"the conversation store '{self.path}' cannot be read ({exc})") from exc
+        finally:
+            connection.close()
+
+    def create(self, title: str = "New chat") -> ConversationInfo:
+        conversation_id, now = uuid.uuid4().hex[:16], _now()
+        with self._connect() as db:
+            db.execute("INSERT INTO conversations VALUES (?, ?, ?, ?)", (conversation_id, title, now, now))
+        return ConversationInfo(conversation_id, title, now, now, 0)
+
+    def list(self) -> list[ConversationInfo]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT c.id, c.title, c.created_at, c.updated_at, COUNT(t.position) FROM conversations AS c "
+                "LEFT JOIN turns AS t ON t.conversation_id = c.id GROUP BY c.id ORDER BY c.updated_at DESC, c.rowid DESC"
+            ).fetchall()
+        return [ConversationInfo(*row) for row in rows]
+
+    def load(self, conversation_id: str) -> Conversation | None:
+        with self._connect() as db:
+            head = db.execute("SELECT id, title, created_at, updated_at FROM conversations WHERE id = ?",
+                              (conversation_id,)).fetchone()
+            if head is None:
+                return None
+            rows = db.execute("SELECT question, answer, error, asked_at FROM turns WHERE conversation_id = ? "
+                              "ORDER BY position", (conversation_id,)).fetchall()
+        turns = [Turn(q, Answer.from_dict(json.loads(a)) if a else None, e or "", at) for q, a, e, at in rows]
+        return Conversation(ConversationInfo(*head, len(turns)), turns)
+
+    def append(self, conversation_id: str, turn: Turn) -> int:
+        """Add a turn at the end; the first question names an untitled conversation."""
+        with self._connect() as db:
+            position = db.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM turns WHERE conversation_id = ?",
+                                  (conversation_id,)).fetchone()[0]
+            self._write(db, conversation_id, position, turn)
+            if position == 0:
+                db.execute("UPDATE conversations SET title = ? WHERE id = ? AND title = 'New chat'",
+                           (_title(turn.question), conversation_id))
+        return position
+
+    def replace(self, conversation_id: str, position: int, turn: Turn) -> None:
+        """Put a new answer in place of an earlier one (regenerate)."""
+        with self._connect() as db:
+            self._write(db, conversation_id, position, turn)
+
+    def truncate(self, conversation_id: str, position: int) -> None:
+        """Drop the turn at ``position`` and every later one (an edited question is asked again)."""
+        with self._connect() as db:
+            db.execute("DELETE FROM turns WHERE conversation_id = ? AND position >= ?", (conversation_id, position))
+            db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (_now(), conversation_id))
+
+    def rename(self, conversation_id: str, title: str) -> None:
+        title = title.strip()[:200] or "Untitled chat"
+        with self._connect() as db:
+            db.execute("UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id))
+
+    def delete(self, conversation_id: str) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    @staticmethod
+    def _write(db: sqlite3.Connection, conversation_id: str, position: int, turn: Turn) -> None:
+        if db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
+            raise KeyError(f"no conversation {conversation_id}")
+        answer = json.dumps(turn.answer.to_dict()) if turn.answer else None
+        db.execute("INSERT OR REPLACE INTO turns VALUES (?, ?, ?, ?, ?, ?)",
+                   (conversation_id, position, turn.question, answer, turn.error or None, turn.asked_at))
+        db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (_now(), conversation_id))
+
+
+def _title(question: str) -> str:
+    question = " ".join(question.split())
+    return question if len(question) <= TITLE_CHARS else question[:TITLE_CHARS - 1].rstrip() + "…"

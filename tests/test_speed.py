@@ -1,0 +1,112 @@
+"""Speed features: embedding precision and threads, ingest batching across files, the
+benchmark suite itself (a smoke run, so `python -m bench.speed` keeps working)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from langchain_core.embeddings import Embeddings
+
+from qa import Assistant, Settings, SettingsError
+from qa.embeddings import make_embeddings
+from tests.conftest import ROOT, SEED_ARTICLE
+
+
+class RecordingEmbeddings(Embeddings):
+    """Deterministic stand-in vectors that record each bulk call's size (unit tier)."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.calls.append(len(texts))
+        return [self.embed_query(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        vector = np.random.default_rng(abs(hash(text)) % 2**32).standard_normal(16)
+        return (vector / np.linalg.norm(vector)).tolist()
+
+
+def small_files(folder, count: int):
+    folder.mkdir()
+    for number in range(count):
+        (folder / f"note-{number:02d}.txt").write_text(f"Note {number} says the budget was {number} million euros.\n")
+    return folder
+
+
+def test_chunks_of_many_files_are_embedded_together(tmp_path):
+    fake = RecordingEmbeddings()
+    settings = Settings(index_dir=tmp_path / "index", embed_batch_size=256)
+    bot = Assistant(settings, embeddings=fake)
+    summary = bot.ingest([small_files(tmp_path / "notes", 30)])
+    assert summary.count("added") == 30 and summary.chunks_written == 30
+    assert fake.calls == [30]  # one forward batch for thirty small files, not thirty
+    assert len(bot.documents()) == 30 and bot.chunk_count() == 30
+
+
+def test_batch_size_bounds_each_embedding_call(tmp_path):
+    fake = RecordingEmbeddings()
+    bot = Assistant(Settings(index_dir=tmp_path / "index", embed_batch_size=8), embeddings=fake)
+    bot.ingest([small_files(tmp_path / "notes", 20)])
+    # a batch closes once it holds at least 8 new chunks: memory stays bounded by the setting
+    assert sum(fake.calls) == 20 and all(size <= 8 for size in fake.calls) and len(fake.calls) == 3
+
+
+def test_removing_a_file_touches_only_its_chunks(tmp_path):
+    bot = Assistant(Settings(index_dir=tmp_path / "index"), embeddings=RecordingEmbeddings())
+    folder = small_files(tmp_path / "notes", 12)
+    bot.ingest([folder])
+    removed = bot.remove(str((folder / "note-03.txt").resolve()))
+    assert removed == 1 and bot.chunk_count() == 11 and len(bot.documents()) == 11
+
+
+def test_int8_vectors_rank_like_fp32(embeddings):
+    """The int8 default keeps the fp32 model's geometry: vectors nearly parallel, same ranking."""
+    fp32 = make_embeddings(Settings(embedding_precision="fp32"))
+    assert embeddings.identity.endswith("|int8")
+    sentences = [s.strip() for s in SEED_ARTICLE.read_text(encoding="utf-8").split(".") if len(s.strip()) > 30][:25]
+    a, b = np.asarray(embeddings.embed_documents(sentences)), np.asarray(fp32.embed_documents(sentences))
+    assert float(np.min(np.sum(a * b, axis=1))) > 0.9  # measured: 0.92-0.96 on these sentences
+    question = "How many drones can Ukraine produce each year?"
+    q8, q32 = np.asarray(embeddings.embed_query(question)), np.asarray(fp32.embed_query(question))
+    assert list(np.argsort(-(a @ q8))[:3]) == list(np.argsort(-(b @ q32))[:3])
+
+
+def test_thread_counts_follow_the_kind_of_work(tmp_path):
+    fake_model_settings = Settings(index_dir=tmp_path / "index", query_threads=1, ingest_threads=2)
+    embeddings = make_embeddings(fake_model_settings)
+    embeddings.embed_query("a question")
+    assert torch.get_num_threads() == 1
+    embeddings.embed_bulk(["a chunk", "another chunk"])
+    assert torch.get_num_threads() == 2
+    embeddings.embed_documents(["passage sentences while a question waits"])
+    assert torch.get_num_threads() == 1
+
+
+def test_an_index_refuses_vectors_of_another_precision(settings, embeddings):
+    Assistant(settings, embeddings=embeddings).ingest([SEED_ARTICLE])
+    other = make_embeddings(settings.model_copy(update={"embedding_precision": "fp32"}))
+    with pytest.raises(SettingsError, match="QA_EMBEDDING_PRECISION.*int8.*fp32"):
+        Assistant(settings, embeddings=other)
+    assert Assistant(settings, embeddings=embeddings).chunk_count() > 0  # the index is untouched
+
+
+def test_speed_suite_smoke(tmp_path):
+    """Every case of `python -m bench.speed` once, on tiny inputs."""
+    out = tmp_path / "speed"
+    completed = subprocess.run([sys.executable, "-m", "bench.speed", "--smoke", "--out", str(out)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    results = json.loads((out / "results.json").read_text())
+    quiet, busy = results["ingest"]
+    assert quiet["ratio"] > 0 and busy["busy"] and quiet["chunks"] > 0
+    scale = results["scale"][0]
+    assert scale["reingest_chunks"] == 0 and scale["change_1pct_chunks"] >= 1 and scale["remove_one_chunks"] >= 1
+    assert scale["query"]["retrieve_hybrid"]["n"] == 4
+    report = (out / "report.md").read_text()
+    assert "| Ingest |" in report and "ratio" in report and "sidebar" in report

@@ -1,0 +1,144 @@
+"""The sidebar: saved chats, the indexed documents (add, remove), and answering options."""
+
+from __future__ import annotations
+
+import math
+from pathlib import PurePath
+
+import streamlit as st
+
+from qa import Assistant, Conversation
+from qa.documents.loading import SUPPORTED_SUFFIXES
+from qa.export import conversation_markdown
+
+BACKENDS = ["extractive", "local", "openai"]
+UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
+RECENT_CHATS = 30
+
+
+def open_chat(chat_id: str | None) -> None:
+    if chat_id:
+        st.query_params["chat"] = chat_id
+    else:
+        st.query_params.pop("chat", None)
+    st.session_state.pop("editing", None)
+
+
+def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
+    st.header("Chats")
+    st.button("New chat", icon=":material/add:", on_click=open_chat, args=(None,), disabled=conversation is None,
+              use_container_width=True)
+    current = conversation.info.id if conversation else None
+    for info in bot.conversations.list()[:RECENT_CHATS]:
+        st.button(info.title, key=f"chat-{info.id}", on_click=open_chat, args=(info.id,),
+                  type="primary" if info.id == current else "tertiary", use_container_width=True,
+                  help=f"{info.turns} questions · last {info.updated_at.replace('T', ' ')[:16]} UTC")
+    if conversation is None:
+        return
+    with st.expander("This chat"):
+        title = st.text_input("Name", value=conversation.info.title, key=f"title-{current}")
+        if st.button("Rename", key="rename", disabled=title.strip() == conversation.info.title):
+            bot.conversations.rename(current, title)
+            st.rerun()
+        st.download_button("Download as Markdown", conversation_markdown(conversation.turns, conversation.info.title),
+                           file_name="conversation.md", mime="text/markdown", disabled=not conversation.turns)
+        if st.checkbox("Delete this chat", key=f"delete-check-{current}"):
+            if st.button("Delete for good", type="primary", key="delete-chat"):
+                bot.conversations.delete(current)
+                open_chat(None)
+                st.rerun()
+
+
+def documents_section(bot: Assistant) -> None:
+    st.header("Documents")
+    docs = bot.documents()
+    col1, col2 = st.columns(2)
+    col1.metric("Documents", len(docs))
+    col2.metric("Chunks", bot.chunk_count())
+    if docs:
+        st.caption(f"Last indexed {max(d.indexed_at for d in docs).replace('T', ' ')}")
+        with st.expander("Indexed files"):
+            for d in docs[:200]:
+                st.markdown(f"- **{PurePath(d.source).name}** — {d.title} ({d.chunks} chunks)")
+            if len(docs) > 200:
+                st.caption(f"and {len(docs) - 200} more")
+    upload_section(bot)
+    if docs:
+        remove_section(bot, {d.source: PurePath(d.source).name for d in docs})
+
+
+def remove_section(bot: Assistant, names: dict[str, str]) -> None:
+    pending = st.session_state.get("confirm_remove")
+    if pending in names:
+        st.warning(f"Remove **{names[pending]}** from the index? Earlier answers keep their quotes, marked "
+                   "as from a removed document.")
+        yes, no = st.columns(2)
+        if yes.button("Remove", type="primary", key="remove-yes"):
+            removed = bot.remove(pending)
+            st.session_state.pop("confirm_remove")
+            st.session_state["upload_results"] = []
+            st.toast(f"Removed {names[pending]} ({removed} chunks)")
+            st.rerun()
+        if no.button("Cancel", key="remove-no"):
+            st.session_state.pop("confirm_remove")
+            st.rerun()
+        return
+    choice = st.selectbox("Remove a document", list(names), format_func=names.get, index=None,
+                          placeholder="Choose a document", key="remove-choice")
+    if choice and st.button("Remove…", key="remove"):
+        st.session_state["confirm_remove"] = choice
+        st.rerun()
+
+
+def upload_section(bot: Assistant) -> None:
+    limit_mb = bot.settings.max_upload_mb
+    files = st.file_uploader("Add files", type=UPLOAD_TYPES, accept_multiple_files=True,
+                             key=f"uploader-{st.session_state['uploader_key']}",
+                             # Streamlit refuses a larger file in the browser, before it is sent.
+                             max_upload_size=max(1, math.floor(limit_mb)),
+                             help=f"Up to {limit_mb:g} MB each: {', '.join(UPLOAD_TYPES)}.")
+    if files and st.button("Index uploaded files", type="primary"):
+        progress = st.progress(0.0, text="Indexing…")
+        results = []
+        for i, upload in enumerate(files):
+            progress.progress(i / len(files), text=f"Indexing {upload.name} ({i + 1} of {len(files)})")
+            results.append(index_upload(bot, upload.name, upload.getvalue()))
+        progress.progress(1.0, text="Done")
+        st.session_state["upload_results"] = results
+        st.session_state["uploader_key"] += 1  # empty the uploader for the next batch
+        st.rerun()
+    for ok, message in st.session_state["upload_results"]:
+        (st.success if ok else st.error)(message)
+
+
+def index_upload(bot: Assistant, name: str, data: bytes) -> tuple[bool, str]:
+    result = bot.ingest_upload(name, data)
+    if result.status == "failed":
+        return False, f"{name}: {result.error[:1].upper()}{result.error[1:]}"
+    detail = f"{result.chunks} chunks" if result.chunks else "already indexed"
+    return True, f"{PurePath(name).name}: {result.status} ({detail})"
+
+
+def options_section(bot: Assistant) -> None:
+    st.header("Answering")
+    st.selectbox("Answer backend", BACKENDS, key="backend",
+                 help="extractive: quotes the best sentences. local: Gemma 3 270M on this CPU. "
+                      "openai: an OpenAI-compatible server (QA_OPENAI_BASE_URL).")
+    st.slider("Passages to retrieve (top-k)", 1, 10, key="top_k")
+    st.selectbox("Search", ["hybrid", "dense", "keyword"], key="retrieval",
+                 help="hybrid: meaning (embeddings) and exact words (BM25) together. dense: meaning only. "
+                      "keyword: exact words only.")
+    docs = bot.documents()
+    if docs:
+        sources = {d.source: PurePath(d.source).name for d in docs}
+        # A removed file leaves the choice; Streamlit refuses a selection that is not an option.
+        st.session_state["search_files"] = [s for s in st.session_state["search_files"] if s in sources]
+        st.multiselect("Search only in", list(sources), format_func=sources.get, key="search_files",
+                       placeholder="All documents", help="Limit answers to the chosen files.")
+
+
+def sidebar(bot: Assistant, conversation: Conversation | None) -> None:
+    with st.sidebar:
+        chats_section(bot, conversation)
+        documents_section(bot)
+        options_section(bot)
