@@ -51,6 +51,15 @@ def indexing_progress() -> None:
                 f"{job.current}. You can ask already; answers use what is indexed so far.")
 
 
+def finish_stopped_answer() -> None:
+    """After a Stop, the stopped run ends at the model's next token and keeps what was written;
+    a run that starts meanwhile waits for that, so the kept turn shows."""
+    answering = st.session_state.get("answering")
+    if answering is not None and not answering.is_set():
+        with st.spinner("Stopping the answer…"):
+            answering.wait(timeout=30)
+
+
 def chat_page() -> None:
     st.markdown(STYLE, unsafe_allow_html=True)
     try:
@@ -60,10 +69,12 @@ def chat_page() -> None:
         st.error(f"The assistant could not start: {exc}\n\nAfter fixing it, restart the app.")
         st.stop()
     init_state()
-    chat_id = st.query_params.get("chat")
+    finish_stopped_answer()
+    chat_id = st.query_params.get("chat") or st.session_state.get("chat_id")
     conversation = bot.conversations.load(chat_id) if chat_id else None
     if chat_id and conversation is None:  # deleted elsewhere, or a stale link
         st.query_params.pop("chat", None)
+        st.session_state.pop("chat_id", None)
         chat_id = None
     question = st.chat_input("Ask a question about your documents", submit_mode="stop", key="chat_box")
     sidebar(bot, conversation)
@@ -87,6 +98,7 @@ def chat_page() -> None:
         if chat_id is None:
             chat_id = bot.conversations.create().id
             st.query_params["chat"] = chat_id
+            st.session_state["chat_id"] = chat_id
         history = [(t.question, t.answer.text) for t in shown[:job.position] if t.answer is not None]
         answer_now(bot, job, chat_id, history)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
+import threading
 from dataclasses import dataclass
 
 import streamlit as st
@@ -45,7 +46,7 @@ def user_message(exc: Exception) -> str:
 def copy_button(text: str, key: str) -> None:
     """A button that copies ``text`` to the clipboard (one page-wide listener handles them all)."""
     st.html(f"<button class='qa-copy' type='button' data-text='{html.escape(text, quote=True)}' "
-            f"aria-label='Copy answer {key}'>Copy</button>")
+            f"title='Copy answer {key} to the clipboard'>Copy</button>")
 
 
 COPY_LISTENER = """
@@ -58,7 +59,7 @@ if (!window.qaCopyListener) {
     navigator.clipboard.writeText(button.dataset.text).then(
       () => { button.textContent = "Copied"; setTimeout(() => button.textContent = "Copy", 1500); },
       () => { button.textContent = "Copy failed"; });
-  });
+  }, true);
 }
 setTimeout(() => {
   const box = document.querySelector('textarea[data-testid="stChatInputTextArea"]');
@@ -142,6 +143,7 @@ def answer_now(bot: Assistant, job: Job, chat_id: str, history: list[tuple[str, 
     final: list[Answer] = []
     error = ""
     events = bot.stream(job.question, history, options)
+    answering = st.session_state["answering"] = threading.Event()
     with st.chat_message("assistant"):
         status = st.status("Searching the documents…", expanded=False)
         shown = st.empty()
@@ -173,6 +175,7 @@ def answer_now(bot: Assistant, job: Job, chat_id: str, history: list[tuple[str, 
                             + (f" What was written so far, not checked against the documents: “{written}”"
                                if written else ""))
             save_turn(bot, chat_id, job, turn)
+            answering.set()
     st.rerun()
 
 

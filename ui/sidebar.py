@@ -19,8 +19,10 @@ RECENT_CHATS = 30
 def open_chat(chat_id: str | None) -> None:
     if chat_id:
         st.query_params["chat"] = chat_id
+        st.session_state["chat_id"] = chat_id
     else:
         st.query_params.pop("chat", None)
+        st.session_state.pop("chat_id", None)
     st.session_state.pop("editing", None)
 
 

@@ -12,10 +12,15 @@ from ui.render import highlight
 
 SCROLL_TO_HIGHLIGHT = """
 <script>
-setTimeout(() => {
-  const mark = document.querySelector('div[role="dialog"] mark#hl');
-  if (mark) mark.scrollIntoView({block: "center"});
-}, 400);
+(() => {
+  let tries = 0;
+  const scroll = () => {
+    const mark = document.querySelector('[role="dialog"] mark#hl');
+    if (mark) { mark.scrollIntoView({block: "center"}); return; }
+    if (++tries < 40) setTimeout(scroll, 150);
+  };
+  setTimeout(scroll, 200);
+})();
 </script>
 """
 
