@@ -111,9 +111,10 @@ class Assistant:
                 path.unlink(missing_ok=True)
         return removed
 
-    def example_questions(self, count: int = 3) -> list[str]:
-        """Questions a new user can click, drawn from the titles of the indexed documents."""
-        titles = [d.title for d in self.documents() if d.title][:count]
+    def example_questions(self, count: int = 3, documents: Sequence[DocumentInfo] | None = None) -> list[str]:
+        """Questions a new user can click, drawn from the titles of the indexed documents
+        (``documents``, when the caller already has the list)."""
+        titles = [d.title for d in (self.documents() if documents is None else documents) if d.title][:count]
         return [f"What does “{title}” say?" for title in titles]
 
     def documents(self) -> list[DocumentInfo]:

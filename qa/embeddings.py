@@ -44,11 +44,11 @@ def _use_threads(count: int) -> None:
 
 
 class ThreadChooser:
-    """Chooses the bulk thread count by measurement: each candidate (every core, or one) is
-    timed on real batches, the fastest per character is used, and the others are re-timed
-    every ``probe_every`` batches, since what else runs on the machine changes. Measured here:
-    quiet, two threads embed 1.5x faster than one; beside a busy process, one thread is 1.4x
-    faster than two (docs/benchmarks.md)."""
+    """Chooses the bulk thread count by measurement: batches run with the fastest count per
+    character seen so far, and the other count is timed on the first forward pass of a batch
+    (at the start, then every ``probe_every`` batches, since what else runs on the machine
+    changes). Measured here: quiet, two threads embed 1.5x faster than one; beside a busy
+    process, one thread is 1.4x faster than two (docs/benchmarks.md)."""
 
     def __init__(self, candidates: Sequence[int], probe_every: int = 8) -> None:
         self.candidates = list(dict.fromkeys(candidates))
@@ -57,16 +57,19 @@ class ThreadChooser:
         self.calls = 0
         self._lock = threading.Lock()
 
-    def choose(self) -> int:
+    def plan(self) -> tuple[int, int | None]:
+        """The count to use for this batch, and another to time on its first pass (or None)."""
         with self._lock:
             self.calls += 1
-            untried = [c for c in self.candidates if c not in self.seconds_per_char]
+            known = self.seconds_per_char
+            best = min(known, key=known.get) if known else self.candidates[0]
+            others = [c for c in self.candidates if c != best]
+            untried = [c for c in others if c not in known]
             if untried:
-                return untried[0]
-            best = min(self.seconds_per_char, key=self.seconds_per_char.get)
-            if self.calls % self.probe_every == 0 and len(self.candidates) > 1:
-                return next(c for c in self.candidates if c != best)
-            return best
+                return best, untried[0]
+            if others and self.calls % self.probe_every == 0:
+                return best, others[0]
+            return best, None
 
     def record(self, threads: int, seconds: float, chars: int) -> None:
         rate = seconds / max(chars, 1)
@@ -109,7 +112,14 @@ class SentenceEmbeddings(Embeddings):
         The model sorts each call's texts by length, so a large call pads little."""
         if self.bulk_threads > 0:
             return self._encode(texts, self.bulk_threads)
-        threads = self._chooser.choose()
+        threads, probe = self._chooser.plan()
+        vectors: list[list[float]] = []
+        if probe is not None and len(texts) > 2 * self.batch_size:
+            head, texts = texts[:self.batch_size], texts[self.batch_size:]
+            vectors = self._timed(head, probe)
+        return vectors + self._timed(texts, threads)
+
+    def _timed(self, texts: Sequence[str], threads: int) -> list[list[float]]:
         started = time.perf_counter()
         vectors = self._encode(texts, threads)
         self._chooser.record(threads, time.perf_counter() - started, sum(len(t) for t in texts))

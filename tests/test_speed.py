@@ -110,3 +110,18 @@ def test_speed_suite_smoke(tmp_path):
     assert scale["query"]["retrieve_hybrid"]["n"] == 4
     report = (out / "report.md").read_text()
     assert "| Ingest |" in report and "ratio" in report and "sidebar" in report
+
+
+def test_thread_chooser_times_both_counts_and_follows_the_faster():
+    from qa.embeddings import ThreadChooser
+
+    chooser = ThreadChooser([2, 1], probe_every=4)
+    assert chooser.plan() == (2, 1)  # nothing measured: every core, timing one thread on the side
+    chooser.record(2, 2.0, 1000)
+    chooser.record(1, 1.0, 1000)  # one thread was faster (a busy machine)
+    assert chooser.plan() == (1, None)
+    assert chooser.plan() == (1, None)
+    assert chooser.plan() == (1, 2)  # every 4th batch re-times the other count
+    chooser.record(2, 0.2, 1000)  # the machine went quiet
+    chooser.record(2, 0.2, 1000)
+    assert chooser.plan()[0] == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qa import Assistant, QAError
-from ui.conversation import COPY_LISTENER, Job, answer_now, empty_state, render_turn, source_names
+from ui.conversation import COPY_LISTENER, Job, answer_now, empty_state, render_turn
 from ui.resources import corpus_indexing, get_assistant, get_settings
 from ui.sidebar import sidebar
 
@@ -77,7 +77,8 @@ def chat_page() -> None:
         st.session_state.pop("chat_id", None)
         chat_id = None
     question = st.chat_input("Ask a question about your documents", submit_mode="stop", key="chat_box")
-    sidebar(bot, conversation)
+    docs = bot.documents()
+    sidebar(bot, conversation, docs)
     st.title("Ask your documents")
     if indexing.error:
         st.error(indexing.error)
@@ -89,8 +90,8 @@ def chat_page() -> None:
     turns = conversation.turns if conversation else []
     shown = turns if job is None or job.mode == "new" else turns[:job.position]
     if not turns and job is None:
-        empty_state(bot, not indexing.finished)
-    indexed = source_names(bot)
+        empty_state(bot, not indexing.finished, docs)
+    indexed = {d.source for d in docs}
     for position, turn in enumerate(shown):
         render_turn(bot, turn, position, indexed)
     st.html(COPY_LISTENER, unsafe_allow_javascript=True)

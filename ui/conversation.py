@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from qa import Answer, AskOptions, Assistant, QAError, Retrieved, SearchFilter, Turn
+from qa import Answer, AskOptions, Assistant, DocumentInfo, QAError, Retrieved, SearchFilter, Turn
 from ui.render import card_label, highlight, linked_markers
 from ui.viewer import show_document
 
@@ -188,21 +188,17 @@ def save_turn(bot: Assistant, chat_id: str, job: Job, turn: Turn) -> None:
     bot.conversations.append(chat_id, turn)
 
 
-def empty_state(bot: Assistant, indexing: bool) -> None:
-    if bot.chunk_count() == 0:
+def empty_state(bot: Assistant, indexing: bool, docs: list[DocumentInfo]) -> None:
+    if not docs:
         if not indexing:
             st.info("No documents are indexed yet. Add files with **Add files** in the sidebar "
                     "(or run `python -m qa ingest PATH`), then ask about them here.")
         return
     st.markdown("Ask anything about the indexed documents: every answer cites the passages it rests on, "
                 "and says so when the documents do not hold the answer.")
-    examples = bot.example_questions()
+    examples = bot.example_questions(documents=docs)
     if examples:
         st.caption("Try one of these:")
         for number, example in enumerate(examples):
             st.button(example, key=f"example-{number}", icon=":material/help:",
                       on_click=st.session_state.__setitem__, args=("job", Job(example)))
-
-
-def source_names(bot: Assistant) -> set[str]:
-    return {d.source for d in bot.documents()}

@@ -42,7 +42,9 @@ def run_case(case: str, **args) -> dict:
 @contextmanager
 def machine_load(busy: bool):
     """A second process spinning on one core while the block runs, if ``busy``."""
-    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    # The spinner stops by itself if this process dies (its parent changes).
+    spin = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pass\n"
+    spinner = subprocess.Popen([sys.executable, "-c", spin]) if busy else None
     try:
         yield
     finally:

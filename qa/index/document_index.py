@@ -164,7 +164,7 @@ class DocumentIndex:
     def documents(self) -> list[DocumentInfo]:
         if not self.manifest.exists:
             return []
-        return [DocumentInfo(r.source, r.title, len(r.chunk_ids), r.indexed_at) for r in self.manifest.files()]
+        return [DocumentInfo(*row) for row in self.manifest.file_summaries()]
 
     def record(self, source: str) -> FileRecord | None:
         return self.manifest.file_by_source(source) if self.manifest.exists else None

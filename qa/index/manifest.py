@@ -154,6 +154,12 @@ class Manifest:
             rows = db.execute("SELECT * FROM files WHERE content_hash = ?", (content_hash,)).fetchall()
         return [_record(r) for r in rows]
 
+    def file_summaries(self) -> list[tuple[str, str, int, str]]:
+        """(source, title, chunk count, indexed at) of every file, without reading chunk lists."""
+        with self._connect() as db:
+            return db.execute("SELECT source, title, json_array_length(chunk_ids), indexed_at FROM files "
+                              "ORDER BY source").fetchall()
+
     def files(self) -> list[FileRecord]:
         with self._connect() as db:
             rows = db.execute("SELECT * FROM files ORDER BY source").fetchall()
@@ -211,13 +217,17 @@ class Manifest:
         if doc_ids is not None:
             where = f" AND chunks.doc_id IN ({','.join('?' * len(doc_ids))})"
             params += list(doc_ids)
+        # SQLite's bm25() is lower-is-better; negate it so every score here reads "higher is better".
+        if doc_ids is None:
+            # FTS5 ranks inside its own index ("ORDER BY rank LIMIT"); only the top k are joined.
+            sql = ("SELECT chunks.chunk_id, -top.score FROM (SELECT rowid, rank AS score FROM chunks_fts "
+                   "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?) AS top JOIN chunks ON chunks.id = top.rowid "
+                   "ORDER BY top.score")
+        else:
+            sql = ("SELECT chunks.chunk_id, -bm25(chunks_fts) FROM chunks_fts JOIN chunks ON chunks.id = "
+                   f"chunks_fts.rowid WHERE chunks_fts MATCH ?{where} ORDER BY bm25(chunks_fts) LIMIT ?")
         with self._connect() as db:
-            rows = db.execute(
-                # SQLite's bm25() is lower-is-better; negate it so every score here reads "higher is better".
-                "SELECT chunks.chunk_id, -bm25(chunks_fts) FROM chunks_fts JOIN chunks ON chunks.id = chunks_fts.rowid "
-                f"WHERE chunks_fts MATCH ?{where} ORDER BY bm25(chunks_fts) LIMIT ?",
-                [*params, k],
-            ).fetchall()
+            rows = db.execute(sql, [*params, k]).fetchall()
         return [(chunk_id, float(score)) for chunk_id, score in rows]
 
     def doc_ids_matching(self, sources: Sequence[str] = (), metadata: dict[str, str] | None = None) -> list[str]:
