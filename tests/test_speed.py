@@ -66,14 +66,14 @@ def test_removing_a_file_touches_only_its_chunks(tmp_path):
 
 
 def test_int8_vectors_rank_like_fp32(embeddings):
-    """The int8 default keeps the fp32 model's geometry: vectors nearly parallel, same ranking."""
-    fp32 = make_embeddings(Settings(embedding_precision="fp32"))
-    assert embeddings.identity.endswith("|int8")
+    """The int8 option keeps the fp32 model's geometry: vectors nearly parallel, same ranking."""
+    int8 = make_embeddings(Settings(embedding_precision="int8"))
+    assert embeddings.identity.endswith("|fp32") and int8.identity.endswith("|int8")
     sentences = [s.strip() for s in SEED_ARTICLE.read_text(encoding="utf-8").split(".") if len(s.strip()) > 30][:25]
-    a, b = np.asarray(embeddings.embed_documents(sentences)), np.asarray(fp32.embed_documents(sentences))
+    a, b = np.asarray(int8.embed_documents(sentences)), np.asarray(embeddings.embed_documents(sentences))
     assert float(np.min(np.sum(a * b, axis=1))) > 0.9  # measured: 0.92-0.96 on these sentences
     question = "How many drones can Ukraine produce each year?"
-    q8, q32 = np.asarray(embeddings.embed_query(question)), np.asarray(fp32.embed_query(question))
+    q8, q32 = np.asarray(int8.embed_query(question)), np.asarray(embeddings.embed_query(question))
     assert list(np.argsort(-(a @ q8))[:3]) == list(np.argsort(-(b @ q32))[:3])
 
 
@@ -90,8 +90,8 @@ def test_thread_counts_follow_the_kind_of_work(tmp_path):
 
 def test_an_index_refuses_vectors_of_another_precision(settings, embeddings):
     Assistant(settings, embeddings=embeddings).ingest([SEED_ARTICLE])
-    other = make_embeddings(settings.model_copy(update={"embedding_precision": "fp32"}))
-    with pytest.raises(SettingsError, match="QA_EMBEDDING_PRECISION.*int8.*fp32"):
+    other = make_embeddings(settings.model_copy(update={"embedding_precision": "int8"}))
+    with pytest.raises(SettingsError, match="QA_EMBEDDING_PRECISION.*fp32.*int8"):
         Assistant(settings, embeddings=other)
     assert Assistant(settings, embeddings=embeddings).chunk_count() > 0  # the index is untouched
 
