@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from qa.errors import IndexDamaged
+from qa.sqlite_transaction import transaction
 from qa.types import Answer
 
 _SCHEMA = """
@@ -75,25 +75,22 @@ class ConversationStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._schema_lock = threading.Lock()
+        self._ready = False
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            connection.execute("PRAGMA foreign_keys = ON")
-            connection.executescript(_SCHEMA)
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            raise IndexDamaged(f"the conversation store '{self.path}' cannot be read ({exc})") from exc
-        finally:
-            connection.close()
+        return transaction(self.path, 30, self._prepare, self._damaged)
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        connection.execute("PRAGMA foreign_keys = ON")  # per connection: deleting a chat deletes its turns
+        if not self._ready:
+            with self._schema_lock:
+                connection.executescript(_SCHEMA)
+                self._ready = True
+
+    def _damaged(self, exc: Exception) -> IndexDamaged:
+        return IndexDamaged(f"the conversation store '{self.path}' cannot be read ({exc})")
 
     def create(self, title: str = "New chat") -> ConversationInfo:
         conversation_id, now = uuid.uuid4().hex[:16], _now()

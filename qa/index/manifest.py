@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import IndexDamaged
+from qa.sqlite_transaction import transaction
 
 SCHEMA_VERSION = "2"
 _SCHEMA = """
@@ -107,27 +107,8 @@ class Manifest:
     def exists(self) -> bool:
         return self.path.is_file()
 
-    @contextmanager
-    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        try:
-            connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise IndexDamaged(self._damaged(exc)) from exc
-        try:
-            self._ensure_schema(connection)
-            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise
-            raise IndexDamaged(self._damaged(exc)) from exc
-        finally:
-            connection.close()
+    def _connect(self, write: bool = False):
+        return transaction(self.path, 60, self._ensure_schema, lambda exc: IndexDamaged(self._damaged(exc)), write)
 
     def _damaged(self, exc: Exception) -> str:
         return f"the index manifest '{self.path}' cannot be read ({exc})"
