@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,3 +36,24 @@ def write_pdf(path: Path, pages: list[str]) -> None:
         pdf.drawString(72, 720, text)
         pdf.showPage()
     pdf.save()
+
+
+def zip_bomb_docx(path: Path, expanded_mb: int) -> None:
+    """A valid DOCX whose document.xml expands to ``expanded_mb`` MB of tiny paragraphs."""
+    import docx
+
+    template = path.with_suffix(".template.docx")
+    docx.Document().save(str(template))
+    with zipfile.ZipFile(template) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            if item.filename != "word/document.xml":
+                out.writestr(item, src.read(item.filename))
+        head = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document '
+                b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+        paragraph = b"<w:p><w:r><w:t>a</w:t></w:r></w:p>" * 1000
+        with out.open("word/document.xml", "w") as xml:
+            xml.write(head)
+            for _ in range(expanded_mb * 1_000_000 // len(paragraph)):
+                xml.write(paragraph)
+            xml.write(b"</w:body></w:document>")
+    template.unlink()
