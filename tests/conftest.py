@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-SEED_ARTICLE = SEEDS / "docs" / "eu-defense-innovation-office-kyiv.md"
+from tests.helpers import SEED_ARTICLE
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

@@ -42,6 +42,7 @@ def running(command: list[str], health_url: str, log_path: Path, timeout: float 
 
 @contextlib.contextmanager
 def chroma_server(data_dir: Path):
+    data_dir.parent.mkdir(parents=True, exist_ok=True)  # the server's log goes beside its data
     port = free_port()
     command = [str(BIN / "chroma"), "run", "--path", str(data_dir), "--host", "127.0.0.1", "--port", str(port)]
     with running(command, f"http://127.0.0.1:{port}/api/v2/heartbeat", data_dir.parent / "chroma.log"):

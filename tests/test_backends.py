@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from qa.answer.generate import local_model_path
 from qa.assistant import Assistant
 from qa.errors import BackendUnavailable
-from qa.answer.generate import local_model_path
 from qa.evaluation import run_evaluation
-from tests.conftest import ROOT, SEED_ARTICLE
+from tests.helpers import ROOT, SEED_ARTICLE, free_port
 from tests.servers import chroma_server, openai_compatible_server
-from tests.helpers import free_port
 
 pytestmark = pytest.mark.slow
 MINI = ROOT / "tests" / "data" / "mini-testset.jsonl"

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ROOT, SEED_ARTICLE
-from tests.helpers import free_port
+from tests.helpers import ROOT, SEED_ARTICLE, free_port
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import SEED_ARTICLE
-from tests.helpers import free_port, run_cli, write_pdf
+from tests.helpers import SEED_ARTICLE, free_port, run_cli, write_pdf
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ the askers; the generation gate of the local model."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +13,7 @@ from qa.answer.chain import GenerationGate
 from qa.assistant import Assistant
 from qa.documents.chunking import split_sentences
 from qa.errors import Busy
-from tests.conftest import SEEDS
+from tests.helpers import SEEDS, fingerprint, seed_questions
 
 TEXTS = [
     "Dr. Smith went to Washington. He arrived at 3 p.m. on Monday! Was it raining? Yes.",
@@ -35,17 +34,6 @@ def test_sentence_splitting_is_thread_safe():
         list(pool.map(work, range(2400)))
     print(f"\n2400 concurrent splits, {len(wrong)} wrong")
     assert wrong == []
-
-
-def seed_questions() -> list[str]:
-    rows = [json.loads(line) for line in (SEEDS / "testset.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [r["question"] for r in rows if not r.get("history")]
-
-
-def fingerprint(answer) -> tuple:
-    # Quotes and files rather than chunk ids: BM25's statistics move as the other files arrive,
-    # which may swap two overlapping chunks that hold the same cited sentence.
-    return answer.text, answer.refused, tuple((c.file_name, c.quote) for c in answer.citations)
 
 
 def test_32_askers_and_an_ingest_on_one_assistant_match_single_threaded(settings, embeddings, tmp_path):

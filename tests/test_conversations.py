@@ -7,7 +7,7 @@ import threading
 from qa import Answer, Citation, Passage, Turn
 from qa.conversations import ConversationStore
 from qa.export import conversation_markdown
-from tests.conftest import SEED_ARTICLE
+from tests.helpers import SEED_ARTICLE
 
 
 def an_answer(question: str = "How much?") -> Answer:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import ROOT
-from tests.helpers import run_cli
+from tests.helpers import ROOT, run_cli
 
 MINI = str(ROOT / "tests" / "data" / "mini-testset.jsonl")
 

@@ -10,14 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from qa.documents.chunking import chunk_pages, pack_sentences, split_sentences
 from qa.documents.loading import LoadLimits, load_document
 from qa.documents.uploads import MAX_NAME_CHARS, safe_file_name
 from qa.errors import DocumentError
-from tests.conftest import ROOT, SEED_ARTICLE
-from tests.helpers import write_pdf, zip_bomb_docx
+from tests.helpers import ROOT, SEED_ARTICLE, write_pdf, zip_bomb_docx
 
 GOOD = "The ferry to the island leaves at noon from pier seven."
 

@@ -11,8 +11,7 @@ import pytest
 
 from qa.assistant import AskOptions, Assistant
 from qa.errors import IndexDamaged
-from tests.conftest import SEED_ARTICLE
-from tests.helpers import error_lines, run_cli
+from tests.helpers import SEED_ARTICLE, error_lines, run_cli
 
 QUESTION = "What is Ukraine's annual drone production capacity?"
 

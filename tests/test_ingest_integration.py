@@ -5,8 +5,7 @@ from __future__ import annotations
 from langchain_core.embeddings import Embeddings
 
 from qa.assistant import Assistant
-from tests.conftest import SEED_ARTICLE
-from tests.helpers import write_pdf
+from tests.helpers import SEED_ARTICLE, write_pdf
 
 
 class CountingEmbeddings(Embeddings):

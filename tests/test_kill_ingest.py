@@ -14,19 +14,10 @@ import time
 import pytest
 
 from qa.assistant import Assistant
-from tests.conftest import ROOT, SEED_ARTICLE
+from tests.helpers import ROOT, index_state, write_corpus
 
 pytestmark = pytest.mark.slow
 KILLS = 8
-
-
-def write_corpus(folder, rng: random.Random, files: int = 60) -> None:
-    text = " ".join(SEED_ARTICLE.read_text(encoding="utf-8").split("---")[-1].split())
-    sentences = [s for s in text.split(". ") if len(s) > 30]
-    for i in range(files):
-        picked = rng.sample(sentences, 6)
-        (folder / f"doc-{i:03}.md").write_text(f"# Note {i}\n\n" + ". ".join(picked) + f". Note number {i}.\n",
-                                               encoding="utf-8")
 
 
 def ingest_killed_after(env: dict, corpus, delay: float) -> bool:
@@ -50,11 +41,6 @@ def ingest_killed_after(env: dict, corpus, delay: float) -> bool:
     return killed
 
 
-def state(bot: Assistant) -> tuple[set[str], int, int]:
-    visible = {c for d in bot.documents() for c in bot.index.chunk_ids(d.source)}
-    return visible, bot.index.store.count(), len(bot.index.manifest.pending())
-
-
 def test_repeated_sigkill_during_ingest_and_updates_leaves_a_clean_index(settings, embeddings, tmp_path):
     if settings.chroma_host:
         pytest.skip("kills the on-disk writer; server mode is covered by the interrupted-step tests")
@@ -76,8 +62,8 @@ def test_repeated_sigkill_during_ingest_and_updates_leaves_a_clean_index(setting
     bot = Assistant(settings, embeddings=embeddings)
     clean = Assistant(settings.model_copy(update={"index_dir": tmp_path / "clean"}), embeddings=embeddings)
     clean.ingest([corpus])
-    visible, stored, pending = state(bot)
-    clean_visible, clean_stored, _ = state(clean)
+    visible, stored, pending = index_state(bot)
+    clean_visible, clean_stored, _ = index_state(clean)
     print(f"\n{kills} SIGKILLs in {KILLS} runs over 60 files (20 edited per round): "
           f"{len(visible)} chunks, clean ingest {len(clean_visible)}; Chroma holds {stored}; pending {pending}")
     assert visible == clean_visible and stored == clean_stored == len(visible) and pending == 0

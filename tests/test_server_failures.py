@@ -11,8 +11,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.errors import ChromaUnavailable
 from qa.settings import Settings
-from tests.conftest import SEEDS
-from tests.helpers import error_lines, free_port, run_cli
+from tests.helpers import SEEDS, error_lines, free_port, run_cli
 from tests.servers import chroma_server
 
 pytestmark = pytest.mark.slow

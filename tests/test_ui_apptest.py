@@ -6,8 +6,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, SEED_ARTICLE
-from tests.helpers import free_port
+from tests.helpers import ROOT, SEED_ARTICLE, free_port
 
 APP = str(ROOT / "ui" / "app.py")
 

@@ -1,7 +1,7 @@
 """Uploads from the browser: safe names, size limit, failed parses leave the index as it was."""
 
 from qa.documents.uploads import safe_file_name
-from tests.conftest import SEED_ARTICLE
+from tests.helpers import SEED_ARTICLE
 
 
 def test_safe_file_name_strips_paths_and_odd_characters():
