@@ -101,3 +101,16 @@ def index_state(bot) -> tuple[set[str], int, int]:
     """(visible chunk ids, chunks stored in Chroma, files pending repair) of an Assistant's index."""
     visible = {c for d in bot.documents() for c in bot.index.chunk_ids(d.source)}
     return visible, bot.index.store.count(), len(bot.index.manifest.pending())
+
+
+def compare_with_clean_ingest(bot, corpus: Path, clean_dir: Path) -> tuple[bool, str]:
+    """Whether ``bot``'s index equals a clean ingest of ``corpus`` (same visible chunk ids, nothing
+    stale in Chroma, nothing pending), and the counts in words."""
+    settings = bot.settings.model_copy(update={"index_dir": clean_dir, "collection": bot.settings.collection + "-clean"})
+    clean = type(bot)(settings, embeddings=bot.embeddings)
+    clean.ingest([corpus])
+    visible, stored, pending = index_state(bot)
+    clean_visible, clean_stored, _ = index_state(clean)
+    same = visible == clean_visible and stored == clean_stored == len(visible) and pending == 0
+    return same, (f"{len(visible)} chunks visible, {stored} in Chroma, {pending} pending; "
+                  f"clean ingest {len(clean_visible)}")

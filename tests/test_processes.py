@@ -15,7 +15,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.settings import Settings
-from tests.helpers import ROOT, SEEDS, fingerprint, index_state, seed_questions, write_corpus
+from tests.helpers import ROOT, SEEDS, compare_with_clean_ingest, fingerprint, seed_questions, write_corpus
 from tests.servers import chroma_server
 
 # One process asking the seed questions; prints one JSON line of answer fingerprints.
@@ -48,15 +48,9 @@ def test_two_ingest_processes_on_one_index_equal_a_clean_ingest(settings, embedd
     assert [run.returncode for run in runs] == [0, 0], [err[-2000:] for _, err in outputs]
 
     bot = Assistant(settings, embeddings=embeddings)
-    clean = Assistant(settings.model_copy(update={"index_dir": tmp_path / "clean",
-                                                  "collection": settings.collection + "-clean"}),
-                      embeddings=embeddings)
-    clean.ingest([corpus])
-    visible, stored, pending = index_state(bot)
-    clean_visible, clean_stored, _ = index_state(clean)
-    print(f"\ntwo ingest processes at once over 40 files: {len(visible)} chunks visible, {stored} in Chroma, "
-          f"{pending} pending; clean ingest {len(clean_visible)}")
-    assert visible == clean_visible and stored == clean_stored == len(visible) and pending == 0
+    same, counts = compare_with_clean_ingest(bot, corpus, tmp_path / "clean")
+    print(f"\ntwo ingest processes at once over 40 files: {counts}")
+    assert same
     assert [f.status for f in bot.ingest([corpus]).files] == ["unchanged"] * 40
 
 
