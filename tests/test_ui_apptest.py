@@ -183,3 +183,36 @@ def test_upload_indexes_good_files_and_reports_bad_ones(app, tmp_path):
     assert not (tmp_path / "uploads" / "ferry.txt").exists()
     assert "document removed" in markdown_text(app)
     assert not app.success  # the "added" message of the removed file is gone
+
+
+@pytest.mark.slow
+def test_chroma_server_failures_are_one_sentence_on_the_page(tmp_path, monkeypatch):
+    """The server stops mid-session: the question gets one sentence naming the Chroma server and
+    its settings (no "choose another backend"), and the page keeps working. Started without
+    it: the page says the assistant could not start, and why."""
+    from tests.servers import chroma_server
+
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("QA_UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setenv("QA_CHROMA_HOST", "127.0.0.1")
+    st.cache_resource.clear()
+    try:
+        with chroma_server(tmp_path / "chroma" / "data") as port:
+            monkeypatch.setenv("QA_CHROMA_PORT", str(port))
+            at = start_app()
+            at.chat_input[0].set_value("How much money has the IT coalition attracted?").run()
+            assert "70 million euros" in markdown_text(at)
+        at.chat_input[0].set_value("How many countries take part?").run()
+        assert not at.exception
+        (error,) = [e.value for e in at.error]
+        assert f"Chroma server at 127.0.0.1:{port}" in error and "QA_CHROMA_HOST" in error
+        assert "backend" not in error and len(error.splitlines()) == 1
+        assert "70 million euros" in markdown_text(at)  # the earlier answer is still there
+
+        st.cache_resource.clear()
+        at = AppTest.from_file(APP, default_timeout=180).run()
+        assert not at.exception
+        (error,) = [e.value for e in at.error]
+        assert error.startswith("The assistant could not start") and "QA_CHROMA_HOST" in error
+    finally:
+        st.cache_resource.clear()

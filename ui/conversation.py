@@ -10,7 +10,18 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from qa import Answer, AskOptions, Assistant, DocumentInfo, QAError, Retrieved, SearchFilter, Turn
+from qa import (
+    Answer,
+    AskOptions,
+    Assistant,
+    BackendUnavailable,
+    ChromaUnavailable,
+    DocumentInfo,
+    QAError,
+    Retrieved,
+    SearchFilter,
+    Turn,
+)
 from ui.render import card_label, highlight, linked_markers
 from ui.viewer import show_document
 
@@ -37,9 +48,12 @@ def user_message(exc: Exception) -> str:
     """One capitalised line that says what happened and what to do, without class names."""
     text = str(exc).strip() or "No details were given."
     text = text[0].upper() + text[1:]
-    if isinstance(exc, QAError):
+    if isinstance(exc, BackendUnavailable) and not isinstance(exc, ChromaUnavailable):
+        # A model backend that cannot answer: another one may (the sidebar offers them).
         return text + ("" if "backend" in text else " Choose another answer backend in the sidebar if this "
                        "one cannot start.")
+    if isinstance(exc, QAError):  # the message already says what to do (Chroma, index, settings)
+        return text
     return f"Something went wrong while answering: {text} The details are in the server log."
 
 

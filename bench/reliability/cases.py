@@ -20,6 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The tree under test comes from PYTHONPATH alone: an editable install of another tree must not
+# fill in the modules this one lacks.
+sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
 
 
 def settings(index_dir: str, **extra):
@@ -81,20 +84,21 @@ def local_concurrent(index_dir: str, corpus: str, questions: list[str]) -> dict:
     return {"outcomes": outcomes}
 
 
-def split_threads(calls: int) -> dict:
-    """Sentence splitting from two threads against the single-threaded result."""
+def split_threads(calls: int, threads: int) -> dict:
+    """Sentence splitting from several threads against the single-threaded result."""
     try:
         from qa.documents.chunking import split_sentences
-    except ImportError:
+    except ImportError:  # before the qa.documents package
         from qa.chunking import split_sentences
+    # Distinct texts: a splitter that keeps the text on a shared object mixes up two calls.
     texts = [f"Dr. Smith met Mr. Jones at {i} p.m. on Main St. in the U.S. They spoke about item no. {i}. "
-             f"It went well, said Prof. Brown." * (1 + i % 5) for i in range(calls)]
+             f"It went well, said Prof. Brown. " * (1 + i % 5) for i in range(calls)]
     expected = [split_sentences(t) for t in texts]
-    wrong = 0
-    with ThreadPoolExecutor(2) as pool:
-        for got, want in zip(pool.map(split_sentences, texts), expected):
-            wrong += got != want
-    return {"calls": calls, "wrong": wrong}
+    with ThreadPoolExecutor(threads) as pool:
+        got = list(pool.map(split_sentences, texts))
+    wrong = sum(1 for sentences, want in zip(got, expected) if sentences != want)
+    empty = sum(1 for sentences in got if not sentences)
+    return {"calls": calls, "threads": threads, "wrong": wrong, "empty": empty}
 
 
 def shared_assistant(index_dir: str, clean_dir: str, seeds: str, corpus: str, questions: list[str],

@@ -48,7 +48,7 @@ def local_concurrent(tree: Path, work: Path, tries: int = 4) -> dict:
 
 # 2 ----------------------------------------------------------------------------------------------
 def shared_state(tree: Path, work: Path) -> dict:
-    split = child.case(tree, "split_threads", calls=240).result
+    split = child.case(tree, "split_threads", calls=2400, threads=8).result
     corpus = work / "corpus"
     corpus.mkdir()
     text = " ".join((SEEDS / "docs" / "eu-defense-innovation-office-kyiv.md").read_text(encoding="utf-8")
@@ -61,7 +61,8 @@ def shared_state(tree: Path, work: Path) -> dict:
     result = shared.result
     held = (split.get("wrong") == 0 and result.get("differing") == 0 and result.get("ingest_failed") == 0
             and result.get("wrong_files") == 0 and not shared.crashed)
-    return {"split_calls": split.get("calls"), "split_wrong": split.get("wrong"), **result,
+    return {"split_calls": split.get("calls"), "split_threads": split.get("threads"),
+            "split_wrong": split.get("wrong"), "split_empty": split.get("empty"), **result,
             "ended": shared.how, "held": held}
 
 
