@@ -17,7 +17,7 @@ from qa.assistant import Assistant
 from tests.helpers import ROOT, compare_with_clean_ingest, write_corpus
 
 pytestmark = pytest.mark.slow
-KILLS = 8
+KILLS = int(os.environ.get("QA_TEST_KILLS", "8"))  # a longer soak: QA_TEST_KILLS=40
 
 
 def ingest_killed_after(env: dict, corpus, delay: float) -> bool:
