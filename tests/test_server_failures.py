@@ -62,6 +62,7 @@ def test_a_server_that_is_not_chroma_is_one_line(tmp_path):
             assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
             (line,) = error_lines(result.stderr)
             assert "Chroma server" in line and f"127.0.0.1:{port}" in line and "QA_CHROMA_HOST" in line
+            assert "web page, not Chroma's API" in line and "<html" not in line
             assert len(result.stderr.strip().splitlines()) <= 2
     finally:
         server.shutdown()

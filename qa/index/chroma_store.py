@@ -32,6 +32,8 @@ class VectorHit:
 
 def _first_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
+    if text.lstrip().startswith("<"):  # an HTML error page: some other web server holds the port
+        return "it answered with a web page, not Chroma's API"
     return text[:200]
 
 
