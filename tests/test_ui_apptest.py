@@ -185,6 +185,27 @@ def test_upload_indexes_good_files_and_reports_bad_ones(app, tmp_path):
     assert not app.success  # the "added" message of the removed file is gone
 
 
+def test_a_second_upload_of_a_name_is_kept_beside_unless_replace_is_chosen(app, tmp_path):
+    def upload(text: bytes) -> None:
+        app.file_uploader[0].set_value([("report.txt", text, "text/plain")]).run()
+        next(b for b in app.button if b.label == "Index uploaded files").click().run()
+        assert not app.exception
+
+    upload(b"Team A meets on Mondays in room 12.")
+    upload(b"Team B meets on Fridays in room 40.")
+    (message,) = [s.value for s in app.success]
+    assert "report.txt: added" in message and "kept beside the earlier one as report-" in message
+    assert app.metric[0].value == "3"  # the seed article and both reports
+    app.chat_input[0].set_value("When does team A meet?").run()
+    assert "room 12" in markdown_text(app)
+
+    app.checkbox(key="replace_uploads").check().run()
+    upload(b"Team A now meets on Wednesdays in room 7.")
+    assert any(s.value.startswith("report.txt: updated") for s in app.success)
+    assert app.metric[0].value == "3"
+    assert (tmp_path / "uploads" / "report.txt").read_bytes() == b"Team A now meets on Wednesdays in room 7."
+
+
 @pytest.mark.slow
 def test_chroma_server_failures_are_one_sentence_on_the_page(tmp_path, monkeypatch):
     """The server stops mid-session: the question gets one sentence naming the Chroma server and

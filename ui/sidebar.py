@@ -9,6 +9,7 @@ import streamlit as st
 
 from qa import Assistant, Conversation, DocumentInfo
 from qa.documents.loading import SUPPORTED_SUFFIXES
+from qa.documents.uploads import safe_file_name
 from qa.export import conversation_markdown
 
 BACKENDS = ["extractive", "local", "openai"]
@@ -98,12 +99,15 @@ def upload_section(bot: Assistant) -> None:
                              # Streamlit refuses a larger file in the browser, before it is sent.
                              max_upload_size=max(1, math.floor(limit_mb)),
                              help=f"Up to {limit_mb:g} MB each: {', '.join(UPLOAD_TYPES)}.")
+    replace = st.checkbox("Replace documents with the same name", key="replace_uploads",
+                          help="Off: a different file with the name of an uploaded document is kept beside it "
+                               "under a new name. On: it replaces that document and its chunks.")
     if files and st.button("Index uploaded files", type="primary"):
         progress = st.progress(0.0, text="Indexing…")
         results = []
         for i, upload in enumerate(files):
             progress.progress(i / len(files), text=f"Indexing {upload.name} ({i + 1} of {len(files)})")
-            results.append(index_upload(bot, upload.name, upload.getvalue()))
+            results.append(index_upload(bot, upload.name, upload.getvalue(), replace))
         progress.progress(1.0, text="Done")
         st.session_state["upload_results"] = results
         st.session_state["uploader_key"] += 1  # empty the uploader for the next batch
@@ -112,12 +116,16 @@ def upload_section(bot: Assistant) -> None:
         (st.success if ok else st.error)(message)
 
 
-def index_upload(bot: Assistant, name: str, data: bytes) -> tuple[bool, str]:
-    result = bot.ingest_upload(name, data)
+def index_upload(bot: Assistant, name: str, data: bytes, replace: bool = False) -> tuple[bool, str]:
+    result = bot.ingest_upload(name, data, replace=replace)
     if result.status == "failed":
         return False, f"{name}: {result.error[:1].upper()}{result.error[1:]}"
     detail = f"{result.chunks} chunks" if result.chunks else "already indexed"
-    return True, f"{PurePath(name).name}: {result.status} ({detail})"
+    message = f"{PurePath(name).name}: {result.status} ({detail})"
+    stored = PurePath(result.path).name
+    if stored != safe_file_name(name):  # another document already had this name
+        message += f", kept beside the earlier one as {stored}"
+    return True, message
 
 
 def options_section(docs: list[DocumentInfo]) -> None:
