@@ -174,8 +174,7 @@ def ingest(index_dir: str, paths: list[str], follow_symlinks: bool | None = None
 
 def ask(index_dir: str, question: str) -> dict:
     answer = assistant(index_dir).ask(question)
-    return {"text": answer.text, "passages": [p.text for p in answer.passages],
-            "sources": sorted({os.path.basename(c.source) for c in answer.citations})}
+    return {"text": answer.text, "passages": [p.text for p in answer.passages]}
 
 
 def index_state(index_dir: str) -> dict:
