@@ -202,14 +202,39 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
         if choice < 0.4 and data:
             data[pos] = rng.randrange(256)
         elif choice < 0.7:
-            data[pos:pos] = os.urandom(rng.randint(1, 50))
+            data[pos:pos] = rng.randbytes(rng.randint(1, 50))
         elif data:
             del data[pos:pos + rng.randint(1, 200)]
     return bytes(data)
 
 
-def mutate_inside_docx(data: bytes, rng: random.Random) -> bytes:
-    """A well-formed zip whose document.xml is mutated: the XML parser sees the damage, not zipfile."""
+def test_damage_found_by_the_long_fuzz_run_is_refused_or_read_cleanly(tmp_path):
+    """Three inputs the 2000-per-loader run crashed on: each is refused in one line, or loaded."""
+    import docx
+
+    template = tmp_path / "template.docx"
+    docx.Document().save(str(template))
+    wrong_root = tmp_path / "wrong-root.docx"  # opens as a package, fails when its body is read
+    wrong_root.write_bytes(rewrite_docx_part(template.read_bytes(), "word/document.xml",
+                                             lambda xml: xml.replace(b"<w:document", b"<w:documenX", 1)
+                                             .replace(b"</w:document>", b"</w:documenX>")))
+    with pytest.raises(DocumentError, match="not a readable DOCX"):
+        load_document(wrong_root, LoadLimits())
+
+    pdf = tmp_path / "old-filter.pdf"  # a stream filter name pypdf refuses with its own error type
+    write_pdf(pdf, ["The ferry leaves at noon."])
+    pdf.write_bytes(pdf.read_bytes().replace(b"/FlateDecode", b"/Fl         "))
+    with pytest.raises(DocumentError, match="not a readable PDF"):
+        load_document(pdf, LoadLimits())
+
+    note = tmp_path / "impossible-date.md"  # front matter whose date cannot exist
+    note.write_text("---\ntitle: Ferry\ndate: 2024-02-31\n---\nThe ferry leaves at noon.\n", encoding="utf-8")
+    document = load_document(note, LoadLimits())
+    assert "The ferry leaves at noon." in document.pages[0].text
+
+
+def rewrite_docx_part(data: bytes, part: str, change) -> bytes:
+    """The DOCX with one part's bytes passed through ``change``; the zip stays well formed."""
     import io
     import zipfile
 
@@ -217,8 +242,13 @@ def mutate_inside_docx(data: bytes, rng: random.Random) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             content = source.read(item.filename)
-            target.writestr(item, mutate(content, rng) if item.filename == "word/document.xml" else content)
+            target.writestr(item, change(content) if item.filename == part else content)
     return out.getvalue()
+
+
+def mutate_inside_docx(data: bytes, rng: random.Random) -> bytes:
+    """A well-formed zip whose document.xml is mutated: the XML parser sees the damage, not zipfile."""
+    return rewrite_docx_part(data, "word/document.xml", lambda xml: mutate(xml, rng))
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".md", ".html", ".pdf", ".docx"])
