@@ -44,6 +44,9 @@ def test_keyword_terms_are_quoted_so_no_question_is_an_fts_operator():
 @pytest.mark.parametrize("question, sentence, expected", [
     ("When was the EU Defense Innovation Office opened?", OPENING, "September 20"),
     ("Who opened the EU Defense Innovation Office?", OPENING, "Ukraine Rustem Umyerov"),
+    # Not "EU Defense Innovation" (the front of the name the question gives) nor "Kyiv" (a place).
+    ("Who opened the office?", OPENING, "President of the European Commission Ursula von der Leyen"),
+    ("Who is the President of the European Commission?", OPENING, "Ursula von der Leyen"),
     ("In which city was the EU Defense Innovation Office opened?", OPENING, "Kyiv"),
     ("How much money has the IT coalition attracted?", COALITION, "more than 70 million euros"),
     ("What sum has the technology alliance raised so far?", COALITION, "more than 70 million euros"),

@@ -209,7 +209,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 
 
 def test_damage_found_by_the_long_fuzz_run_is_refused_or_read_cleanly(tmp_path):
-    """Three inputs the 2000-per-loader run crashed on: each is refused in one line, or loaded."""
+    """Inputs the long fuzz runs (2000 and 4000 per loader) crashed on: refused in one line, or loaded."""
     import docx
 
     template = tmp_path / "template.docx"

@@ -159,6 +159,13 @@ def _typed(kind: AnswerType, text: str, offset: int) -> list[tuple[int, int]]:
     return [(offset + s, offset + e) for s, e in spans]
 
 
+def _runs_into_question_name(sentence: str, end: int, anchors: list[tuple[int, int]]) -> bool:
+    """Whether a capitalised word the question also has follows the span after one space: the
+    span is then the front of a name the question names itself, not the name it asks for. (A
+    title before a name, "President Ursula ...", is the other way round and stays.)"""
+    return any(a_start == end + 1 and sentence[end] == " " and sentence[a_start].isupper() for a_start, _ in anchors)
+
+
 def short_answer(question: str, sentence: str, search_query: str | None = None) -> Span | None:
     """The shortest phrase of ``sentence`` that answers ``question``, or None when the question
     wants more than a phrase or no stretch of the sentence fits its type. ``search_query`` (a
@@ -202,8 +209,12 @@ def short_answer(question: str, sentence: str, search_query: str | None = None) 
                 cost += 15  # a lone capitalised word is more often a title ("Minister") than a name
             if kind == "person" and sentence[start:end].rsplit(None, 1)[-1].lower() in _ORGANISATION_HEADS:
                 cost += 30  # "European Union" names an organisation, not a person
+            if kind in ("person", "place") and _runs_into_question_name(sentence, end, anchors):
+                cost += 30  # "[EU Defense Innovation] Office": part of a name the question already gives
             if kind == "place" and re.search(r"\b(in|at|from|near|to)\s+(the\s+)?$", sentence[:start]):
                 cost -= 15
+            if kind == "person" and re.search(r"\b(in|at|near)\s+(the\s+)?$", sentence[:start]):
+                cost += 15  # "opened the office in Kyiv": a place, not who did it ("a man from the MoD" may be)
             if kind == "thing" and anchors and end <= max(a_start for a_start, _ in anchors):
                 cost += 10  # "what does the bakery sell?": the thing asked for follows the question's words
             candidates.append((cost, start, end))
