@@ -1,0 +1,58 @@
+"""Tune and report halves: split by document, stable, committed, and tuning reads only its half."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.evaluation.splits import load_split, make_split, select_half
+from qa.evaluation.testset import TestCase
+from qa.errors import QAError
+
+pytestmark = pytest.mark.unit
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cases(n=200):
+    return [TestCase(id=f"q{i}", question=f"Q{i}?", doc_id=f"doc{i // 3}") for i in range(n)]
+
+
+def test_halves_never_share_a_document_and_are_stable():
+    cases = _cases()
+    split = make_split(cases)
+    tune, report = split.select(cases, "tune"), split.select(cases, "report")
+    assert len(tune) + len(report) == len(cases)
+    assert not {c.doc_id for c in tune} & {c.doc_id for c in report}
+    assert 0.35 < len(tune) / len(cases) < 0.65
+    assert make_split(list(reversed(cases))) == split  # order does not matter
+    assert [c.id for c in select_half(cases, "report", None)] == [c.id for c in report]
+
+
+def test_committed_lists_round_trip(tmp_path):
+    from qa.evaluation.splits import write_split
+
+    split = make_split(_cases())
+    assert load_split(write_split(split, tmp_path / "s.json")) == split
+    (tmp_path / "bad.json").write_text(json.dumps({"tune": ["a"], "report": ["a"]}))
+    with pytest.raises(QAError, match="both halves"):
+        load_split(tmp_path / "bad.json")
+
+
+@pytest.mark.parametrize("name", ["squad2-dev-sample", "pubmedqa-pqal"])
+def test_committed_split_files_are_disjoint(name):
+    split = load_split(ROOT / "bench" / "splits" / f"{name}.json")
+    assert split.tune and split.report and not split.tune & split.report
+
+
+def test_tuning_reads_only_the_tune_half(tmp_path):
+    """bench.tune takes its questions through the committed split: none of its rows belongs to a
+    document of the report half."""
+    from bench.tune import tune_cases
+
+    data = tmp_path / "squad2-dev-sample"
+    data.mkdir()
+    split = load_split(ROOT / "bench" / "splits" / "squad2-dev-sample.json")
+    rows = [{"id": f"t{i}", "question": "Q?", "doc_id": d} for i, d in enumerate(sorted(split.tune)[:5])]
+    rows += [{"id": f"r{i}", "question": "Q?", "doc_id": d} for i, d in enumerate(sorted(split.report)[:5])]
+    (data / "qa.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    assert [c.id for c in tune_cases(data)] == [f"t{i}" for i in range(5)]
