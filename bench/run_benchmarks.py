@@ -1,14 +1,18 @@
 """Benchmarks on public QA sets: each answer backend and the naive baseline, same questions.
 
-    python -m bench.run_benchmarks --limit 200 --out bench-out
+    python -m bench.run_benchmarks [--half report] [--systems extractive] [--write-docs]
 
-Writes one evaluation report per (dataset, system) under --out and prints a Markdown table
-(paste into docs/benchmarks.md with the command, machine and date)."""
+Every figure is on one half of each set, split by document (``bench/splits/*.json``): the
+*report* half by default, which nothing was tuned on (``bench.tune`` fits on the tune half).
+Writes one evaluation report per (dataset, system) under --out, prints a Markdown table with
+the commit, date and command, and with ``--write-docs`` puts it into docs/benchmarks.md
+(between the ``quality`` markers), replacing the previous table."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -19,6 +23,7 @@ from tqdm import tqdm
 from qa import Assistant, Settings
 from qa.evaluation import load_testset
 from qa.evaluation.api import corpus_collection
+from qa.evaluation.splits import load_split
 from qa.evaluation.report import write_report
 from qa.evaluation.runner import evaluate
 from qa.answer.generate import make_generator
@@ -28,12 +33,20 @@ DATASETS = {
     "pubmedqa-pqal": "PubMedQA PQA-L",
 }
 SYSTEMS = ("extractive", "local", "naive-baseline")
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- quality:begin (written by python -m bench.run_benchmarks --write-docs) -->", "<!-- quality:end -->"
 
 
-def run(dataset_dir: Path, system: str, limit: int | None, out: Path, base: Settings, embeddings) -> dict:
-    cases = load_testset(dataset_dir / "qa.jsonl", limit)
+def run(dataset_dir: Path, system: str, limit: int | None, out: Path, base: Settings, embeddings,
+        half: str = "report") -> dict:
+    cases = load_testset(dataset_dir / "qa.jsonl")
+    if half != "all":
+        cases = load_split(ROOT / "bench" / "splits" / f"{dataset_dir.name}.json").select(cases, half)  # type: ignore[arg-type]
+    cases = cases[:limit] if limit else cases
     corpus = dataset_dir / "docs"
-    meta = {"testset": f"{dataset_dir.name} (first {len(cases)})", "corpus": str(corpus), "backend": system}
+    meta = {"testset": f"{dataset_dir.name} ({half} half, {len(cases)})", "corpus": str(corpus), "backend": system,
+            "half": half}
     index_seconds = None
     if system == "naive-baseline":
         from bench.naive_baseline import NaiveBaseline
@@ -52,27 +65,54 @@ def run(dataset_dir: Path, system: str, limit: int | None, out: Path, base: Sett
     result = evaluate(asker, cases, embeddings, base.top_k, meta, lambda d, t: bar.update(d - bar.n))
     bar.close()
     result.summary["meta"]["index_seconds"] = index_seconds
-    write_report(result, out / f"{dataset_dir.name}-{system}")
+    write_report(result, out / f"{dataset_dir.name}-{system}-{half}")
     return result.summary
 
 
 def table(rows: list[tuple[str, str, dict]]) -> str:
-    head = ("| Data set | System | hit@4 | EM | F1 | Sim. | Cit. P | Cit. R | Faithful | In context | Refusal acc. | "
-            "Refusal R | Wrong refusals | p50 s | p95 s |")
-    lines = [head, "|" + "---|" * 15]
+    head = ("| Data set (half, questions) | System | Shown right | Answered | Right when answerable | "
+            "Unanswerable refused | Answerable refused | Phrases right (shown) | Official EM / F1 | hit@4 | "
+            "Gold doc cited | p50 s |")
+    lines = [head, "|" + "---|" * 12]
 
     def f(v):
         return "n/a" if v is None else f"{v:.3f}"
 
     for data, system, s in rows:
-        lat = s["latency_s"]["total"]
+        shown, refusals = s["shown"], s["refusals"]
         lines.append(
-            f"| {data} | {system} | {f(s['retrieval']['hit_at_k'])} | {f(s['answers']['exact_match'])} | "
-            f"{f(s['answers']['f1'])} | {f(s['answers']['semantic_similarity'])} | {f(s['citations']['precision'])} | "
-            f"{f(s['citations']['recall'])} | {f(s['faithfulness'])} | {f(s['context_support'])} | {f(s['refusals']['accuracy'])} | "
-            f"{f(s['refusals']['recall'])} | {f(s['refusals']['false_refusal_rate'])} | {f(lat['p50'])} | {f(lat['p95'])} |"
+            f"| {data} ({s['meta'].get('half', 'all')}, {s['meta']['questions']}) | {system} | {f(shown['right'])} | "
+            f"{f(shown['answered'])} | {f(shown['right_when_answerable'])} | {f(refusals['recall'])} | "
+            f"{f(refusals['false_refusal_rate'])} | {f(shown['phrases_right'])} ({shown['phrases_shown']}) | "
+            f"{f(s['official']['exact'])} / {f(s['official']['f1'])} | {f(s['retrieval']['hit_at_k'])} | "
+            f"{f(s['citations'].get('gold_document_cited'))} | {f(s['latency_s']['total']['p50'])} |"
         )
     return "\n".join(lines)
+
+
+def provenance(command: str) -> str:
+    import subprocess
+    from datetime import datetime, timezone
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = "unknown", ""
+    return (f"Commit `{commit}`{' (with uncommitted changes)' if dirty else ''}, "
+            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()} {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}; command: `{command}`")
+
+
+def write_docs(text: str) -> None:
+    body = DOCS.read_text(encoding="utf-8")
+    if BEGIN in body and END in body:
+        body = body[: body.index(BEGIN)] + BEGIN + "\n" + text + "\n" + body[body.index(END):]
+    else:
+        body = body.rstrip() + f"\n\n{BEGIN}\n{text}\n{END}\n"
+    DOCS.write_text(body, encoding="utf-8")
 
 
 def main() -> int:
@@ -83,6 +123,9 @@ def main() -> int:
     parser.add_argument("--systems", nargs="*", default=list(SYSTEMS), choices=SYSTEMS)
     parser.add_argument("--limit", type=int, help="first N questions of each set")
     parser.add_argument("--out", default="bench-out")
+    parser.add_argument("--half", default="report", choices=["report", "tune", "all"],
+                        help="which half of each set (split by document; default: report, which nothing was tuned on)")
+    parser.add_argument("--write-docs", action="store_true", help="replace the quality table in docs/benchmarks.md")
     args = parser.parse_args()
     out = Path(args.out)
     base = Settings(index_dir=out / "index")
@@ -93,11 +136,14 @@ def main() -> int:
     started = time.perf_counter()
     for name in args.only:
         for system in args.systems:
-            summary = run(Path(args.datasets) / name, system, args.limit, out, base, embeddings)
+            summary = run(Path(args.datasets) / name, system, args.limit, out, base, embeddings, args.half)
             rows.append((DATASETS[name], system, summary))
             (out / "summaries.json").write_text(json.dumps([[d, s, x] for d, s, x in rows], indent=2))
-    print(table(rows))
-    print(f"\n{platform.machine()}, {platform.python_version()}, total {time.perf_counter() - started:.0f} s")
+    command = "python -m bench.run_benchmarks " + " ".join(sys.argv[1:])
+    text = f"{provenance(command)}; {time.perf_counter() - started:.0f} s in all.\n\n{table(rows)}"
+    print(text)
+    if args.write_docs:
+        write_docs(text)
     return 0
 
 

@@ -16,10 +16,12 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
+from qa.answer.calibration import UNTRAINED_ANSWER_THRESHOLD, Calibration
 from qa.answer.chain import GenerationGate, PassageRetriever, draft_tokens
 from qa.answer.followup import search_queries
 from qa.answer.generate import make_generator
 from qa.answer.pipeline import build_answer, decide, ground_draft, select_answer
+from qa.answer.read import Reader
 from qa.answer.select import SentenceVectors
 from qa.conversations import ConversationStore
 from qa.documents.loading import LoadLimits, load_document
@@ -65,6 +67,8 @@ class Assistant:
         self._generators: dict[str, tuple[object, GenerationGate]] = {}
         self._count_tokens = None
         self._sentence_vectors = SentenceVectors(self.embeddings)
+        self.reader = Reader(settings.reader_model)
+        self.calibration = Calibration.load()
         self.conversations = ConversationStore(settings.conversations_file)
         """Saved conversations (``list``, ``load``, ``create``, ``append``, ``rename``, ``delete``)."""
 
@@ -73,6 +77,7 @@ class Assistant:
         would otherwise load then."""
         self._token_counter()
         self._generator(backend or self.settings.backend)
+        self.reader.warm_up()
 
     def close(self) -> None:
         """Release the index (on disk, Chroma keeps files open until the last client closes)."""
@@ -183,13 +188,15 @@ class Assistant:
             timings["retrieve_s"] = time.perf_counter() - started - timings["condense_s"]
             if backend == "extractive":
                 # The first search (in order of preference) whose answer is supported well enough wins.
-                outcomes = [(query, passages, select_answer(question, query, passages, self._sentence_vectors, self.settings))
+                threshold = self._answer_threshold(backend)
+                outcomes = [(query, passages, select_answer(question, query, passages, self._sentence_vectors,
+                                                            self.settings, self.reader, self.calibration))
                             for query, passages in found]
-                good = [o for o in outcomes if o[2].claims and o[2].confidence >= self.settings.min_confidence]
+                good = [o for o in outcomes if o[2].claims and o[2].confidence >= threshold]
                 query, passages, decision = good[0] if good else max(outcomes, key=lambda o: o[2].confidence)
                 yield Retrieved(query, passages)
                 timings["generate_s"] = time.perf_counter() - started - timings["condense_s"] - timings["retrieve_s"]
-                yield decide(question, query, passages, decision, backend, timings, started, self.settings.min_confidence)
+                yield decide(question, query, passages, decision, backend, timings, started, threshold)
                 return
             query, passages = max(found, key=lambda f: max((p.relevance for p in f[1]), default=0.0))
             yield Retrieved(query, passages)
@@ -208,9 +215,14 @@ class Assistant:
             raise error from exc
         timings["generate_s"] = time.perf_counter() - started - timings["condense_s"] - timings["retrieve_s"]
         decision = ground_draft(question, query, passages, draft, self.settings,
-                                quote=backend == "local" and self.settings.local_quotes)
-        yield decide(question, query, passages, decision, backend, timings, started, self.settings.min_confidence,
+                                quote=backend == "local" and self.settings.local_quotes, reader=self.reader,
+                                calibration=self.calibration)
+        yield decide(question, query, passages, decision, backend, timings, started, self._answer_threshold(backend),
                      stopped=stop is not None and stop.is_set())
+
+    def search(self, query: str, options: AskOptions | None = None) -> list[Passage]:
+        """The passages a question would be answered from (retrieval only; evaluation and benches)."""
+        return self._retrieve(query, options or AskOptions())
 
     def as_retriever(self, options: AskOptions | None = None) -> PassageRetriever:
         """This assistant's hybrid search as a LangChain retriever (for use in other chains)."""
@@ -220,6 +232,13 @@ class Assistant:
                                 neighbours=self.settings.neighbour_chunks)
 
     # --- the stages ------------------------------------------------------------------------
+    def _answer_threshold(self, backend: str) -> float:
+        """The decide stage's operating point: the setting, else the tuned one (extractive answers'
+        confidence is calibrated; generated ones' is their one-sentence support)."""
+        if self.settings.min_confidence is not None:
+            return self.settings.min_confidence
+        return self.calibration.answer_threshold if backend == "extractive" else UNTRAINED_ANSWER_THRESHOLD
+
     def _retrieve(self, query: str, options: AskOptions) -> list[Passage]:
         request = RetrievalRequest(query, options.top_k or self.settings.top_k,
                                    options.retrieval or self.settings.retrieval, options.filters,

@@ -8,7 +8,12 @@ import os
 import sys
 from collections.abc import Sequence
 
+from typing import get_args
+
 from pydantic import ValidationError
+
+from qa.evaluation.compare import DEFAULT_GATED
+from qa.evaluation.splits import Half
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -50,9 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--corpus", help="index this folder into its own collection and ask about it")
     ev.add_argument("--out", help="report folder (default: eval-out/<testset>-<backend>)")
     ev.add_argument("--limit", type=int, help="only the first N questions")
+    ev.add_argument("--half", choices=list(get_args(Half)),
+                    help="only one half of the test set, split by document (tune: for fitting; report: for figures)")
+    ev.add_argument("--split", metavar="SPLIT_JSON", help="committed tune/report lists (bench/splits/*.json); "
+                    "default: the fixed keyed hash of each row's document")
     ev.add_argument("--compare", metavar="PREVIOUS_SUMMARY", help="summary.json of an earlier run; exit 1 on regression")
     ev.add_argument("--gate", help="comma-separated metrics the regression gate checks "
-                    "(default: retrieval.hit_at_k,answers.f1,citations.precision,faithfulness,refusals.accuracy)")
+                    f"(default: {','.join(DEFAULT_GATED)})")
     ev.add_argument("--tolerance", type=float, default=0.02, help="allowed absolute drop of a gated metric")
     ev.add_argument("--grounding", metavar="CLAIMS_JSONL",
                     help="also score the grounding check on labelled claims (e.g. seeds/grounding.jsonl)")
@@ -164,6 +173,8 @@ def format_answer(answer) -> str:
         where = f", page {c.page}" if c.page else ""
         lines.append(f"\n[{c.number}] {c.file_name}{where} (relevance {c.relevance:.2f})")
         lines.append(f'    "{c.quote}"')
+        if c.highlight and not answer.short_answer:
+            lines.append(f"    likely answer: {c.highlight}")
     return "\n".join(lines)
 
 
@@ -221,7 +232,6 @@ def _eval(args, settings) -> int:
     from tqdm import tqdm
 
     from qa.evaluation import run_evaluation
-    from qa.evaluation.compare import DEFAULT_GATED
     from qa.evaluation.report import fmt, metric_rows
 
     out = Path(args.out or f"eval-out/{Path(args.testset).stem}-{settings.backend}")
@@ -238,6 +248,7 @@ def _eval(args, settings) -> int:
     ingest_progress, close_ingest = _progress_bar()
     try:
         result = run_evaluation(settings, args.testset, out, corpus=args.corpus, limit=args.limit,
+                                half=args.half, split=args.split,
                                 compare_to=args.compare, gated=gated, tolerance=args.tolerance, on_progress=progress,
                                 grounding=args.grounding, on_ingest_progress=ingest_progress)
     finally:

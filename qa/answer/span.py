@@ -87,15 +87,6 @@ _ASKS_MONEY = re.compile(r"\b(cost|costs|price|budget|money|sum|spend|spent|paid
 _MONEY = re.compile(r"[$€£¥]|\b(euros?|dollars?|pounds?|yen|francs?|rubles?|roubles?|hryvnias?|usd|eur|gbp)\b", re.I)
 
 
-def requires_span(question: str) -> bool:
-    """Whether only a phrase of the asked-for kind can answer (an amount, a year, a sum of
-    money): a sentence without one does not answer, however close its words are."""
-    kind = answer_type(question)
-    if kind == "none":  # "Is it worth the cost?" asks yes or no, not for a sum
-        return False
-    return kind == "number" or bool(_ASKS_YEAR.search(question) or _ASKS_MONEY.search(question))
-
-
 def _question_stems(question: str) -> set[str]:
     return set(content_words(question))
 

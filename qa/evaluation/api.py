@@ -14,6 +14,7 @@ from qa.errors import QAError, as_server_error
 from qa.evaluation.compare import DEFAULT_GATED, Comparison, compare_summaries
 from qa.evaluation.report import write_report
 from qa.evaluation.runner import EvalRun, ProgressCallback, evaluate
+from qa.evaluation.splits import Half, select_half
 from qa.evaluation.testset import load_testset
 from qa.settings import Settings
 from qa.types import IngestSummary
@@ -63,12 +64,14 @@ def run_evaluation(
     on_progress: ProgressCallback | None = None,
     grounding: str | Path | None = None,
     on_ingest_progress=None,
+    half: Half | None = None,
+    split: str | Path | None = None,
 ) -> EvaluationOutput:
     """Index ``corpus`` (if given) into its own collection, ask every question of ``testset``,
     score, write the report into ``out``, and compare with ``compare_to`` (a summary.json).
     ``grounding`` (a labelled claims file, see ``qa/evaluation/grounding.py``) adds how well the
     grounding check catches fabrications; ``on_ingest_progress`` follows the indexing."""
-    cases = load_testset(testset, limit)
+    cases = select_half(load_testset(testset), half, split)[:limit] if half else load_testset(testset, limit)
     previous = load_summary(compare_to) if compare_to else None
     ingest = None
     if corpus is not None:
@@ -80,6 +83,7 @@ def run_evaluation(
         ingest = assistant.ensure_corpus()
     meta = {
         "testset": str(testset),
+        "half": half or "all",
         "corpus": str(corpus or settings.corpus_dir),
         "backend": settings.backend,
         "embedding_model": settings.embedding_model,

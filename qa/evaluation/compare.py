@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_GATED = (
+    "shown.right",
+    "shown.answered",
     "retrieval.hit_at_k",
     "answers.f1",
     "citations.precision",

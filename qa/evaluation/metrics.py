@@ -10,11 +10,11 @@ Matching rules used throughout:
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 
 from qa.documents.chunking import split_sentences
-from qa.answer.support import cited_numbers, normalize_answer, strip_citations, support
+from qa.answer.support import cited_numbers, strip_citations, support
+from qa.evaluation import squad
 from qa.types import Answer, Passage
 
 HOLDS = 0.8  # a text holds a gold sentence
@@ -22,31 +22,40 @@ SUPPORTED = 0.5  # an answer sentence is supported by the passages it cites
 
 
 # --- answers (SQuAD) ----------------------------------------------------------------------
+# Exact match and token F1 use SQuAD 2.0's official normalisation (qa/evaluation/squad.py).
+RIGHT_F1 = 0.5  # a shown answer is right when it holds an accepted answer or has this token F1 with one
+
+
 def exact_match(prediction: str, answers: Sequence[str]) -> float:
     """1.0 when the normalised prediction equals a normalised accepted answer."""
-    pred = normalize_answer(prediction)
-    return float(any(pred == normalize_answer(a) for a in answers)) if answers else 0.0
+    return squad.best_exact(prediction, answers) if answers else 0.0
 
 
 def token_f1(prediction: str, answers: Sequence[str]) -> float:
     """SQuAD token F1, the best over the accepted answers."""
-    pred_tokens = normalize_answer(prediction).split()
-    best = 0.0
-    for answer in answers:
-        gold_tokens = normalize_answer(answer).split()
-        common = sum((Counter(pred_tokens) & Counter(gold_tokens)).values())
-        if not pred_tokens or not gold_tokens:
-            best = max(best, float(pred_tokens == gold_tokens))
-        elif common:
-            precision, recall = common / len(pred_tokens), common / len(gold_tokens)
-            best = max(best, 2 * precision * recall / (precision + recall))
-    return best
+    return squad.best_f1(prediction, answers) if answers else 0.0
 
 
 def contains_answer(text: str, answers: Sequence[str]) -> float:
     """1.0 when the normalised text contains a normalised accepted answer."""
-    body = f" {normalize_answer(text)} "
-    return float(any(f" {normalize_answer(a)} " in body for a in answers if normalize_answer(a)))
+    return float(squad.holds(text, answers))
+
+
+def shown_right(text: str, answers: Sequence[str], answerable: bool) -> bool:
+    """Whether an answer shown to a person is right: the question has an answer, and the shown
+    text holds an accepted answer or has token F1 >= ``RIGHT_F1`` with one. Any answer shown
+    for an unanswerable question is wrong."""
+    if not answerable or not answers:
+        return False
+    return squad.holds(text, answers) or squad.best_f1(text, answers) >= RIGHT_F1
+
+
+def official_scores(text: str, refused: bool, answers: Sequence[str], answerable: bool) -> dict[str, float]:
+    """SQuAD 2.0's official per-question exact match and F1, abstentions credited: a refusal is
+    the empty prediction, right for an unanswerable question (gold: the empty answer)."""
+    prediction = "" if refused else text
+    gold = list(answers) if answerable else []
+    return {"official_exact": squad.best_exact(prediction, gold), "official_f1": squad.best_f1(prediction, gold)}
 
 
 def answer_body(answer: Answer) -> str:

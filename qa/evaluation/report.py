@@ -10,16 +10,24 @@ from qa.evaluation.compare import Comparison
 from qa.evaluation.runner import STAGES, EvalRun, QuestionResult
 
 TABLE_ROWS = [
+    # What a person sees comes first: of the answers shown, how many are right, and how many were shown.
+    ("Shown answers right (precision)", "shown", "right"),
+    ("Questions answered (coverage)", "shown", "answered"),
+    ("Right among answerable questions answered", "shown", "right_when_answerable"),
+    ("Short phrases shown as the answer, right", "shown", "phrases_right"),
+    ("SQuAD 2.0 official exact match (abstentions credited)", "official", "exact"),
+    ("SQuAD 2.0 official F1 (abstentions credited)", "official", "f1"),
     ("Retrieval hit@k (gold document)", "retrieval", "hit_at_k"),
     ("Retrieval recall@k (gold passage)", "retrieval", "recall_at_k"),
     ("Retrieval MRR", "retrieval", "mrr"),
-    ("Exact match", "answers", "exact_match"),
-    ("Token F1", "answers", "f1"),
+    ("Exact match (answerable)", "answers", "exact_match"),
+    ("Token F1 (answerable)", "answers", "f1"),
     ("Semantic similarity", "answers", "semantic_similarity"),
     ("Answer contains a reference answer", "answers", "contains_answer"),
     ("Answer or its quoted evidence contains one", "answers", "evidence_contains_answer"),
     ("Citation precision", "citations", "precision"),
     ("Citation recall", "citations", "recall"),
+    ("Gold document cited (answerable)", "citations", "gold_document_cited"),
     ("Faithfulness (cited passages)", None, "faithfulness"),
     ("Supported by retrieved passages", None, "context_support"),
     ("Refusal accuracy", "refusals", "accuracy"),
@@ -162,6 +170,16 @@ def markdown_report(run: EvalRun, charts: list[str], comparison: list[Comparison
                 delta = "n/a" if c.delta is None else f"{c.delta:+.3f}"
                 lines.append(f"| {c.metric} | {fmt(c.previous)} | {fmt(c.current)} | {delta} | {gate} |")
         lines.append("")
+    wrong = [r for r in run.results if r.scores.get("shown_right") == 0.0]
+    lines += ["## Every wrong answer shown", "",
+              f"{len(wrong)} answers shown were wrong (answered an unanswerable question, or the shown text "
+              "neither holds an accepted answer nor has token F1 >= 0.5 with one).", ""]
+    if wrong:
+        lines += ["| # | Question | Shown answer | Accepted answers |", "|---|---|---|---|"]
+        for r in wrong:
+            accepted = " / ".join(r.case.answers[:3]) if r.case.answerable else "(unanswerable)"
+            lines.append(f"| {r.case.id} | {_cell(r.case.question)} | {_cell(r.answer.text)} | {_cell(accepted)} |")
+        lines.append("")
     lines += ["## Charts", "", *[f"![{name}]({name})" for name in charts], "", "## Worst questions", ""]
     lines += ["| # | Question | Answer | F1 | Why |", "|---|---|---|---|---|"]
     for r in worst(run.results):
@@ -170,6 +188,11 @@ def markdown_report(run: EvalRun, charts: list[str], comparison: list[Comparison
         lines.append(f"| {r.case.id} | {r.case.question} | {answer} | {fmt(r.scores.get('f1'), 2)} | "
                      f"{failure_reason(r) or 'low score'} |")
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str, limit: int = 200) -> str:
+    text = text.replace("|", "\\|").replace("\n", " ")
+    return text if len(text) < limit else text[: limit - 1] + "…"
 
 
 def write_report(run: EvalRun, out: Path, comparison: list[Comparison] | None = None) -> dict[str, Path]:

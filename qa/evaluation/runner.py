@@ -37,6 +37,7 @@ class QuestionResult:
             "reference_answers": self.case.answers,
             "answer": a.text,
             "refused": a.refused,
+            "short_answer": a.short_answer,
             "search_query": a.search_query,
             "confidence": a.confidence,
             "signals": a.signals,
@@ -63,8 +64,15 @@ def conversation(ask, turns: Sequence[tuple[str, str]]) -> list[tuple[str, str]]
 
 def score_one(case: TestCase, answer: Answer, k: int) -> dict[str, float | None]:
     scores: dict[str, float | None] = {}
+    body = m.answer_body(answer)
+    # What a person sees first: was an answer shown, and is it right?
+    scores["answered"] = float(not answer.refused)
+    scores["shown_right"] = None if answer.refused else float(m.shown_right(body, case.answers, case.answerable))
+    if answer.short_answer and not answer.refused:
+        scores["phrase_right"] = float(m.shown_right(answer.short_answer, case.answers, case.answerable))
+    if case.answers or not case.answerable:
+        scores.update(m.official_scores(body, answer.refused, case.answers, case.answerable))
     if case.answerable:
-        body = m.answer_body(answer)
         scores["exact_match"] = m.exact_match(body, case.answers) if case.answers else None
         scores["f1"] = m.token_f1(body, case.answers) if case.answers else None
         scores["contains_answer"] = m.contains_answer(body, case.answers) if case.answers else None
@@ -72,6 +80,9 @@ def score_one(case: TestCase, answer: Answer, k: int) -> dict[str, float | None]
         scores["evidence_contains_answer"] = m.contains_answer(f"{body} {quotes}", case.answers) if case.answers else None
         scores.update(m.retrieval_scores(answer.passages, case.source, case.doc_id, case.gold_passage, k))
         scores.update(m.citation_scores(answer, case.source, case.doc_id, case.gold_passage))
+        if case.source or case.doc_id:  # a refusal cites nothing, so it counts as not citing the gold document
+            scores["gold_cited"] = float(any(m.is_gold_document(c.source, case.source, case.doc_id)
+                                             for c in answer.citations))
     scores["faithfulness"] = m.faithfulness(answer)
     scores["context_support"] = m.context_support(answer)
     return scores
@@ -104,12 +115,24 @@ def summarize(results: Sequence[QuestionResult], meta: dict[str, Any]) -> dict[s
         return {"p50": round(p50, 4) if p50 is not None else None, "p95": round(p95, 4) if p95 is not None else None}
 
     refusals = m.refusal_scores([r.answer.refused for r in results], [r.case.answerable for r in results])
+    answered_answerable = [r for r in results if r.case.answerable and not r.answer.refused]
+    right = m.mean([r.scores.get("shown_right") for r in answered_answerable])
     return {
         "meta": {**meta, "questions": len(results), "answerable": sum(r.case.answerable for r in results)},
+        "shown": {
+            "right": avg("shown_right"),  # of the answers shown, the share that is right (precision)
+            "answered": avg("answered"),  # share of questions given an answer (coverage)
+            "right_when_answerable": round(right, 4) if right is not None else None,
+            "phrases_right": avg("phrase_right"),  # of the short phrases shown, the share that is right
+            "phrases_shown": sum("phrase_right" in r.scores for r in results),
+            "wrong": sum(r.scores.get("shown_right") == 0.0 for r in results),
+        },
+        "official": {"exact": avg("official_exact"), "f1": avg("official_f1")},
         "retrieval": {"hit_at_k": avg("hit_at_k"), "recall_at_k": avg("recall_at_k"), "mrr": avg("mrr")},
         "answers": {"exact_match": avg("exact_match"), "f1": avg("f1"), "semantic_similarity": avg("semantic_similarity"),
                     "contains_answer": avg("contains_answer"), "evidence_contains_answer": avg("evidence_contains_answer")},
-        "citations": {"precision": avg("citation_precision"), "recall": avg("citation_recall")},
+        "citations": {"precision": avg("citation_precision"), "recall": avg("citation_recall"),
+                      "gold_document_cited": avg("gold_cited")},
         "faithfulness": avg("faithfulness"),
         "context_support": avg("context_support"),
         **({"judge_faithfulness": avg("judge_faithfulness")} if any("judge_faithfulness" in r.scores for r in results) else {}),
