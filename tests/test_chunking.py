@@ -30,7 +30,7 @@ def test_pack_sentences_respects_size_and_overlaps_whole_sentences():
 def test_pack_sentences_without_overlap_partitions_text():
     sentences = ["a b c.", "d e f.", "g h i.", "j k l."]
     chunks = pack_sentences(sentences, max_tokens=6, overlap_tokens=0, count=words)
-    assert chunks == ["a b c. d e f.", "g h i. j k l."]
+    assert chunks == ["a b c.\nd e f.", "g h i.\nj k l."]  # a sentence a line: Markdown lines stay lines
 
 
 def test_overlong_sentence_is_split_by_words():
@@ -46,7 +46,7 @@ def test_chunk_ids_are_stable_and_depend_on_source_page_and_text():
 
 def test_chunk_pages_keeps_page_numbers_and_drops_duplicate_chunks():
     chunks = chunk_pages("doc.pdf", [(1, "One. Two."), (2, "Three."), (3, "Three.")], 50, 0, words)
-    assert [(c.page, c.text) for c in chunks] == [(1, "One. Two."), (2, "Three."), (3, "Three.")]
+    assert [(c.page, c.text) for c in chunks] == [(1, "One.\nTwo."), (2, "Three."), (3, "Three.")]
     repeated = chunk_pages("doc.txt", [(None, "Same.\nSame.")], 1, 0, words)
     assert [c.text for c in repeated] == ["Same."]
     assert [c.index for c in chunks] == [0, 1, 2]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qa.answer.injection import looks_like_instruction
 from qa.answer.support import cited_numbers, sentence_support, strip_citations, support
 from qa.documents.chunking import split_sentences
+from qa.documents.reader_text import markup_of, reader_text
 from qa.types import Citation, Passage
 
 REFUSAL_TEXT = "The documents do not contain an answer to this question."
@@ -34,9 +36,25 @@ def says_not_found(text: str) -> bool:
     return bool(_NOT_FOUND.search(text))
 
 
-def best_quote(claim: str, passage_text: str) -> str:
+@lru_cache(maxsize=8192)
+def _reader_sentences(text: str, source: str) -> tuple[str, ...]:
+    return tuple(split_sentences(reader_text(text, markup_of(source)).text))
+
+
+def passage_sentences(passage: Passage) -> list[str]:
+    """The passage's sentences as a reader sees them: Markdown rendered to text (no ``#``,
+    fences, link targets or HTML), so answers and quotes never show markup."""
+    return list(_reader_sentences(passage.text, passage.source))
+
+
+def evidence_sentences(passage: Passage) -> list[str]:
+    """The passage's sentences that can be evidence (never one addressing the assistant)."""
+    return [s for s in passage_sentences(passage) if not looks_like_instruction(s)]
+
+
+def best_quote(claim: str, passage: Passage) -> str:
     """The passage sentence that supports the claim best (never one addressing the assistant)."""
-    sentences = [s for s in split_sentences(passage_text) if not looks_like_instruction(s)] or [passage_text]
+    sentences = evidence_sentences(passage) or [passage.text]
     return max(sentences, key=lambda s: (support(claim, s), -len(s)))
 
 
@@ -52,7 +70,7 @@ def assemble(claims: list[Claim], passages: list[Passage]) -> tuple[str, list[Ci
             continue
         passage = by_number[claim.passage_number]
         n = renumber.setdefault(passage.number, len(renumber) + 1)
-        quote = best_quote(claim.sentence, passage.text)
+        quote = best_quote(claim.sentence, passage)
         if quote not in quotes.setdefault(n, []):
             quotes[n].append(quote)
         sentence = claim.sentence.rstrip()
@@ -86,13 +104,13 @@ def assemble_short(span_text: str, claim: Claim, passages: list[Passage]) -> tup
 
 def evidence_text(passage: Passage) -> str:
     """The passage without sentences that address the assistant: those are never evidence."""
-    return " ".join(s for s in split_sentences(passage.text) if not looks_like_instruction(s))
+    return " ".join(evidence_sentences(passage))
 
 
 def best_sentence_support(claim: str, passage: Passage) -> float:
     """The support of the claim by the single passage sentence that supports it best (see
     ``sentence_support``); instruction-like sentences are never evidence."""
-    sentences = [x for x in split_sentences(passage.text) if not looks_like_instruction(x)]
+    sentences = evidence_sentences(passage)
     return max((sentence_support(claim, x) for x in sentences), default=0.0)
 
 

@@ -114,7 +114,7 @@ def ground_draft(question: str, query: str, passages: list[Passage], draft: str,
         return Decision(claims, None, signals, confidence(signals))
     quoted: list[Claim] = []
     for claim in verified:
-        sentence = best_quote(claim.sentence, by_number[claim.passage_number].text)
+        sentence = best_quote(claim.sentence, by_number[claim.passage_number])
         if all(q.sentence != sentence for q in quoted):
             quoted.append(Claim(sentence, claim.passage_number, is_best=not quoted))
     # The quoted sentence is read like an extractive one: its phrase is the answer only when

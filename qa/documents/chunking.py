@@ -100,7 +100,9 @@ def _split_long_sentence(sentence: str, max_tokens: int, count: TokenCounter) ->
 
 def pack_sentences(sentences: list[str], max_tokens: int, overlap_tokens: int, count: TokenCounter) -> list[str]:
     """Group sentences into chunks of at most ``max_tokens``; each chunk after the first
-    starts with the last sentences of the one before, up to ``overlap_tokens``."""
+    starts with the last sentences of the one before, up to ``overlap_tokens``. Sentences are
+    joined by line breaks, so a Markdown heading, fence or table row stays a line of its own
+    (the reader text of a chunk can then tell a heading from the sentence after it)."""
     units: list[tuple[str, int]] = []
     for sentence in sentences:
         n = count(sentence)
@@ -114,7 +116,7 @@ def pack_sentences(sentences: list[str], max_tokens: int, overlap_tokens: int, c
     fresh = 0  # units in `current` not carried over from the previous chunk
     for unit in units:
         if current and sum(n for _, n in current) + unit[1] > max_tokens:
-            chunks.append(" ".join(s for s, _ in current))
+            chunks.append("\n".join(s for s, _ in current))
             carried: list[tuple[str, int]] = []
             for prev in reversed(current):
                 kept = sum(n for _, n in carried) + prev[1]
@@ -125,7 +127,7 @@ def pack_sentences(sentences: list[str], max_tokens: int, overlap_tokens: int, c
         current.append(unit)
         fresh += 1
     if current and fresh:
-        chunks.append(" ".join(s for s, _ in current))
+        chunks.append("\n".join(s for s, _ in current))
     return chunks
 
 
