@@ -26,6 +26,9 @@ class LabelledClaim:
     claim: str
     label: str
     kind: str = ""
+    half: str = ""  # constructed sets: "tune" or "report" (qa/evaluation/splits.py)
+    source: str = ""  # constructed sets: the data set whose corpus the claim is about
+    doc_id: str = ""
 
 
 def load_grounding_set(path: str | Path) -> list[LabelledClaim]:
@@ -33,7 +36,7 @@ def load_grounding_set(path: str | Path) -> list[LabelledClaim]:
     if not path.is_file():
         raise QAError(f"grounding set not found: {path}")
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):  # not splitlines(): U+2028 may stand inside a claim
         if not line.strip():
             continue
         try:
@@ -42,38 +45,88 @@ def load_grounding_set(path: str | Path) -> list[LabelledClaim]:
             raise QAError(f"{path}: line {number} is not valid JSON ({exc.msg})") from exc
         if row.get("label") not in LABELS or not str(row.get("claim") or "").strip():
             raise QAError(f"{path}: line {number} needs a claim and a label (supported or fabricated)")
-        rows.append(LabelledClaim(str(row.get("id") or number), row["claim"].strip(), row["label"], str(row.get("kind") or "")))
+        rows.append(LabelledClaim(str(row.get("id") or number), row["claim"].strip(), row["label"], str(row.get("kind") or ""),
+                                  str(row.get("half") or ""), str(row.get("source") or ""), str(row.get("doc_id") or "")))
     if not rows:
         raise QAError(f"{path}: no claims")
     return rows
 
 
-def score_grounding(assistant, claims: list[LabelledClaim]) -> dict:
-    """Precision and recall of the check at catching fabrications, and the share of true
-    paraphrases it keeps; ``missed`` lists the fabrications it let through."""
+def claim_kept(assistant, claim: str) -> bool:
+    """Whether the product keeps ``claim`` as generated text: passages retrieved for it, then
+    ``ground_generated`` (any sentence of it standing keeps it)."""
     settings = assistant.settings
-    caught = false_alarms = 0
-    missed: list[str] = []
-    dropped_true: list[str] = []
-    for item in claims:
-        passages = assistant.retriever.retrieve(RetrievalRequest(item.claim, settings.top_k, settings.retrieval))
-        kept = bool(ground_generated(item.claim, passages, settings.min_support))
-        if item.label == "fabricated":
-            caught += not kept
-            if kept:
-                missed.append(f"{item.id} ({item.kind}): {item.claim}")
-        else:
-            false_alarms += not kept
-            if not kept:
-                dropped_true.append(f"{item.id}: {item.claim}")
+    passages = assistant.retriever.retrieve(RetrievalRequest(claim, settings.top_k, settings.retrieval))
+    return bool(ground_generated(claim, passages, settings.min_support))
+
+
+def check_claims(assistant, claims: list[LabelledClaim]) -> list[bool]:
+    """For each claim, whether the check keeps it."""
+    return [claim_kept(assistant, item.claim) for item in claims]
+
+
+def grounding_metrics(claims: list[LabelledClaim], kept: list[bool]) -> dict:
+    """Counts and rates for one group of claims: a dropped fabrication is caught, a dropped
+    supported claim is a false alarm."""
+    caught = sum(1 for c, k in zip(claims, kept) if c.label == "fabricated" and not k)
+    false_alarms = sum(1 for c, k in zip(claims, kept) if c.label == "supported" and not k)
     fabricated = sum(c.label == "fabricated" for c in claims)
     supported = len(claims) - fabricated
     flagged = caught + false_alarms
     return {
         "claims": len(claims),
+        "fabricated": fabricated,
+        "supported": supported,
+        "caught": caught,
+        "false_alarms": false_alarms,
         "fabrication_recall": round(caught / fabricated, 4) if fabricated else None,
         "fabrication_precision": round(caught / flagged, 4) if flagged else None,
-        "paraphrases_kept": round((supported - false_alarms) / supported, 4) if supported else None,
-        "missed_fabrications": missed,
-        "dropped_paraphrases": dropped_true,
+        "supported_kept": round((supported - false_alarms) / supported, 4) if supported else None,
+    }
+
+
+def grounding_breakdown(claims: list[LabelledClaim], kept: list[bool], control_kinds=frozenset()) -> dict:
+    """``grounding_metrics`` overall, without the ``control_kinds``, per source and per kind,
+    plus the claims the check got wrong (missed fabrications, dropped supported claims)."""
+    if len(claims) != len(kept):
+        raise ValueError("one kept flag per claim")
+    pairs = list(zip(claims, kept))
+
+    def group(selected):
+        return grounding_metrics([c for c, _ in selected], [k for _, k in selected])
+
+    groups = {"all": group(pairs)}
+    if control_kinds and any(c.kind in control_kinds for c in claims):
+        groups[f"without {', '.join(sorted(control_kinds))}"] = group([(c, k) for c, k in pairs if c.kind not in control_kinds])
+    for source in sorted({c.source for c in claims if c.source}):
+        groups[source] = group([(c, k) for c, k in pairs if c.source == source])
+    kinds = {}
+    for kind in dict.fromkeys(c.kind for c in claims):
+        selected = [(c, k) for c, k in pairs if c.kind == kind]
+        labels = sorted({c.label for c, _ in selected})
+        n_kept = sum(k for _, k in selected)
+        kinds[kind] = {"source": ", ".join(sorted({c.source for c, _ in selected if c.source})),
+                       "label": "/".join(labels), "claims": len(selected),
+                       "dropped": round((len(selected) - n_kept) / len(selected), 4),
+                       "kept": round(n_kept / len(selected), 4)}
+    return {
+        "groups": groups,
+        "kinds": kinds,
+        "missed_fabrications": [f"{c.id}: {c.claim}" for c, k in pairs if c.label == "fabricated" and k],
+        "dropped_supported": [f"{c.id}: {c.claim}" for c, k in pairs if c.label == "supported" and not k],
+    }
+
+
+def score_grounding(assistant, claims: list[LabelledClaim]) -> dict:
+    """Precision and recall of the check at catching fabrications, and the share of true
+    paraphrases it keeps; ``missed`` lists the fabrications it let through."""
+    kept = check_claims(assistant, claims)
+    m = grounding_metrics(claims, kept)
+    return {
+        "claims": m["claims"],
+        "fabrication_recall": m["fabrication_recall"],
+        "fabrication_precision": m["fabrication_precision"],
+        "paraphrases_kept": m["supported_kept"],
+        "missed_fabrications": [f"{c.id} ({c.kind}): {c.claim}" for c, k in zip(claims, kept) if c.label == "fabricated" and k],
+        "dropped_paraphrases": [f"{c.id}: {c.claim}" for c, k in zip(claims, kept) if c.label == "supported" and not k],
     }
