@@ -261,12 +261,14 @@ def _half(split: Split, doc_id: str) -> str:
 
 
 def _claim(source: str, row_id: str, kind: str, text: str, half: str, doc_id: str, basis: str,
-           pair: str | None = None) -> dict:
+           pair: str | None = None, changed_type: str | None = None) -> dict:
     row = {"id": f"{source}:{row_id}:{kind}", "claim": text,
            "label": "supported" if kind in SUPPORTED_KINDS else "fabricated", "kind": kind,
            "half": half, "source": source, "doc_id": doc_id, "basis": basis}
     if pair:
         row["pair"] = pair
+    if changed_type:  # the answer type of the phrase the fabrication changed
+        row["answer_type"] = changed_type
     return row
 
 
@@ -307,18 +309,18 @@ def build_squad(rows: list[dict], documents: dict[str, str], split: Split) -> li
         if pool:
             text = replace_first(sentence, answer, chooser(rid, "swap-other-doc").choice(pool))
             if text:
-                made.append(_claim(SQUAD, rid, "swap-other-doc", text, half, doc_id, sentence, gold_id))
+                made.append(_claim(SQUAD, rid, "swap-other-doc", text, half, doc_id, sentence, gold_id, kind))
             if restated:  # the restated question with the donor in the answer's place
                 text = rewrite_question(row["question"], chooser(rid, "question-swap-other-doc").choice(pool))
                 if text:
                     made.append(_claim(SQUAD, rid, "question-swap-other-doc", text, half, doc_id, sentence,
-                                       f"{SQUAD}:{rid}:question-restated"))
+                                       f"{SQUAD}:{rid}:question-restated", kind))
         text = swap_roles(sentence, answer, kind)
         if text:
-            made.append(_claim(SQUAD, rid, "swap-roles", text, half, doc_id, sentence, gold_id))
+            made.append(_claim(SQUAD, rid, "swap-roles", text, half, doc_id, sentence, gold_id, kind))
         text = number_from_sentence(sentence, answer, kind, chooser(rid, "number-from-sentence"))
         if text:
-            made.append(_claim(SQUAD, rid, "number-from-sentence", text, half, doc_id, sentence, gold_id))
+            made.append(_claim(SQUAD, rid, "number-from-sentence", text, half, doc_id, sentence, gold_id, kind))
         text = negate(sentence)
         if text:
             made.append(_claim(SQUAD, rid, "negated", text, half, doc_id, sentence, gold_id))
@@ -412,16 +414,27 @@ def _commit() -> str:
 
 
 def markdown_table(result: dict, command: str) -> str:
+    """The result as Markdown: overall and per source, per kind, and the fabrications that
+    changed an answer by its type. "paired" counts only fabrications whose supported source
+    claim the check keeps, so a drop there is the check seeing the change."""
     lines = [f"Grounding check on the constructed set ({result['half']} half) — commit {_commit()}, "
              f"{datetime.date.today().isoformat()}, `{command}`", "",
-             "| claims | n | fabricated | supported | fabrication recall | fabrication precision | supported kept |",
-             "|---|---|---|---|---|---|---|"]
+             "| claims | n | fabricated | supported | fabrication recall | fabrication precision | supported kept "
+             "| paired n | paired recall |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, m in result["groups"].items():
         lines.append(f"| {name} | {m['claims']} | {m['fabricated']} | {m['supported']} | "
-                     f"{_pct(m['fabrication_recall'])} | {_pct(m['fabrication_precision'])} | {_pct(m['supported_kept'])} |")
-    lines += ["", "| kind | source | label | n | dropped | kept |", "|---|---|---|---|---|---|"]
-    for kind, m in result["kinds"].items():
-        lines.append(f"| {kind} | {m['source']} | {m['label']} | {m['claims']} | {m['dropped']} | {m['kept']} |")
+                     f"{_pct(m['fabrication_recall'])} | {_pct(m['fabrication_precision'])} | {_pct(m['supported_kept'])} "
+                     f"| {m['paired_fabricated']} | {_pct(m['paired_recall'])} |")
+    for title, rows in (("kind", result["kinds"]), ("kind / changed answer type", result.get("kinds_by_answer_type") or {})):
+        if not rows:
+            continue
+        lines += ["", f"| {title} | source | label | n | dropped | kept | paired n | paired recall |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for name, m in rows.items():
+            paired = (m["paired_fabricated"], _pct(m["paired_recall"])) if m["label"] == "fabricated" else ("", "")
+            lines.append(f"| {name} | {m['source']} | {m['label']} | {m['claims']} | {_pct(m['dropped'])} | "
+                         f"{_pct(m['kept'])} | {paired[0]} | {paired[1]} |")
     return "\n".join(lines)
 
 
@@ -431,7 +444,7 @@ def score(claims_path: Path, half: str, datasets: Path, out: Path, settings_chan
     from qa.evaluation.grounding import check_claims, grounding_breakdown, load_grounding_set
 
     claims = [c for c in load_grounding_set(claims_path) if not half or c.half == half]
-    settings = Settings(index_dir=out / "index", **(settings_changes or {}))
+    settings = Settings(index_dir=out / "index", upload_dir=out / "uploads", **(settings_changes or {}))
     embeddings = None
     kept: dict[str, bool] = {}
     for source in sorted({c.source for c in claims}):

@@ -88,9 +88,9 @@ def test_committed_set_is_what_the_procedure_builds():
 def test_breakdown_arithmetic():
     claims = [LabelledClaim("s1", "a", "supported", "k1", "report", "src"),
               LabelledClaim("s2", "b", "supported", "k1", "report", "src"),
-              LabelledClaim("f1", "c", "fabricated", "k2", "report", "src"),
-              LabelledClaim("f2", "d", "fabricated", "k2", "report", "src"),
-              LabelledClaim("f3", "e", "fabricated", "k3", "report", "other")]
+              LabelledClaim("f1", "c", "fabricated", "k2", "report", "src", pair="s1", answer_type="name"),
+              LabelledClaim("f2", "d", "fabricated", "k2", "report", "src", pair="s1", answer_type="phrase"),
+              LabelledClaim("f3", "e", "fabricated", "k3", "report", "other", pair="s2")]
     kept = [True, False, False, True, False]
     result = grounding_breakdown(claims, kept, control_kinds={"k1"})
     overall = result["groups"]["all"]
@@ -98,11 +98,18 @@ def test_breakdown_arithmetic():
     assert overall["fabrication_recall"] == round(2 / 3, 4)
     assert overall["fabrication_precision"] == round(2 / 3, 4)
     assert overall["supported_kept"] == 0.5
+    # paired: only f1 and f2 come from a kept supported claim (s1); f1 of them is dropped
+    assert (overall["paired_fabricated"], overall["paired_recall"]) == (2, 0.5)
     assert result["groups"]["without k1"]["fabrication_precision"] == 1.0
     assert result["groups"]["without k1"]["supported_kept"] is None
     assert result["groups"]["other"]["fabrication_recall"] == 1.0
-    assert result["kinds"]["k2"] == {"source": "src", "label": "fabricated", "claims": 2, "dropped": 0.5, "kept": 0.5}
+    assert result["groups"]["other"]["paired_recall"] is None  # s2 was dropped itself
+    assert result["kinds"]["k2"] == {"source": "src", "label": "fabricated", "claims": 2, "dropped": 0.5, "kept": 0.5,
+                                     "paired_fabricated": 2, "paired_recall": 0.5}
+    assert set(result["kinds_by_answer_type"]) == {"k2 / name", "k2 / phrase"}
+    assert result["kinds_by_answer_type"]["k2 / phrase"]["paired_recall"] == 0.0
     assert result["missed_fabrications"] == ["f2: d"] and result["dropped_supported"] == ["s2: b"]
+    assert grounding_metrics(claims, kept)["fabricated"] == 3
 
 
 @pytest.mark.integration
@@ -126,7 +133,13 @@ def test_scoring_constructed_claims_against_their_corpus(tmp_path, embeddings):
     supported = [k for c, k in zip(claims, kept) if c.label == "supported"]
     caught, false_alarms = fabricated.count(False), supported.count(False)
     overall = result["groups"]["all"]
-    assert overall == grounding_metrics(claims, kept)
+    metrics = grounding_metrics(claims, kept)
+    assert {k: overall[k] for k in metrics} == metrics
+    kept_by_id = dict(zip((c.id for c in claims), kept))
+    paired = [k for c, k in zip(claims, kept) if c.label == "fabricated" and kept_by_id.get(c.pair)]
+    assert overall["paired_fabricated"] == len(paired)
+    if paired:
+        assert overall["paired_recall"] == round(paired.count(False) / len(paired), 4)
     assert overall["claims"] == len(claims) and overall["fabricated"] == len(fabricated)
     assert overall["fabrication_recall"] == round(caught / len(fabricated), 4)
     assert overall["supported_kept"] == round(supported.count(True) / len(supported), 4)

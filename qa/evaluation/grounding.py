@@ -29,6 +29,8 @@ class LabelledClaim:
     half: str = ""  # constructed sets: "tune" or "report" (qa/evaluation/splits.py)
     source: str = ""  # constructed sets: the data set whose corpus the claim is about
     doc_id: str = ""
+    pair: str = ""  # constructed fabrications: the id of the supported claim it was made from
+    answer_type: str = ""  # constructed claims: the type of the phrase that was changed
 
 
 def load_grounding_set(path: str | Path) -> list[LabelledClaim]:
@@ -46,7 +48,8 @@ def load_grounding_set(path: str | Path) -> list[LabelledClaim]:
         if row.get("label") not in LABELS or not str(row.get("claim") or "").strip():
             raise QAError(f"{path}: line {number} needs a claim and a label (supported or fabricated)")
         rows.append(LabelledClaim(str(row.get("id") or number), row["claim"].strip(), row["label"], str(row.get("kind") or ""),
-                                  str(row.get("half") or ""), str(row.get("source") or ""), str(row.get("doc_id") or "")))
+                                  str(row.get("half") or ""), str(row.get("source") or ""), str(row.get("doc_id") or ""),
+                                  str(row.get("pair") or ""), str(row.get("answer_type") or "")))
     if not rows:
         raise QAError(f"{path}: no claims")
     return rows
@@ -86,32 +89,49 @@ def grounding_metrics(claims: list[LabelledClaim], kept: list[bool]) -> dict:
 
 
 def grounding_breakdown(claims: list[LabelledClaim], kept: list[bool], control_kinds=frozenset()) -> dict:
-    """``grounding_metrics`` overall, without the ``control_kinds``, per source and per kind,
-    plus the claims the check got wrong (missed fabrications, dropped supported claims)."""
+    """``grounding_metrics`` (and ``paired_recall``) overall, without the ``control_kinds``, per
+    source, per kind and per kind and changed phrase type, plus the claims the check got wrong
+    (missed fabrications, dropped supported claims)."""
     if len(claims) != len(kept):
         raise ValueError("one kept flag per claim")
     pairs = list(zip(claims, kept))
+    kept_by_id = {c.id: k for c, k in pairs}
 
     def group(selected):
-        return grounding_metrics([c for c, _ in selected], [k for _, k in selected])
+        m = grounding_metrics([c for c, _ in selected], [k for _, k in selected])
+        m["paired_fabricated"], m["paired_recall"] = _paired(selected)
+        return m
+
+    def _paired(selected):
+        """Fabrications whose supported source claim (``pair``) is kept, and the share of them
+        dropped: the check catching the change itself, not a sentence it drops anyway."""
+        dropped = [not k for c, k in selected if c.label == "fabricated" and kept_by_id.get(c.pair)]
+        return len(dropped), (round(sum(dropped) / len(dropped), 4) if dropped else None)
+
+    def per(key):
+        out = {}
+        for name in dict.fromkeys(key(c) for c in claims):
+            if name is None:
+                continue
+            selected = [(c, k) for c, k in pairs if key(c) == name]
+            n_kept = sum(k for _, k in selected)
+            paired_n, paired = _paired(selected)
+            out[name] = {"source": ", ".join(sorted({c.source for c, _ in selected if c.source})),
+                         "label": "/".join(sorted({c.label for c, _ in selected})), "claims": len(selected),
+                         "dropped": round((len(selected) - n_kept) / len(selected), 4),
+                         "kept": round(n_kept / len(selected), 4),
+                         "paired_fabricated": paired_n, "paired_recall": paired}
+        return out
 
     groups = {"all": group(pairs)}
     if control_kinds and any(c.kind in control_kinds for c in claims):
         groups[f"without {', '.join(sorted(control_kinds))}"] = group([(c, k) for c, k in pairs if c.kind not in control_kinds])
     for source in sorted({c.source for c in claims if c.source}):
         groups[source] = group([(c, k) for c, k in pairs if c.source == source])
-    kinds = {}
-    for kind in dict.fromkeys(c.kind for c in claims):
-        selected = [(c, k) for c, k in pairs if c.kind == kind]
-        labels = sorted({c.label for c, _ in selected})
-        n_kept = sum(k for _, k in selected)
-        kinds[kind] = {"source": ", ".join(sorted({c.source for c, _ in selected if c.source})),
-                       "label": "/".join(labels), "claims": len(selected),
-                       "dropped": round((len(selected) - n_kept) / len(selected), 4),
-                       "kept": round(n_kept / len(selected), 4)}
     return {
         "groups": groups,
-        "kinds": kinds,
+        "kinds": per(lambda c: c.kind),
+        "kinds_by_answer_type": per(lambda c: f"{c.kind} / {c.answer_type}" if c.answer_type and c.label == "fabricated" else None),
         "missed_fabrications": [f"{c.id}: {c.claim}" for c, k in pairs if c.label == "fabricated" and k],
         "dropped_supported": [f"{c.id}: {c.claim}" for c, k in pairs if c.label == "supported" and not k],
     }
