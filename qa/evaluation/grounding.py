@@ -5,7 +5,9 @@ paraphrase) or ``fabricated`` (a wrong number, a swapped name, facts recombined 
 sentences, an invented fact). Each claim goes through the product's own path for generated
 text: retrieve passages for it, then ``ground_generated``. A fabrication the check drops is
 caught; a true paraphrase it drops is a false alarm. Because the labels come from a person, not
-from ``support()``, this measures the check rather than restating it."""
+from ``support()``, this measures the check rather than restating it. Constructed sets
+(``bench/grounding_set.py``) also carry ``half``, ``source``, ``doc_id``, ``pair`` and
+``answer_type``; ``grounding_breakdown`` scores them per source and kind."""
 
 from __future__ import annotations
 
