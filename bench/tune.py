@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import pickle
 import subprocess
 import sys
 import time
@@ -198,6 +199,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=["squad2-dev-sample", "pubmedqa-pqal"])
     parser.add_argument("--out", default="bench-out/tune")
     parser.add_argument("--calibration", default=None, help="where to write (default: qa/answer/calibration.json)")
+    parser.add_argument("--reuse", action="store_true", help="fit again on the rows the last run read (OUT/rows.pkl)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     started = time.perf_counter()
@@ -205,7 +207,10 @@ def main() -> int:
     base = Settings(index_dir=out / "index", min_confidence=0.0)
     rows: list[Row] = []
     embeddings = None
-    for name in args.only:
+    cache = out / "rows.pkl"
+    if args.reuse:
+        rows = pickle.loads(cache.read_bytes())
+    for name in [] if args.reuse else args.only:
         dataset_dir = Path(args.datasets) / name
         cases = tune_cases(dataset_dir)
         corpus = dataset_dir / "docs"
@@ -213,6 +218,9 @@ def main() -> int:
         embeddings = assistant.embeddings
         assistant.ingest([corpus])
         rows.extend(collect(dataset_dir, assistant, cases))
+    if not args.reuse:
+        out.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(rows))
     calibration = tune(rows, base.reader_model)
     calibration.provenance.update({"commit": commit(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                                    "command": "python -m bench.tune " + " ".join(sys.argv[1:]),

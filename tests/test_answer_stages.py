@@ -112,3 +112,18 @@ def test_unsupported_sentences_can_be_flagged_instead_of_dropped():
     assert text == f"The IT coalition has attracted more than 70 million euros [1]. It was funded by the European Union {UNVERIFIED_MARK}."
     assert [c.number for c in citations] == [1]
     assert [c.verified for c in ground_generated(draft, passages, 0.45)] == [True]  # dropped by default
+
+
+@pytest.mark.parametrize("sentence", [
+    "The palace was built in the 17th century.",
+    "About 36% of patients improved after 25m of walking.",
+    "Plants release O2 at night, and sales rose in the 1990s.",
+])
+def test_a_sentence_always_supports_itself(sentence):
+    """Ordinal and unit-suffixed amounts are whole tokens ("17th", not "17"), so a verbatim
+    sentence is never dropped by the amount rule (found by the constructed grounding set)."""
+    from qa.answer.support import sentence_support
+
+    assert sentence_support(sentence, sentence) == 1.0
+    assert sentence_support(sentence.replace("17th", "18th").replace("36%", "46%"), sentence) == (
+        1.0 if "17th" not in sentence and "36%" not in sentence else 0.0)

@@ -68,7 +68,10 @@ def strip_citations(text: str) -> str:
 
 # --- one-sentence support of a generated claim ---------------------------------------------------
 _AMOUNT = re.compile(
-    r"(?P<number>(?:[$€£]\s?)?\d[\d.,]*(?:\s*(?:%|percent|per cent|thousand|million|billion|trillion|hundred))*)"
+    # The whole token ("17th", "25m", "1990s"), never digits inside a word ("O2", "H2O"): the
+    # sentence's words are compared token by token, so "17" would not be found in "17th".
+    r"(?<![A-Za-z])(?P<number>(?:[$€£]\s?)?\d[\d.,]*[A-Za-z]*"
+    r"(?:\s*(?:%|percent|per cent|thousand|million|billion|trillion|hundred))*)"
     r"(?:\s+(?P<unit>[A-Za-z][\w-]*))?",
     re.IGNORECASE,
 )
