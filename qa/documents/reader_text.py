@@ -904,8 +904,8 @@ class _Inline:
 
     def _flat_fence(self, j: int, k: int, b: int) -> int:
         """``` in running text: the line breaks around a fenced block were lost. A run with an
-        info string right after it ("```sh") opens a block that ends at the next run of the same
-        length or longer without one (a closing fence has no info string), or at the end. A bare run pairs
+        info string right after it ("```sh") opens a block that ends at the next run at least as
+        long without one (a closing fence has no info string), or at the end. A bare run pairs
         with the next bare run, unless the next run has an info string: then it closes a block
         that began before this text, and only the run goes."""
         src = self.src
@@ -947,9 +947,11 @@ class _Inline:
         """"### Title" after a sentence in flattened text: a new line, without the marker."""
         src = self.src
         m = _FLAT_HEADING.match(src, j, b)
-        prev = src[a:j].rstrip()
-        if (m and j > a and src[j - 1] in " \t" and prev
-                and (m.group().count("#") >= 2 or prev[-1] in ".!?:`>|")):
+        k = j
+        while k > a and src[k - 1] in " \t":
+            k -= 1
+        if (m and a < k < j
+                and (m.group().count("#") >= 2 or src[k - 1] in ".!?:`>|")):
             self.line_break(self.pos[m.end()])
             return m.end()
         self.copy(j, j + 1)
