@@ -48,7 +48,7 @@ table row ends, which code a chunk started inside of cannot be told from flat te
 Speed (timeit, CPU time, best of 7, on this shared 2-core machine under load; Python 3.11,
 markdown-it-py 4.3.0): 0.44 ms per chunk of ~680 characters (about 128 tokens) cut from the
 repository's and Haystack's Markdown at line ends, 0.15 ms of it markdown-it's block parse;
-0.41 ms per chunk as the chunker stores them today (~840 characters, line breaks lost). Hostile
+0.27-0.41 ms per chunk as the chunker stores them today (~840 characters, line breaks lost). Hostile
 input takes linear time (20,000 "[" in 0.07 s). The "plain" path is the identity.
 """
 
