@@ -92,7 +92,8 @@ def prose(r: ReaderText) -> str:
 
 def test_code_fence_then_heading_then_sentence():
     r = md(DOCKER)
-    assert r.text == "docker buildx bake base\n\nMulti-Platform Builds\n\nHaystack images support multiple architectures."
+    assert r.text == ("docker buildx bake base\n\nMulti-Platform Builds\n\n"
+                      "Haystack images support multiple architectures.")
     assert "`" not in r.text and "#" not in r.text
     assert "Multi-Platform Builds" in r.text.splitlines()
     assert [r.text[s:e] for s, e in r.code] == ["docker buildx bake base"]
@@ -254,6 +255,49 @@ def test_crlf_line_endings():
     stored = "# Title\r\n\r\nText\r\nmore.\r\n\r\n```\r\ncode\r\n```\r\n"
     r = md(stored)
     assert r.text == "Title\n\nText more.\n\ncode"
+
+
+def test_html_blocks():
+    stored = ("<pre>\nx &lt; 1\n  y\n</pre>\n\n<script>var a = 1;</script>\n\n"
+              "<details><summary>More</summary>\n\nHidden *text*.\n\n</details>")
+    r = md(stored)
+    assert r.text == "x < 1\n  y\n\nMore\n\nHidden text."
+    assert [r.text[s:e] for s, e in r.code] == ["x < 1\n  y"]
+
+
+def test_stored_span_clamps_and_empty_ranges():
+    stored = "# Title\n\nText."
+    r = md(stored)
+    assert r.stored_span(-5, 100) == (2, len(stored))
+    assert r.stored_span(3, 3) == (r.offsets[3], r.offsets[3])
+    newline = r.text.index("\n")
+    s, e = r.stored_span(newline, newline + 1)  # an inserted line break stands for nothing
+    assert s == e or stored[s:e].isspace()
+
+
+def test_deep_nesting_keeps_its_text():
+    r = md("> " * 25 + "deep text\n\n" + "- " * 25 + "deep item")
+    assert r.text == "deep text\n\ndeep item"
+
+
+@pytest.mark.parametrize("stored", [
+    "[" * 20_000, "![" * 10_000, "[a](b " * 4_000, "<br> " * 5_000, "` `` " * 4_000, "```a " * 4_000,
+    "_a* b_ " * 3_000, "(" * 20_000, "|a|b|\n|-|-|\n" + "| " * 5_000,
+])
+def test_hostile_input_takes_linear_time(stored):
+    seconds = timeit.timeit(lambda: _markdown_reader_text(stored), number=1)
+    assert seconds < 2.0
+
+
+def test_a_failure_falls_back_to_the_plain_reading(monkeypatch):
+    import qa.documents.reader_text as module
+
+    def broken(stored):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(module, "_markdown_reader_text", broken)
+    r = module.reader_text("**x**", "markdown")
+    assert r.text == "**x**" and r.offsets == tuple(range(6))
 
 
 def test_plain_is_unchanged_with_identity_offsets():
