@@ -8,6 +8,8 @@ stages (search, select, read) and records the reading step's candidate phrases a
 signals, then fits two logistic models (scikit-learn):
 
 - phrase: is a candidate phrase right (holds an accepted answer, or token F1 >= 0.5 with one)?
+  A phrase is shown bare only when (answer probability x phrase probability) reaches the phrase
+  threshold.
 - answer: is the answer the assistant would show right? (SQuAD: the chosen sentences hold an
   accepted answer; an unanswerable question's answer is never right. PubMedQA, whose answers are
   long conclusions: the best sentence comes from the gold abstract.)
@@ -47,8 +49,8 @@ from qa.evaluation.testset import TestCase
 logger = logging.getLogger("bench.tune")
 ROOT = Path(__file__).resolve().parents[1]
 SPLITS = ROOT / "bench" / "splits"
-ANSWER_FEATURES = ("relevance", "sentence_score", "coverage", "named_terms", "asks_typed", "typed_found",
-                   "asks_phrase", "candidates", "best_phrase")
+ANSWER_FEATURES = ("relevance", "sentence_score", "coverage", "named_terms", "sentence_coverage", "longest_missing",
+                   "negation_mismatch", "asks_typed", "typed_found", "asks_phrase", "candidates", "best_phrase")
 MAX_WRONGLY_REFUSED = 0.08  # below the 0.10 target, so the report half has room
 MAX_WRONGLY_REFUSED_PUBMED = 0.02  # below the 0.03 target
 PHRASE_PRECISION = 0.93  # above the 0.90 target, for the same reason
@@ -170,8 +172,10 @@ def tune(rows: list[Row], reader_model: str) -> Calibration:
     answer_oof = out_of_fold(ax, ay, groups, ANSWER_FEATURES)
     answer = fit(ax, ay, ANSWER_FEATURES)
     answer_threshold, answer_fit = choose_answer_threshold(answer_oof, rows)
+    # A phrase is shown on the joint probability that the answer is right and the phrase is:
+    # a right phrase of an unanswerable question is still a wrong answer.
     answered = (answer_oof >= answer_threshold) & (best_phrase > 0)
-    phrase_threshold, phrase_fit = choose_phrase_threshold(best_phrase[answered], best_right[answered])
+    phrase_threshold, phrase_fit = choose_phrase_threshold((answer_oof * best_phrase)[answered], best_right[answered])
     logger.info("answer threshold %.2f %s; phrase threshold %.2f %s", answer_threshold, answer_fit,
                 phrase_threshold, phrase_fit)
     return Calibration(

@@ -25,6 +25,11 @@ class Signals:
     coverage: float  # share of the question's content words in the chosen passage
     named_terms: float  # share of the question's names and numbers in the chosen passage (1.0 if it has none)
     model_refused: bool = False  # a generator said the passages do not answer
+    # SQuAD 2.0-style unanswerable questions change one detail of an answerable one (another
+    # term, a negation): what of the question the chosen sentence and passage do not say.
+    sentence_coverage: float = 0.0  # share of the question's content words in the chosen sentence
+    longest_missing: float = 0.0  # length of the longest question word missing from the passage (/12, capped)
+    negation_mismatch: bool = False  # the question negates ("not", "never", "n't") and the sentence does not
 
     def to_dict(self) -> dict[str, float | bool]:
         return asdict(self)
@@ -44,14 +49,23 @@ def share_in(terms: list[str], text: str) -> float:
     return sum(all(part in present for part in term.split()) for term in terms) / len(terms)
 
 
+_NEGATION = re.compile(r"\b(not|never|no|none|neither|nor|without)\b|n[’']t\b", re.IGNORECASE)
+
+
 def signals_for(question: str, relevance: float, sentence_score: float, passage_text: str,
-                model_refused: bool = False) -> Signals:
+                model_refused: bool = False, sentence: str = "") -> Signals:
+    words = list(dict.fromkeys(content_words(question)))
+    in_passage = set(content_words(passage_text))
+    missing = [w for w in words if w not in in_passage]
     return Signals(
         relevance=relevance,
         sentence_score=sentence_score,
-        coverage=share_in(list(dict.fromkeys(content_words(question))), passage_text),
+        coverage=share_in(words, passage_text),
         named_terms=share_in(named_terms(question), passage_text),
         model_refused=model_refused,
+        sentence_coverage=share_in(words, sentence) if sentence else 0.0,
+        longest_missing=min(max((len(w) for w in missing), default=0), 12) / 12,
+        negation_mismatch=bool(_NEGATION.search(question)) and not _NEGATION.search(sentence or passage_text),
     )
 
 

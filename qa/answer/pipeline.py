@@ -48,8 +48,8 @@ def gather_evidence(question: str, query: str, passages: list[Passage], vectors:
     if selection is None:
         return Evidence(None, Signals(relevance, 0.0, 0.0, 0.0), None)
     best_passage = next(p for p in passages if p.number == selection.best_passage)
-    signals = signals_for(query, relevance, selection.best_score, best_passage.text)
     best = next(c for c in selection.claims if c.is_best)
+    signals = signals_for(query, relevance, selection.best_score, best_passage.text, sentence=best.sentence)
     sentences = [best.sentence, *(c.sentence for c in selection.claims if not c.is_best)]
     return Evidence(selection, signals, reader.read(question, sentences, query))
 
@@ -88,12 +88,15 @@ def select_answer(question: str, query: str, passages: list[Passage], vectors: S
         span = Span(phrase.text, phrase.start, phrase.end, evidence.reading.kind if evidence.reading else "other")
         owner = next(c for c in claims if c.sentence == phrase.sentence)
         claims = [replace(c, is_best=c is owner) for c in claims]
+    # The phrase stands alone only when it is likely right *and* the question is likely answered:
+    # a right-looking phrase for an unanswerable question is still a wrong answer.
+    joint = probability * confidence
     threshold = settings.min_phrase_confidence if settings.min_phrase_confidence is not None else calibration.phrase_threshold
-    show = span is not None and probability >= threshold
+    show = span is not None and joint >= threshold
     if show:
         claims = [c for c in claims if c.is_best]
     return Decision(claims, span, evidence.signals, confidence, show_phrase=show,
-                    phrase_confidence=round(probability, 4) if phrase is not None else None, features=features)
+                    phrase_confidence=round(joint, 4) if phrase is not None else None, features=features)
 
 
 def ground_draft(question: str, query: str, passages: list[Passage], draft: str, settings: Settings,
