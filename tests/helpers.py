@@ -9,9 +9,13 @@ import sys
 import zipfile
 from pathlib import Path
 
+from qa.documents.loading import is_supported
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_ARTICLE = SEEDS / "docs" / "eu-defense-innovation-office-kyiv.md"
+# Every file the seed corpus indexes: the article and the Haystack pages (seeds/ATTRIBUTION.md).
+SEED_DOCS = sorted(p for p in (SEEDS / "docs").iterdir() if is_supported(p))
 # A planted document that talks to the assistant, in plain text and hidden in HTML.
 PLANTED_TEXT = (
     "Notes on the EU Defense Innovation Office and Ukraine's drone production.\n"

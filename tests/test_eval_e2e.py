@@ -21,7 +21,7 @@ def test_eval_writes_report_and_gate_fails_on_regression(tmp_path):
     assert len(rows) == 6 and {"f1", "faithfulness"} <= set(rows[0]["scores"])
     summary = json.loads((out / "summary.json").read_text())
     assert summary["meta"]["questions"] == 6 and summary["meta"]["answerable"] == 4
-    assert summary["retrieval"]["hit_at_k"] == 1.0  # every gold document is the seed article
+    assert summary["retrieval"]["hit_at_k"] == 1.0  # the gold article is found among all the seed documents
     assert summary["refusals"]["recall"] == 1.0  # "capital of France" and "Zelensky" are refused
     report = (out / "report.md").read_text()
     assert "| Token F1 |" in report and "![scores.png](scores.png)" in report

@@ -6,7 +6,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import ROOT, SEED_ARTICLE, free_port
+from tests.helpers import ROOT, SEED_ARTICLE, SEED_DOCS, free_port
 
 APP = str(ROOT / "ui" / "app.py")
 
@@ -40,8 +40,8 @@ def markdown_text(at: AppTest) -> str:
 
 def test_first_start_indexes_the_seed_corpus(app):
     assert [m.label for m in app.metric] == ["Documents", "Chunks"]
-    assert app.metric[0].value == "1" and int(app.metric[1].value) > 0
-    assert SEED_ARTICLE.name in markdown_text(app)
+    assert app.metric[0].value == str(len(SEED_DOCS)) and int(app.metric[1].value) > 0
+    assert all(doc.name in markdown_text(app) for doc in SEED_DOCS)
 
 
 def test_chat_answers_with_a_source_card_and_follow_up(app):
@@ -167,7 +167,7 @@ def test_upload_indexes_good_files_and_reports_bad_ones(app, tmp_path):
     assert not app.exception
     assert any("ferry.txt: added" in s.value for s in app.success)
     assert any("broken.pdf" in e.value and "PDF" in e.value for e in app.error)
-    assert app.metric[0].value == "2"  # the seed article and the ferry note
+    assert app.metric[0].value == str(len(SEED_DOCS) + 1)  # the seed corpus and the ferry note
     assert (tmp_path / "uploads" / "ferry.txt").is_file()
     assert not (tmp_path / "uploads" / "broken.pdf").exists()
     app.chat_input[0].set_value("When does the island ferry leave?").run()
@@ -177,9 +177,9 @@ def test_upload_indexes_good_files_and_reports_bad_ones(app, tmp_path):
     ferry = str((tmp_path / "uploads" / "ferry.txt").resolve())
     app.selectbox(key="remove-choice").set_value(ferry).run()
     button(app, "Remove…").click().run()
-    assert app.metric[0].value == "2" and any("Remove **ferry.txt**" in w.value for w in app.warning)
+    assert app.metric[0].value == str(len(SEED_DOCS) + 1) and any("Remove **ferry.txt**" in w.value for w in app.warning)
     button(app, "Remove").click().run()
-    assert not app.exception and app.metric[0].value == "1"
+    assert not app.exception and app.metric[0].value == str(len(SEED_DOCS))
     assert not (tmp_path / "uploads" / "ferry.txt").exists()
     assert "document removed" in markdown_text(app)
     assert not app.success  # the "added" message of the removed file is gone
@@ -195,14 +195,14 @@ def test_a_second_upload_of_a_name_is_kept_beside_unless_replace_is_chosen(app, 
     upload(b"Team B meets on Fridays in room 40.")
     (message,) = [s.value for s in app.success]
     assert "report.txt: added" in message and "kept beside the earlier one as report-" in message
-    assert app.metric[0].value == "3"  # the seed article and both reports
+    assert app.metric[0].value == str(len(SEED_DOCS) + 2)  # the seed corpus and both reports
     app.chat_input[0].set_value("When does team A meet?").run()
     assert "room 12" in markdown_text(app)
 
     app.checkbox(key="replace_uploads").check().run()
     upload(b"Team A now meets on Wednesdays in room 7.")
     assert any(s.value.startswith("report.txt: updated") for s in app.success)
-    assert app.metric[0].value == "3"
+    assert app.metric[0].value == str(len(SEED_DOCS) + 2)
     assert (tmp_path / "uploads" / "report.txt").read_bytes() == b"Team A now meets on Wednesdays in room 7."
 
 
