@@ -13,6 +13,23 @@ from tests.helpers import SEED_ARTICLE
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+# The tiers (see pytest.ini). `make test-fast` runs `-m unit`: a test in no tier would silently
+# be left out of every tier run, and one in two tiers is mislabelled.
+TIERS = ("unit", "integration", "browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    wrong = []
+    for item in items:
+        tiers = sorted({m.name for m in item.iter_markers() if m.name in TIERS})
+        if len(tiers) != 1:
+            wrong.append(f"{item.nodeid}: {', '.join(tiers) or 'no tier'}")
+    if wrong:
+        raise pytest.UsageError(
+            f"every test needs exactly one of the markers {', '.join(TIERS)} (a module's pytestmark or "
+            "the test's own):\n  " + "\n  ".join(wrong)
+        )
+
 
 @pytest.fixture(scope="session")
 def embeddings():

@@ -11,7 +11,7 @@ from qa.evaluation import run_evaluation
 from tests.helpers import ROOT, SEED_ARTICLE, free_port
 from tests.servers import chroma_server, openai_compatible_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 MINI = ROOT / "tests" / "data" / "mini-testset.jsonl"
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from tests.helpers import SEED_ARTICLE, free_port, run_cli, write_pdf
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def index_env(tmp_path):

@@ -1,4 +1,8 @@
+import pytest
+
 from qa.answer.followup import condense_question, looks_like_follow_up, search_queries
+
+pytestmark = pytest.mark.unit
 
 HISTORY = [("What is Ukraine's annual drone production capacity?", "Up to 3 million [1].")]
 

@@ -46,6 +46,7 @@ def load_in_subprocess(path: Path) -> tuple[str, int]:
     return outcome, int(rss)
 
 
+@pytest.mark.integration
 def test_zip_bomb_docx_is_refused_before_parsing(tmp_path):
     bomb = tmp_path / "bomb.docx"
     zip_bomb_docx(bomb, expanded_mb=300)
@@ -55,6 +56,7 @@ def test_zip_bomb_docx_is_refused_before_parsing(tmp_path):
     assert rss_mb < 500
 
 
+@pytest.mark.integration
 def test_huge_one_line_text_is_bounded(tmp_path):
     huge = tmp_path / "one-line.txt"
     huge.write_text("word " * 6_000_000, encoding="utf-8")  # 30 MB, no line break
@@ -67,6 +69,7 @@ def test_huge_one_line_text_is_bounded(tmp_path):
     assert max(len(p) for p in pieces) <= 5_000 and sum(len(p.split()) for p in pieces) == len(line.split())
 
 
+@pytest.mark.unit
 def test_many_page_pdf_is_refused_with_its_limit(tmp_path):
     pdf = tmp_path / "long.pdf"
     write_pdf(pdf, [f"Page {i}" for i in range(30)])
@@ -75,6 +78,7 @@ def test_many_page_pdf_is_refused_with_its_limit(tmp_path):
     assert len(load_document(pdf, LoadLimits(max_pdf_pages=30)).pages) == 30
 
 
+@pytest.mark.integration
 def test_odd_names_and_links_never_abort_an_ingest(assistant, tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -105,6 +109,7 @@ def test_odd_names_and_links_never_abort_an_ingest(assistant, tmp_path):
     assert assistant.index.store.count() == assistant.chunk_count()
 
 
+@pytest.mark.integration
 def test_followed_links_are_indexed_when_the_setting_allows(assistant, tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -115,6 +120,7 @@ def test_followed_links_are_indexed_when_the_setting_allows(assistant, tmp_path)
     assert [f.status for f in assistant.ingest([folder]).files] == ["added"]
 
 
+@pytest.mark.integration
 def test_too_many_files_are_refused_before_any_work(assistant, tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -126,6 +132,7 @@ def test_too_many_files_are_refused_before_any_work(assistant, tmp_path):
     assert assistant.chunk_count() == 0
 
 
+@pytest.mark.integration
 def test_long_and_colliding_upload_names(assistant, settings):
     long_name = "r" * 300 + ".txt"
     result = assistant.ingest_upload(long_name, b"The vault code is 4711.")
@@ -142,6 +149,7 @@ def test_long_and_colliding_upload_names(assistant, settings):
     assert len(assistant.documents()) == 3
 
 
+@pytest.mark.unit
 def test_hidden_html_is_not_indexed(tmp_path):
     page = tmp_path / "page.html"
     page.write_text(
@@ -161,6 +169,7 @@ def words(text: str) -> int:
     return len(text.split())
 
 
+@pytest.mark.unit
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.sampled_from(list("abcXYZ .!?,;:'\"()\n\t")), max_size=3000))
 def test_sentences_lose_and_invent_nothing_and_stay_bounded(text):
@@ -174,6 +183,7 @@ def test_sentences_lose_and_invent_nothing_and_stay_bounded(text):
         assert all(len(s) <= 300 for s in sentences)
 
 
+@pytest.mark.unit
 @hsettings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet="abcdefgh .", min_size=1, max_size=80), max_size=40),
        st.integers(5, 40), st.integers(0, 10))
@@ -186,6 +196,7 @@ def test_packed_chunks_respect_the_size_and_cover_every_sentence(sentences, max_
         assert all(w in joined for w in sentence.split())
 
 
+@pytest.mark.unit
 @hsettings(max_examples=100, deadline=None)
 @given(st.text(max_size=2000))
 def test_chunk_ids_are_unique_and_stable(text):
@@ -208,6 +219,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.unit
 def test_damage_found_by_the_long_fuzz_run_is_refused_or_read_cleanly(tmp_path):
     """Inputs the long fuzz runs (2000 and 4000 per loader) crashed on: refused in one line, or loaded."""
     import docx
@@ -251,6 +263,7 @@ def mutate_inside_docx(data: bytes, rng: random.Random) -> bytes:
     return rewrite_docx_part(data, "word/document.xml", lambda xml: mutate(xml, rng))
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("suffix", [".txt", ".md", ".html", ".pdf", ".docx"])
 def test_fuzzed_loader_inputs_load_or_refuse_cleanly(tmp_path, suffix):
     import docx
@@ -288,6 +301,7 @@ def test_fuzzed_loader_inputs_load_or_refuse_cleanly(tmp_path, suffix):
     assert sum(outcomes.values()) == FUZZ_CASES
 
 
+@pytest.mark.unit
 def test_safe_names_stay_short_and_keep_their_type():
     name = safe_file_name("x" * 400 + ".docx")
     assert len(name) <= MAX_NAME_CHARS and name.endswith(".docx")

@@ -14,6 +14,8 @@ from qa.settings import Settings
 from tests.helpers import PLANTED_HTML, PLANTED_TEXT, SEEDS, seed_questions
 from tests.servers import openai_compatible_server
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def planted_corpus(tmp_path):

@@ -3,6 +3,8 @@ import pytest
 from qa.errors import DocumentError
 from qa.documents.loading import load_document
 
+pytestmark = pytest.mark.unit
+
 MB = 1_000_000
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers import ROOT, SEEDS
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # What is not part of a source checkout (or is written by builds and runs); left out of the copy
 # the wheel is built from, so the build writes nothing into the tree under test.

@@ -18,6 +18,8 @@ from qa.settings import Settings
 from tests.helpers import ROOT, SEEDS, compare_with_clean_ingest, fingerprint, seed_questions, write_corpus
 from tests.servers import chroma_server
 
+pytestmark = pytest.mark.integration
+
 # One process asking the seed questions; prints one JSON line of answer fingerprints.
 ASKER = """
 import json, sys

@@ -14,7 +14,7 @@ from qa.settings import Settings
 from tests.helpers import SEEDS, error_lines, free_port, run_cli
 from tests.servers import chroma_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_stopped_chroma_server_is_named_in_ask_and_ingest(tmp_path, embeddings):

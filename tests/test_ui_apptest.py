@@ -8,6 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.helpers import ROOT, SEED_ARTICLE, free_port
 
+pytestmark = pytest.mark.integration
+
 APP = str(ROOT / "ui" / "app.py")
 
 
