@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import SEED_ARTICLE
+from testsupport.helpers import SEED_ARTICLE
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -46,7 +46,7 @@ def chroma_port(tmp_path_factory):
     if os.environ.get("QA_TEST_CHROMA") != "server":
         yield None
         return
-    from tests.servers import chroma_server
+    from testsupport.servers import chroma_server
 
     with chroma_server(tmp_path_factory.mktemp("chroma") / "data") as port:
         yield port

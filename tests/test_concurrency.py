@@ -13,7 +13,7 @@ from qa.answer.chain import GenerationGate
 from qa.assistant import Assistant
 from qa.documents.chunking import split_sentences
 from qa.errors import Busy
-from tests.helpers import SEEDS, fingerprint, seed_questions
+from testsupport.helpers import SEEDS, fingerprint, seed_questions
 
 TEXTS = [
     "Dr. Smith went to Washington. He arrived at 3 p.m. on Monday! Was it raining? Yes.",

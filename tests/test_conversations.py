@@ -9,7 +9,7 @@ import pytest
 from qa import Answer, Citation, Passage, Turn
 from qa.conversations import ConversationStore
 from qa.export import conversation_markdown
-from tests.helpers import SEED_ARTICLE
+from testsupport.helpers import SEED_ARTICLE
 
 
 def an_answer(question: str = "How much?") -> Answer:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.helpers import ROOT, run_cli
+from testsupport.helpers import ROOT, run_cli
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,7 @@ from qa.documents.chunking import chunk_pages, pack_sentences, split_sentences
 from qa.documents.loading import LoadLimits, load_document
 from qa.documents.uploads import MAX_NAME_CHARS, safe_file_name
 from qa.errors import DocumentError
-from tests.helpers import ROOT, SEED_ARTICLE, write_pdf, zip_bomb_docx
+from testsupport.helpers import ROOT, SEED_ARTICLE, write_pdf, zip_bomb_docx
 
 FUZZ_CASES = int(os.environ.get("QA_TEST_FUZZ_CASES", "150"))  # per loader; a longer run: 2000
 GOOD = "The ferry to the island leaves at noon from pier seven."

@@ -6,7 +6,7 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from qa.assistant import Assistant
-from tests.helpers import SEED_ARTICLE, write_pdf
+from testsupport.helpers import SEED_ARTICLE, write_pdf
 
 pytestmark = pytest.mark.integration
 

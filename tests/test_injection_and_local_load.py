@@ -11,8 +11,8 @@ import pytest
 from qa.answer.generate import local_model_path
 from qa.assistant import AskOptions, Assistant
 from qa.settings import Settings
-from tests.helpers import PLANTED_HTML, PLANTED_TEXT, SEEDS, seed_questions
-from tests.servers import openai_compatible_server
+from testsupport.helpers import PLANTED_HTML, PLANTED_TEXT, SEEDS, seed_questions
+from testsupport.servers import openai_compatible_server
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, SEEDS
+from testsupport.helpers import ROOT, SEEDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

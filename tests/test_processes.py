@@ -15,8 +15,8 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.settings import Settings
-from tests.helpers import ROOT, SEEDS, compare_with_clean_ingest, fingerprint, seed_questions, write_corpus
-from tests.servers import chroma_server
+from testsupport.helpers import ROOT, SEEDS, compare_with_clean_ingest, fingerprint, seed_questions, write_corpus
+from testsupport.servers import chroma_server
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,7 @@ ASKER = """
 import json, sys
 from qa.assistant import Assistant
 from qa.settings import Settings
-from tests.helpers import fingerprint
+from testsupport.helpers import fingerprint
 bot = Assistant(Settings())
 print(json.dumps([fingerprint(bot.ask(q)) for q in json.loads(sys.argv[1])]))
 """

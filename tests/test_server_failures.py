@@ -11,8 +11,8 @@ import pytest
 from qa.assistant import Assistant
 from qa.errors import ChromaUnavailable
 from qa.settings import Settings
-from tests.helpers import SEEDS, error_lines, free_port, run_cli
-from tests.servers import chroma_server
+from testsupport.helpers import SEEDS, error_lines, free_port, run_cli
+from testsupport.servers import chroma_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

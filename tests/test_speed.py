@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 
 from qa import Assistant, Settings, SettingsError
 from qa.embeddings import make_embeddings
-from tests.helpers import ROOT, SEED_ARTICLE
+from testsupport.helpers import ROOT, SEED_ARTICLE
 
 
 class RecordingEmbeddings(Embeddings):

@@ -3,7 +3,7 @@
 import pytest
 
 from qa.documents.uploads import safe_file_name
-from tests.helpers import SEED_ARTICLE
+from testsupport.helpers import SEED_ARTICLE
 
 
 @pytest.mark.unit
