@@ -9,6 +9,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,9 @@ def test_built_wheel_answers_with_a_citation_outside_the_source_tree(tmp_path):
                  cwd=source, env=_clean_env())
     assert built.returncode == 0, built.stdout + built.stderr
     wheel = next(wheels.glob("docqa-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        top = {name.split("/", 1)[0] for name in archive.namelist() if ".dist-info/" not in name}
+    assert top == {"qa", "ui"}, f"the wheel holds {sorted(top)}"  # no tests, benchmarks or testsupport
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
