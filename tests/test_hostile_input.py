@@ -23,6 +23,7 @@ from testsupport.helpers import ROOT, SEED_ARTICLE, write_pdf, zip_bomb_docx
 
 FUZZ_CASES = int(os.environ.get("QA_TEST_FUZZ_CASES", "150"))  # per loader; a longer run: 2000
 GOOD = "The ferry to the island leaves at noon from pier seven."
+SLOWEST_FUZZED_LOAD_S = 5.0  # bound on one load of a few-KB fuzzed file (see the fuzz test)
 
 
 def load_in_subprocess(path: Path) -> tuple[str, int]:
@@ -283,7 +284,8 @@ def test_fuzzed_loader_inputs_load_or_refuse_cleanly(tmp_path, suffix):
         seed.write_text(text, encoding="utf-8")
     rng = random.Random(f"fuzz{suffix}")
     original = seed.read_bytes()
-    outcomes = {"loaded": 0, "refused": 0}
+    outcomes = {"loaded": 0, "refused in one line": 0}
+    unclean: list[str] = []  # any other exception, or a refusal that is not one line of reason
     slowest = 0.0
     for i in range(FUZZ_CASES):
         case = tmp_path / f"case{i}{suffix}"
@@ -293,12 +295,22 @@ def test_fuzzed_loader_inputs_load_or_refuse_cleanly(tmp_path, suffix):
         try:
             load_document(case, LoadLimits())
             outcomes["loaded"] += 1
-        except DocumentError:
-            outcomes["refused"] += 1
+        except DocumentError as exc:
+            message = str(exc)
+            if message.strip() and "\n" not in message:  # the ingest puts the file name before it
+                outcomes["refused in one line"] += 1
+            else:
+                unclean.append(f"case {i}: DocumentError {message!r}")
+        except Exception as exc:  # noqa: BLE001 (counting what escapes is the point of the test)
+            unclean.append(f"case {i}: {type(exc).__name__}: {exc}")
         slowest = max(slowest, time.monotonic() - started)
         case.unlink()
-    print(f"\nfuzzed {suffix}: {outcomes}, slowest {slowest:.2f} s")
-    assert sum(outcomes.values()) == FUZZ_CASES
+    print(f"\nfuzzed {suffix}: {outcomes}, {len(unclean)} unclean, slowest {slowest:.2f} s")
+    assert outcomes["loaded"] + outcomes["refused in one line"] == FUZZ_CASES, unclean[:5]
+    # Each case is a few KB (the seed article, 40 lines of it for PDF and DOCX); a load of that
+    # takes well under 0.1 s here. 5 s leaves room for a busy shared machine, and is still far
+    # below what a parser caught in a loop or an expansion the limits missed would take.
+    assert slowest < SLOWEST_FUZZED_LOAD_S, f"slowest fuzzed {suffix} load took {slowest:.1f} s"
 
 
 @pytest.mark.unit
