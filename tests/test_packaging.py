@@ -20,8 +20,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # What is not part of a source checkout (or is written by builds and runs); left out of the copy
 # the wheel is built from, so the build writes nothing into the tree under test.
-NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info", "build", "dist", "index",
-                                    "uploads", "artifacts", "eval-out", "bench-out", ".pytest_cache")
+ANYWHERE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".pytest_cache")
+AT_THE_TOP = {".git", ".venv", "build", "dist", "index", "uploads", "artifacts", "eval-out", "bench-out"}
+
+
+def not_source(folder: str, names: list[str]) -> set[str]:
+    return ANYWHERE(folder, names) | (AT_THE_TOP & set(names) if Path(folder) == ROOT else set())
 
 
 def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -36,7 +40,7 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 def test_built_wheel_answers_with_a_citation_outside_the_source_tree(tmp_path):
     source = tmp_path / "source"
-    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
+    shutil.copytree(ROOT, source, ignore=not_source)
     wheels = tmp_path / "wheels"
     # Without build isolation when setuptools is here already: the test then needs no network.
     try:
