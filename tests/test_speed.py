@@ -9,7 +9,6 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from langchain_core.embeddings import Embeddings
 
 from qa import Assistant, Settings, SettingsError
@@ -84,6 +83,8 @@ def test_int8_vectors_rank_like_fp32(embeddings):
 
 @pytest.mark.integration
 def test_thread_counts_follow_the_kind_of_work(tmp_path):
+    import torch  # here, not at the top: importing torch costs the unit tier's collection seconds
+
     fake_model_settings = Settings(index_dir=tmp_path / "index", query_threads=1, ingest_threads=2)
     embeddings = make_embeddings(fake_model_settings)
     embeddings.embed_query("a question")
