@@ -35,8 +35,9 @@ test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 	QA_TEST_CHROMA=server $(PY) -m pytest -m "not slow and not browser" $(SERVER_MODE_TESTS) $(PYTEST_ARGS)
 
+# The unit tier only (no model, no Chroma, no subprocess, no server; see pytest.ini): under a minute.
 test-fast: setup
-	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -m unit $(PYTEST_ARGS)
 
 clean-index:
 	rm -rf index/* && touch index/.gitkeep

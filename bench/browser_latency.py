@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.test_browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_health
-from tests.test_cli import free_port
+from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_health
+from testsupport.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,9 +9,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import SEED_ARTICLE
+from testsupport.helpers import SEED_ARTICLE
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# The tiers (see pytest.ini). `make test-fast` runs `-m unit`: a test in no tier would silently
+# be left out of every tier run, and one in two tiers is mislabelled.
+TIERS = ("unit", "integration", "browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    wrong = []
+    for item in items:
+        tiers = sorted({m.name for m in item.iter_markers() if m.name in TIERS})
+        if len(tiers) != 1:
+            wrong.append(f"{item.nodeid}: {', '.join(tiers) or 'no tier'}")
+    if wrong:
+        raise pytest.UsageError(
+            f"every test needs exactly one of the markers {', '.join(TIERS)} (a module's pytestmark or "
+            "the test's own):\n  " + "\n  ".join(wrong)
+        )
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +46,7 @@ def chroma_port(tmp_path_factory):
     if os.environ.get("QA_TEST_CHROMA") != "server":
         yield None
         return
-    from tests.servers import chroma_server
+    from testsupport.servers import chroma_server
 
     with chroma_server(tmp_path_factory.mktemp("chroma") / "data") as port:
         yield port

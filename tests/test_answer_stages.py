@@ -14,6 +14,8 @@ from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.keyword import match_expression
 from qa.types import Passage
 
+pytestmark = pytest.mark.unit
+
 OPENING = ("On September 20, the Minister of Defense of Ukraine Rustem Umyerov together with the President of the "
            "European Commission Ursula von der Leyen opened the EU Defense Innovation Office in Kyiv.")
 COALITION = ("Strengthening the technological capabilities of Ukraine, the IT coalition has already attracted more than "

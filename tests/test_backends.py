@@ -8,10 +8,10 @@ from qa.answer.generate import local_model_path
 from qa.assistant import Assistant
 from qa.errors import BackendUnavailable
 from qa.evaluation import run_evaluation
-from tests.helpers import ROOT, SEED_ARTICLE, free_port
-from tests.servers import chroma_server, openai_compatible_server
+from testsupport.helpers import ROOT, SEED_ARTICLE, free_port
+from testsupport.servers import chroma_server, openai_compatible_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 MINI = ROOT / "tests" / "data" / "mini-testset.jsonl"
 
 

@@ -7,37 +7,18 @@ import re
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import ROOT, SEED_ARTICLE, free_port
+from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_health
+from testsupport.helpers import ROOT, SEED_ARTICLE, free_port
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("QA_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
 ARTIFACTS = ROOT / "artifacts" / "browser"
 ANSWER_TIMEOUT_MS = 120_000
-
-
-def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 180) -> float:
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return time.perf_counter() - started
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not start")
 
 
 @pytest.fixture(scope="module")

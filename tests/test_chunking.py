@@ -1,4 +1,8 @@
+import pytest
+
 from qa.documents.chunking import chunk_id, chunk_pages, pack_sentences, split_sentences
+
+pytestmark = pytest.mark.unit
 
 
 def words(text: str) -> int:

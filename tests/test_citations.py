@@ -1,6 +1,10 @@
+import pytest
+
 from qa.answer.ground import Claim, assemble, ground_generated, says_not_found
 from qa.types import Passage
 from qa.answer.support import content_words, normalize_answer, support
+
+pytestmark = pytest.mark.unit
 
 
 def passage(n, text, source="a.txt"):

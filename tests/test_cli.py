@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from tests.helpers import SEED_ARTICLE, free_port, run_cli, write_pdf
+from testsupport.helpers import SEED_ARTICLE, free_port, run_cli, write_pdf
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture

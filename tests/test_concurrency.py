@@ -13,7 +13,7 @@ from qa.answer.chain import GenerationGate
 from qa.assistant import Assistant
 from qa.documents.chunking import split_sentences
 from qa.errors import Busy
-from tests.helpers import SEEDS, fingerprint, seed_questions
+from testsupport.helpers import SEEDS, fingerprint, seed_questions
 
 TEXTS = [
     "Dr. Smith went to Washington. He arrived at 3 p.m. on Monday! Was it raining? Yes.",
@@ -22,6 +22,7 @@ TEXTS = [
 ]
 
 
+@pytest.mark.unit
 def test_sentence_splitting_is_thread_safe():
     expected = [split_sentences(t) for t in TEXTS]
     wrong = []
@@ -36,6 +37,7 @@ def test_sentence_splitting_is_thread_safe():
     assert wrong == []
 
 
+@pytest.mark.integration
 def test_32_askers_and_an_ingest_on_one_assistant_match_single_threaded(settings, embeddings, tmp_path):
     bot = Assistant(settings, embeddings=embeddings)
     bot.ingest([SEEDS / "docs"])
@@ -78,6 +80,7 @@ def test_32_askers_and_an_ingest_on_one_assistant_match_single_threaded(settings
     assert [f.status for f in bot.ingest([other]).files] == ["unchanged"] * 20
 
 
+@pytest.mark.unit
 def test_generation_gate_serialises_and_reports_busy():
     gate = GenerationGate(wait_s=0.2, serial=True)
     running = threading.Event()
@@ -99,6 +102,7 @@ def test_generation_gate_serialises_and_reports_busy():
     assert list(gate.run(lambda: iter(["c", "d"]), None)) == ["c", "d"]  # the lock was released
 
 
+@pytest.mark.unit
 def test_generation_gate_stops_between_tokens_and_releases():
     gate = GenerationGate(wait_s=1, serial=True)
     stop = threading.Event()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from qa import Answer, Citation, Passage, Turn
 from qa.conversations import ConversationStore
 from qa.export import conversation_markdown
-from tests.helpers import SEED_ARTICLE
+from testsupport.helpers import SEED_ARTICLE
 
 
 def an_answer(question: str = "How much?") -> Answer:
@@ -19,6 +21,7 @@ def an_answer(question: str = "How much?") -> Answer:
                   [passage], confidence=0.8, signals={"sentence_score": 0.8})
 
 
+@pytest.mark.unit
 def test_an_answer_comes_back_exactly_as_given(tmp_path):
     store = ConversationStore(tmp_path / "chats.sqlite3")
     chat = store.create()
@@ -28,6 +31,7 @@ def test_an_answer_comes_back_exactly_as_given(tmp_path):
     assert loaded.info.title == "How much?" and loaded.history == [("How much?", "70 euros [1].")]
 
 
+@pytest.mark.unit
 def test_list_rename_replace_truncate_delete(tmp_path):
     store = ConversationStore(tmp_path / "chats.sqlite3")
     first, second = store.create(), store.create()
@@ -47,6 +51,7 @@ def test_list_rename_replace_truncate_delete(tmp_path):
     assert store.load(second.id) is None and [c.id for c in store.list()] == [first.id]
 
 
+@pytest.mark.unit
 def test_threads_append_without_losing_turns(tmp_path):
     store = ConversationStore(tmp_path / "chats.sqlite3")
     chats = [store.create().id for _ in range(4)]
@@ -63,6 +68,7 @@ def test_threads_append_without_losing_turns(tmp_path):
     assert all([t.question for t in store.load(c).turns] == [f"Q{n}?" for n in range(10)] for c in chats)
 
 
+@pytest.mark.unit
 def test_export_names_backend_time_and_sources(tmp_path):
     turns = [Turn("How much?", an_answer(), asked_at="2026-11-26T10:00:00+00:00"),
              Turn("Why?", error="The model server did not answer.")]
@@ -73,6 +79,7 @@ def test_export_names_backend_time_and_sources(tmp_path):
     assert "**Error:** The model server did not answer." in text
 
 
+@pytest.mark.integration
 def test_assistant_conversations_keep_real_answers(assistant):
     assistant.ingest([SEED_ARTICLE])
     answer = assistant.ask("How much money has the IT coalition attracted?")

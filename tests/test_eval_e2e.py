@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import ROOT, run_cli
+import pytest
+
+from testsupport.helpers import ROOT, run_cli
+
+pytestmark = pytest.mark.integration
 
 MINI = str(ROOT / "tests" / "data" / "mini-testset.jsonl")
 

@@ -19,10 +19,11 @@ from qa.documents.chunking import chunk_pages, pack_sentences, split_sentences
 from qa.documents.loading import LoadLimits, load_document
 from qa.documents.uploads import MAX_NAME_CHARS, safe_file_name
 from qa.errors import DocumentError
-from tests.helpers import ROOT, SEED_ARTICLE, write_pdf, zip_bomb_docx
+from testsupport.helpers import ROOT, SEED_ARTICLE, write_pdf, zip_bomb_docx
 
 FUZZ_CASES = int(os.environ.get("QA_TEST_FUZZ_CASES", "150"))  # per loader; a longer run: 2000
 GOOD = "The ferry to the island leaves at noon from pier seven."
+SLOWEST_FUZZED_LOAD_S = 5.0  # bound on one load of a few-KB fuzzed file (see the fuzz test)
 
 
 def load_in_subprocess(path: Path) -> tuple[str, int]:
@@ -46,6 +47,7 @@ def load_in_subprocess(path: Path) -> tuple[str, int]:
     return outcome, int(rss)
 
 
+@pytest.mark.integration
 def test_zip_bomb_docx_is_refused_before_parsing(tmp_path):
     bomb = tmp_path / "bomb.docx"
     zip_bomb_docx(bomb, expanded_mb=300)
@@ -55,6 +57,7 @@ def test_zip_bomb_docx_is_refused_before_parsing(tmp_path):
     assert rss_mb < 500
 
 
+@pytest.mark.integration
 def test_huge_one_line_text_is_bounded(tmp_path):
     huge = tmp_path / "one-line.txt"
     huge.write_text("word " * 6_000_000, encoding="utf-8")  # 30 MB, no line break
@@ -67,6 +70,7 @@ def test_huge_one_line_text_is_bounded(tmp_path):
     assert max(len(p) for p in pieces) <= 5_000 and sum(len(p.split()) for p in pieces) == len(line.split())
 
 
+@pytest.mark.unit
 def test_many_page_pdf_is_refused_with_its_limit(tmp_path):
     pdf = tmp_path / "long.pdf"
     write_pdf(pdf, [f"Page {i}" for i in range(30)])
@@ -75,6 +79,7 @@ def test_many_page_pdf_is_refused_with_its_limit(tmp_path):
     assert len(load_document(pdf, LoadLimits(max_pdf_pages=30)).pages) == 30
 
 
+@pytest.mark.integration
 def test_odd_names_and_links_never_abort_an_ingest(assistant, tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -105,6 +110,7 @@ def test_odd_names_and_links_never_abort_an_ingest(assistant, tmp_path):
     assert assistant.index.store.count() == assistant.chunk_count()
 
 
+@pytest.mark.integration
 def test_followed_links_are_indexed_when_the_setting_allows(assistant, tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -115,6 +121,7 @@ def test_followed_links_are_indexed_when_the_setting_allows(assistant, tmp_path)
     assert [f.status for f in assistant.ingest([folder]).files] == ["added"]
 
 
+@pytest.mark.integration
 def test_too_many_files_are_refused_before_any_work(assistant, tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -126,6 +133,7 @@ def test_too_many_files_are_refused_before_any_work(assistant, tmp_path):
     assert assistant.chunk_count() == 0
 
 
+@pytest.mark.integration
 def test_long_and_colliding_upload_names(assistant, settings):
     long_name = "r" * 300 + ".txt"
     result = assistant.ingest_upload(long_name, b"The vault code is 4711.")
@@ -142,6 +150,7 @@ def test_long_and_colliding_upload_names(assistant, settings):
     assert len(assistant.documents()) == 3
 
 
+@pytest.mark.unit
 def test_hidden_html_is_not_indexed(tmp_path):
     page = tmp_path / "page.html"
     page.write_text(
@@ -161,6 +170,7 @@ def words(text: str) -> int:
     return len(text.split())
 
 
+@pytest.mark.unit
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.sampled_from(list("abcXYZ .!?,;:'\"()\n\t")), max_size=3000))
 def test_sentences_lose_and_invent_nothing_and_stay_bounded(text):
@@ -174,6 +184,7 @@ def test_sentences_lose_and_invent_nothing_and_stay_bounded(text):
         assert all(len(s) <= 300 for s in sentences)
 
 
+@pytest.mark.unit
 @hsettings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet="abcdefgh .", min_size=1, max_size=80), max_size=40),
        st.integers(5, 40), st.integers(0, 10))
@@ -186,6 +197,7 @@ def test_packed_chunks_respect_the_size_and_cover_every_sentence(sentences, max_
         assert all(w in joined for w in sentence.split())
 
 
+@pytest.mark.unit
 @hsettings(max_examples=100, deadline=None)
 @given(st.text(max_size=2000))
 def test_chunk_ids_are_unique_and_stable(text):
@@ -208,6 +220,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.unit
 def test_damage_found_by_the_long_fuzz_run_is_refused_or_read_cleanly(tmp_path):
     """Inputs the long fuzz runs (2000 and 4000 per loader) crashed on: refused in one line, or loaded."""
     import docx
@@ -251,6 +264,7 @@ def mutate_inside_docx(data: bytes, rng: random.Random) -> bytes:
     return rewrite_docx_part(data, "word/document.xml", lambda xml: mutate(xml, rng))
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("suffix", [".txt", ".md", ".html", ".pdf", ".docx"])
 def test_fuzzed_loader_inputs_load_or_refuse_cleanly(tmp_path, suffix):
     import docx
@@ -270,7 +284,8 @@ def test_fuzzed_loader_inputs_load_or_refuse_cleanly(tmp_path, suffix):
         seed.write_text(text, encoding="utf-8")
     rng = random.Random(f"fuzz{suffix}")
     original = seed.read_bytes()
-    outcomes = {"loaded": 0, "refused": 0}
+    outcomes = {"loaded": 0, "refused in one line": 0}
+    unclean: list[str] = []  # any other exception, or a refusal that is not one line of reason
     slowest = 0.0
     for i in range(FUZZ_CASES):
         case = tmp_path / f"case{i}{suffix}"
@@ -280,14 +295,26 @@ def test_fuzzed_loader_inputs_load_or_refuse_cleanly(tmp_path, suffix):
         try:
             load_document(case, LoadLimits())
             outcomes["loaded"] += 1
-        except DocumentError:
-            outcomes["refused"] += 1
+        except DocumentError as exc:
+            message = str(exc)
+            if message.strip() and "\n" not in message:  # the ingest puts the file name before it
+                outcomes["refused in one line"] += 1
+            else:
+                unclean.append(f"case {i}: DocumentError {message!r}")
+        except Exception as exc:  # noqa: BLE001 (counting what escapes is the point of the test)
+            unclean.append(f"case {i}: {type(exc).__name__}: {exc}")
         slowest = max(slowest, time.monotonic() - started)
         case.unlink()
-    print(f"\nfuzzed {suffix}: {outcomes}, slowest {slowest:.2f} s")
-    assert sum(outcomes.values()) == FUZZ_CASES
+    print(f"\nfuzzed {suffix}: {outcomes}, {len(unclean)} unclean, slowest {slowest:.2f} s")
+    assert outcomes["loaded"] + outcomes["refused in one line"] == FUZZ_CASES, unclean[:5]
+    # Each case is a few KB (the seed article, 40 lines of it for PDF and DOCX): the slowest of
+    # the 150 per loader took 0.06-0.43 s here on a busy two-core machine. 5 s leaves room for a
+    # slower machine and is still far below what a parser caught in a loop, or an expansion the
+    # limits missed, would take.
+    assert slowest < SLOWEST_FUZZED_LOAD_S, f"slowest fuzzed {suffix} load took {slowest:.1f} s"
 
 
+@pytest.mark.unit
 def test_safe_names_stay_short_and_keep_their_type():
     name = safe_file_name("x" * 400 + ".docx")
     assert len(name) <= MAX_NAME_CHARS and name.endswith(".docx")

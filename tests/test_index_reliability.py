@@ -11,7 +11,9 @@ import pytest
 
 from qa.assistant import AskOptions, Assistant
 from qa.errors import IndexDamaged
-from tests.helpers import SEED_ARTICLE, error_lines, run_cli
+from testsupport.helpers import SEED_ARTICLE, error_lines, run_cli
+
+pytestmark = pytest.mark.integration
 
 QUESTION = "What is Ukraine's annual drone production capacity?"
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.embeddings import Embeddings
 
 from qa.assistant import Assistant
-from tests.helpers import SEED_ARTICLE, write_pdf
+from testsupport.helpers import SEED_ARTICLE, write_pdf
+
+pytestmark = pytest.mark.integration
 
 
 class CountingEmbeddings(Embeddings):

@@ -11,8 +11,12 @@ import pytest
 from qa.answer.generate import local_model_path
 from qa.assistant import AskOptions, Assistant
 from qa.settings import Settings
-from tests.helpers import PLANTED_HTML, PLANTED_TEXT, SEEDS, seed_questions
-from tests.servers import openai_compatible_server
+from testsupport.helpers import PLANTED_HTML, PLANTED_TEXT, SEEDS, seed_questions
+from testsupport.servers import openai_compatible_server
+
+pytestmark = pytest.mark.integration
+
+LAST_QUESTION = "What is Ukraine's annual drone production capacity?"
 
 
 @pytest.fixture
@@ -66,7 +70,12 @@ def test_local_backend_under_four_askers_and_a_stop(settings, embeddings):
     questions = seed_questions(8)
     with ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(bot.ask, questions))
-    assert len(answers) == 8 and all(a.backend == "local" for a in answers)
+    # Four askers share one llama.cpp context, which the gate lets generate for one question at a
+    # time: every asker gets a draft the model streamed for it (a Busy error would fail the map, and
+    # a question whose generation was skipped has no first token). The texts themselves are not
+    # compared with answers asked alone: llama.cpp reuses the previous prompt's cached prefix, so
+    # the same question can get another greedy draft after another question (seen here).
+    assert [q for q, a in zip(questions, answers) if "first_token_s" not in a.timings] == []
 
     stop = threading.Event()
     tokens = 0
@@ -78,6 +87,8 @@ def test_local_backend_under_four_askers_and_a_stop(settings, embeddings):
         else:
             final = event
     assert final is not None and final.stopped and tokens == 1
-    after = bot.ask("What is Ukraine's annual drone production capacity?")
-    assert after.backend == "local" and after.timings["total_s"] > 0
+    after = bot.ask(LAST_QUESTION)
+    # The stop released the model (else this question would wait QA_GENERATION_WAIT_S and get a
+    # Busy error) and left it able to write: the next question gets a draft of its own.
+    assert "first_token_s" in after.timings
     print(f"\nlocal: 8 answers from 4 threads, a stop after 1 token, then: {after.text!r}")

@@ -14,9 +14,9 @@ import time
 import pytest
 
 from qa.assistant import Assistant
-from tests.helpers import ROOT, compare_with_clean_ingest, write_corpus
+from testsupport.helpers import ROOT, compare_with_clean_ingest, write_corpus
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 KILLS = int(os.environ.get("QA_TEST_KILLS", "8"))  # a longer soak: QA_TEST_KILLS=40
 
 

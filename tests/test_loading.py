@@ -3,6 +3,8 @@ import pytest
 from qa.errors import DocumentError
 from qa.documents.loading import load_document
 
+pytestmark = pytest.mark.unit
+
 MB = 1_000_000
 
 
@@ -70,7 +72,7 @@ def test_docx_paragraphs_and_title(tmp_path):
 
 
 def test_pdf_keeps_page_numbers(tmp_path):
-    from tests.helpers import write_pdf
+    from testsupport.helpers import write_pdf
 
     f = tmp_path / "two.pdf"
     write_pdf(f, ["Page one talks about drones.", "Page two talks about offices."])

@@ -10,6 +10,8 @@ from qa.evaluation.testset import load_testset
 from qa.errors import QAError
 from qa.types import Answer, Citation, Passage
 
+pytestmark = pytest.mark.unit
+
 GOLD = "The bridge was finished in 1932. It carries two lanes."
 
 

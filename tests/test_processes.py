@@ -15,15 +15,17 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.settings import Settings
-from tests.helpers import ROOT, SEEDS, compare_with_clean_ingest, fingerprint, seed_questions, write_corpus
-from tests.servers import chroma_server
+from testsupport.helpers import ROOT, SEEDS, compare_with_clean_ingest, fingerprint, seed_questions, write_corpus
+from testsupport.servers import chroma_server
+
+pytestmark = pytest.mark.integration
 
 # One process asking the seed questions; prints one JSON line of answer fingerprints.
 ASKER = """
 import json, sys
 from qa.assistant import Assistant
 from qa.settings import Settings
-from tests.helpers import fingerprint
+from testsupport.helpers import fingerprint
 bot = Assistant(Settings())
 print(json.dumps([fingerprint(bot.ask(q)) for q in json.loads(sys.argv[1])]))
 """

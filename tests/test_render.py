@@ -1,7 +1,11 @@
 """The page's pure helpers: relevance in words, card labels, highlighting a short answer."""
 
+import pytest
+
 from qa.types import Citation
 from ui.render import card_label, highlight, relevance_words
+
+pytestmark = pytest.mark.unit
 
 
 def citation(relevance: float, highlight_text: str = "") -> Citation:

@@ -10,6 +10,8 @@ from qa.assistant import AskOptions
 from qa.retrieval.hybrid import RetrievalRequest
 from qa.types import SearchFilter
 
+pytestmark = pytest.mark.integration
+
 PARTS = {
     "parts.txt": "Order the replacement valve under catalogue code QX-7741 from the depot in Tartu.\n",
     "garden.txt": "The botanical garden waters its greenhouse orchids every second morning.\n",

@@ -11,10 +11,10 @@ import pytest
 from qa.assistant import Assistant
 from qa.errors import ChromaUnavailable
 from qa.settings import Settings
-from tests.helpers import SEEDS, error_lines, free_port, run_cli
-from tests.servers import chroma_server
+from testsupport.helpers import SEEDS, error_lines, free_port, run_cli
+from testsupport.servers import chroma_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_stopped_chroma_server_is_named_in_ask_and_ingest(tmp_path, embeddings):

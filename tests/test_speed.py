@@ -9,16 +9,16 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from langchain_core.embeddings import Embeddings
 
 from qa import Assistant, Settings, SettingsError
 from qa.embeddings import make_embeddings
-from tests.helpers import ROOT, SEED_ARTICLE
+from testsupport.helpers import ROOT, SEED_ARTICLE
 
 
 class RecordingEmbeddings(Embeddings):
-    """Deterministic stand-in vectors that record each bulk call's size (unit tier)."""
+    """Deterministic stand-in vectors that record each bulk call's size (no model; the index is still
+    a real Chroma folder, so the tests using it are integration tests)."""
 
     def __init__(self) -> None:
         self.calls: list[int] = []
@@ -39,6 +39,7 @@ def small_files(folder, count: int):
     return folder
 
 
+@pytest.mark.integration
 def test_chunks_of_many_files_are_embedded_together(tmp_path):
     fake = RecordingEmbeddings()
     settings = Settings(index_dir=tmp_path / "index", embed_batch_size=256)
@@ -49,6 +50,7 @@ def test_chunks_of_many_files_are_embedded_together(tmp_path):
     assert len(bot.documents()) == 30 and bot.chunk_count() == 30
 
 
+@pytest.mark.integration
 def test_batch_size_bounds_each_embedding_call(tmp_path):
     fake = RecordingEmbeddings()
     bot = Assistant(Settings(index_dir=tmp_path / "index", embed_batch_size=8), embeddings=fake)
@@ -57,6 +59,7 @@ def test_batch_size_bounds_each_embedding_call(tmp_path):
     assert sum(fake.calls) == 20 and all(size <= 8 for size in fake.calls) and len(fake.calls) == 3
 
 
+@pytest.mark.integration
 def test_removing_a_file_touches_only_its_chunks(tmp_path):
     bot = Assistant(Settings(index_dir=tmp_path / "index"), embeddings=RecordingEmbeddings())
     folder = small_files(tmp_path / "notes", 12)
@@ -65,6 +68,7 @@ def test_removing_a_file_touches_only_its_chunks(tmp_path):
     assert removed == 1 and bot.chunk_count() == 11 and len(bot.documents()) == 11
 
 
+@pytest.mark.integration
 def test_int8_vectors_rank_like_fp32(embeddings):
     """The int8 option keeps the fp32 model's geometry: vectors nearly parallel, same ranking."""
     int8 = make_embeddings(Settings(embedding_precision="int8"))
@@ -77,7 +81,10 @@ def test_int8_vectors_rank_like_fp32(embeddings):
     assert list(np.argsort(-(a @ q8))[:3]) == list(np.argsort(-(b @ q32))[:3])
 
 
+@pytest.mark.integration
 def test_thread_counts_follow_the_kind_of_work(tmp_path):
+    import torch  # here, not at the top: importing torch costs the unit tier's collection seconds
+
     fake_model_settings = Settings(index_dir=tmp_path / "index", query_threads=1, ingest_threads=2)
     embeddings = make_embeddings(fake_model_settings)
     embeddings.embed_query("a question")
@@ -88,6 +95,7 @@ def test_thread_counts_follow_the_kind_of_work(tmp_path):
     assert torch.get_num_threads() == 1
 
 
+@pytest.mark.integration
 def test_an_index_refuses_vectors_of_another_precision(settings, embeddings):
     Assistant(settings, embeddings=embeddings).ingest([SEED_ARTICLE])
     other = make_embeddings(settings.model_copy(update={"embedding_precision": "int8"}))
@@ -96,6 +104,7 @@ def test_an_index_refuses_vectors_of_another_precision(settings, embeddings):
     assert Assistant(settings, embeddings=embeddings).chunk_count() > 0  # the index is untouched
 
 
+@pytest.mark.integration
 def test_speed_suite_smoke(tmp_path):
     """Every case of `python -m bench.speed` once, on tiny inputs."""
     out = tmp_path / "speed"
@@ -112,6 +121,7 @@ def test_speed_suite_smoke(tmp_path):
     assert "| Ingest |" in report and "ratio" in report and "sidebar" in report
 
 
+@pytest.mark.unit
 def test_thread_chooser_times_both_counts_and_follows_the_faster():
     from qa.embeddings import ThreadChooser
 

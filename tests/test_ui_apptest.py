@@ -6,7 +6,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import ROOT, SEED_ARTICLE, SEED_DOCS, free_port
+from testsupport.helpers import ROOT, SEED_ARTICLE, SEED_DOCS, free_port
+
+pytestmark = pytest.mark.integration
 
 APP = str(ROOT / "ui" / "app.py")
 
@@ -211,7 +213,7 @@ def test_chroma_server_failures_are_one_sentence_on_the_page(tmp_path, monkeypat
     """The server stops mid-session: the question gets one sentence naming the Chroma server and
     its settings (no "choose another backend"), and the page keeps working. Started without
     it: the page says the assistant could not start, and why."""
-    from tests.servers import chroma_server
+    from testsupport.servers import chroma_server
 
     monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("QA_UPLOAD_DIR", str(tmp_path / "uploads"))

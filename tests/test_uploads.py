@@ -1,9 +1,12 @@
 """Uploads from the browser: safe names, size limit, failed parses leave the index as it was."""
 
+import pytest
+
 from qa.documents.uploads import safe_file_name
-from tests.helpers import SEED_ARTICLE
+from testsupport.helpers import SEED_ARTICLE
 
 
+@pytest.mark.unit
 def test_safe_file_name_strips_paths_and_odd_characters():
     assert safe_file_name("../../x.txt") == "x.txt"
     assert safe_file_name("..\\..\\evil.md") == "evil.md"
@@ -11,6 +14,7 @@ def test_safe_file_name_strips_paths_and_odd_characters():
     assert safe_file_name("...") == "upload"
 
 
+@pytest.mark.integration
 def test_traversal_name_is_stored_inside_the_upload_folder(assistant, settings, tmp_path):
     result = assistant.ingest_upload("../../escape.txt", b"The ferry leaves at noon from pier seven.")
     assert result.status == "added"
@@ -20,6 +24,7 @@ def test_traversal_name_is_stored_inside_the_upload_folder(assistant, settings, 
     assert "pier seven" in assistant.ask("When does the ferry leave?").text
 
 
+@pytest.mark.integration
 def test_oversized_upload_is_refused_and_not_written(assistant, settings):
     small = assistant.settings.model_copy(update={"max_upload_mb": 0.001})
     assistant.settings = small
@@ -28,6 +33,7 @@ def test_oversized_upload_is_refused_and_not_written(assistant, settings):
     assert not (settings.upload_dir / "big.txt").exists()
 
 
+@pytest.mark.integration
 def test_failed_parse_leaves_index_unchanged(assistant, settings):
     assistant.ingest([SEED_ARTICLE])
     before = assistant.chunk_count()
@@ -39,6 +45,7 @@ def test_failed_parse_leaves_index_unchanged(assistant, settings):
     assert result.status == "failed" and "unsupported" in result.error
 
 
+@pytest.mark.integration
 def test_broken_reupload_keeps_the_earlier_file_and_its_chunks(assistant, settings):
     assert assistant.ingest_upload("notes.txt", b"The vault code is 4711.").status == "added"
     ids = assistant.index.chunk_ids(str((settings.upload_dir / "notes.txt").resolve()))

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from bench.reliability import child
-from tests.helpers import PLANTED_HTML, PLANTED_TEXT, free_port, seed_questions, zip_bomb_docx
-from tests.servers import chroma_server
+from testsupport.helpers import PLANTED_HTML, PLANTED_TEXT, free_port, seed_questions, zip_bomb_docx
+from testsupport.servers import chroma_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

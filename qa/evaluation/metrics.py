@@ -177,13 +177,13 @@ def refusal_curve(confidences: Sequence[float | None], refused: Sequence[bool], 
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """Linear-interpolated percentile (q in 0..100), as numpy's default."""
-    data = sorted(values)
-    if not data:
+    """Linear-interpolated percentile (q in 0..100): ``numpy.percentile``'s default method, and the
+    one percentile of the project (reports and benchmarks); None for no values."""
+    import numpy as np
+
+    if len(values) == 0:
         return None
-    position = (len(data) - 1) * q / 100
-    low, high = math.floor(position), math.ceil(position)
-    return data[low] + (data[high] - data[low]) * (position - low)
+    return float(np.percentile(np.asarray(values, dtype=float), q))
 
 
 def mean(values: Sequence[float | None]) -> float | None:

@@ -1,4 +1,5 @@
-"""Test helpers: real files, the CLI in a subprocess, free ports, seed questions, index state."""
+"""Helpers of the tests and benchmarks: real files, the CLI in a subprocess, free ports, seed
+questions, index state."""
 
 import json
 import os

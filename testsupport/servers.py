@@ -1,4 +1,4 @@
-"""Start real servers (Chroma, an OpenAI-compatible LLM server) on free local ports for tests."""
+"""Start real servers (Chroma, an OpenAI-compatible LLM server) on free local ports for tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.helpers import free_port
+from testsupport.helpers import free_port
 
 BIN = Path(sys.executable).parent
 
