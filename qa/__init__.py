@@ -6,6 +6,7 @@
     answer = bot.ask("Who opened the office?")
 """
 
+from qa.answer.backends import BACKENDS, AnswerBackend
 from qa.assistant import AskOptions, Assistant
 from qa.conversations import Conversation, ConversationInfo, Turn
 from qa.errors import (
@@ -17,13 +18,16 @@ from qa.errors import (
     QAError,
     SettingsError,
 )
-from qa.settings import Settings
+from qa.settings import Backend, RetrievalMode, Settings
 from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, Passage, Retrieved, SearchFilter
 
 __all__ = [
+    "BACKENDS",
     "Answer",
+    "AnswerBackend",
     "AskOptions",
     "Assistant",
+    "Backend",
     "BackendUnavailable",
     "Busy",
     "ChromaUnavailable",
@@ -37,6 +41,7 @@ __all__ = [
     "IngestSummary",
     "Passage",
     "QAError",
+    "RetrievalMode",
     "Retrieved",
     "SearchFilter",
     "Settings",

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
 
-from qa.answer.calibration import UNTRAINED_ANSWER_THRESHOLD, Calibration
-from qa.answer.chain import GenerationGate, PassageRetriever, draft_tokens
+from qa.answer.backends import AnswerBackend, StageContext, backend_type
+from qa.answer.calibration import Calibration
+from qa.answer.chain import PassageRetriever
 from qa.answer.followup import search_queries
-from qa.answer.generate import make_generator
-from qa.answer.pipeline import build_answer, decide, ground_draft, select_answer
+from qa.answer.pipeline import build_answer, decide
 from qa.answer.read import Reader
 from qa.answer.select import SentenceVectors
 from qa.conversations import ConversationStore
@@ -53,7 +52,7 @@ class Assistant:
     """Question answering over an indexed folder of documents, with cited passages.
 
     The embedding model loads at construction (pass ``embeddings`` to share one); a
-    generator loads on the first question that needs it."""
+    backend's generator loads on the first question that needs it."""
 
     def __init__(self, settings: Settings, collection: str | None = None, embeddings: Embeddings | None = None) -> None:
         """``collection`` overrides ``settings.collection``; ``embeddings`` shares an already
@@ -64,7 +63,7 @@ class Assistant:
         reranker = CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None
         self.retriever = HybridRetriever(self.index, self.embeddings, settings, reranker)
         self._lock = threading.Lock()
-        self._generators: dict[str, tuple[object, GenerationGate]] = {}
+        self._backends: dict[str, AnswerBackend] = {}
         self._count_tokens = None
         self._sentence_vectors = SentenceVectors(self.embeddings)
         self.reader = Reader(settings.reader_model)
@@ -76,7 +75,7 @@ class Assistant:
         """Load now what the first ingest (the tokenizer) and the first question of ``backend``
         would otherwise load then."""
         self._token_counter()
-        self._generator(backend or self.settings.backend)
+        self.backend(backend).load()
         self.reader.warm_up()
 
     def close(self) -> None:
@@ -165,47 +164,37 @@ class Assistant:
         """Yield a ``Retrieved`` event (the passages found), then generated text as it is
         produced (``str``; generative backends only), then the final ``Answer``.
 
-        The stages: follow-up queries → retrieve and fuse → select (extractive) or generate →
-        ground → short answer → decide. The streamed draft is what the model wrote; the
-        ``Answer`` holds the grounded text (unsupported sentences dropped, citations renumbered),
-        which is what to keep. Setting ``stop`` ends the generation between tokens; the answer
-        then rests on the draft so far."""
+        The stages: follow-up queries → retrieve and fuse → the backend's pick (extractive:
+        select from each search) → write (generative: the draft) → check (extractive: the
+        selection; generative: ground the draft) → decide. The streamed draft is what the model
+        wrote; the ``Answer`` holds the grounded text (unsupported sentences dropped, citations
+        renumbered), which is what to keep. Setting ``stop`` ends the generation between tokens;
+        the answer then rests on the draft so far."""
         question = question.strip()
         if not question:
             raise QAError("The question is empty.")
         options = options or AskOptions()
-        backend = options.backend or self.settings.backend
+        name = options.backend or self.settings.backend
         started = time.perf_counter()
         timings: dict[str, float] = {}
         if self.index.is_empty():
-            yield build_answer(question, question, [], [], backend, EMPTY_INDEX_TEXT, timings, started)
+            yield build_answer(question, question, [], [], name, EMPTY_INDEX_TEXT, timings, started)
             return
+        context = StageContext(self.settings, self._sentence_vectors, self.reader, self.calibration)
         try:
-            generator, gate = self._generator(backend)
-            queries = search_queries(question, history, generator if isinstance(generator, BaseChatModel) else None)
+            backend = self.backend(name)
+            backend.load()
+            queries = search_queries(question, history, backend.condense_model)
             timings["condense_s"] = time.perf_counter() - started
             found = [(query, self._retrieve(query, options)) for query in queries]
             timings["retrieve_s"] = time.perf_counter() - started - timings["condense_s"]
-            if backend == "extractive":
-                # The first search (in order of preference) whose answer is supported well enough wins.
-                threshold = self._answer_threshold(backend)
-                outcomes = [(query, passages, select_answer(question, query, passages, self._sentence_vectors,
-                                                            self.settings, self.reader, self.calibration))
-                            for query, passages in found]
-                good = [o for o in outcomes if o[2].claims and o[2].confidence >= threshold]
-                query, passages, decision = good[0] if good else max(outcomes, key=lambda o: o[2].confidence)
-                yield Retrieved(query, passages)
-                timings["generate_s"] = time.perf_counter() - started - timings["condense_s"] - timings["retrieve_s"]
-                yield decide(question, query, passages, decision, backend, timings, started, threshold)
-                return
-            query, passages = max(found, key=lambda f: max((p.relevance for p in f[1]), default=0.0))
-            yield Retrieved(query, passages)
+            choice = backend.pick(question, found, context)
+            yield Retrieved(choice.query, choice.passages)
             draft = ""
-            if passages and max(p.relevance for p in passages) >= self.settings.min_relevance:
-                for token in draft_tokens(generator, gate, question, passages, stop):
-                    timings.setdefault("first_token_s", time.perf_counter() - started)
-                    draft += token
-                    yield token
+            for token in backend.write(question, choice.passages, stop, context):
+                timings.setdefault("first_token_s", time.perf_counter() - started)
+                draft += token
+                yield token
         except QAError:
             raise
         except Exception as exc:
@@ -214,11 +203,9 @@ class Assistant:
                 raise
             raise error from exc
         timings["generate_s"] = time.perf_counter() - started - timings["condense_s"] - timings["retrieve_s"]
-        decision = ground_draft(question, query, passages, draft, self.settings,
-                                quote=backend == "local" and self.settings.local_quotes, reader=self.reader,
-                                calibration=self.calibration)
-        yield decide(question, query, passages, decision, backend, timings, started, self._answer_threshold(backend),
-                     stopped=stop is not None and stop.is_set())
+        decision = backend.check(question, choice, draft, context)
+        yield decide(question, choice.query, choice.passages, decision, name, timings, started,
+                     backend.answer_threshold(context), stopped=backend.generative and stop is not None and stop.is_set())
 
     def search(self, query: str, options: AskOptions | None = None) -> list[Passage]:
         """The passages a question would be answered from (retrieval only; evaluation and benches)."""
@@ -232,28 +219,20 @@ class Assistant:
                                 neighbours=self.settings.neighbour_chunks)
 
     # --- the stages ------------------------------------------------------------------------
-    def _answer_threshold(self, backend: str) -> float:
-        """The decide stage's operating point: the setting, else the tuned one (extractive answers'
-        confidence is calibrated; generated ones' is their one-sentence support)."""
-        if self.settings.min_confidence is not None:
-            return self.settings.min_confidence
-        return self.calibration.answer_threshold if backend == "extractive" else UNTRAINED_ANSWER_THRESHOLD
+    def backend(self, name: Backend | None = None) -> AnswerBackend:
+        """The answer backend called ``name`` (default: the settings'), built once; its model
+        loads on first use. An unknown name is a ``SettingsError``."""
+        name = name or self.settings.backend
+        with self._lock:
+            if name not in self._backends:
+                self._backends[name] = backend_type(name)(self.settings)
+            return self._backends[name]
 
     def _retrieve(self, query: str, options: AskOptions) -> list[Passage]:
         request = RetrievalRequest(query, options.top_k or self.settings.top_k,
                                    options.retrieval or self.settings.retrieval, options.filters,
                                    self.settings.neighbour_chunks)
         return self.retriever.retrieve(request)
-
-    def _generator(self, backend: str):
-        """The generator of a backend (None for extractive) and its gate, built once."""
-        with self._lock:
-            if backend not in self._generators:
-                settings = self.settings.model_copy(update={"backend": backend})
-                generator = make_generator(settings)
-                self._generators[backend] = (generator, GenerationGate(self.settings.generation_wait_s,
-                                                                       serial=backend == "local"))
-            return self._generators[backend]
 
     def _token_counter(self):
         with self._lock:

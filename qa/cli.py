@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from qa.evaluation.compare import DEFAULT_GATED
 from qa.evaluation.splits import Half
+from qa.settings import Backend, RetrievalMode
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -23,9 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index-dir", help="Chroma index folder (QA_INDEX_DIR)")
     common.add_argument("--collection", help="Chroma collection (QA_COLLECTION)")
-    common.add_argument("--backend", choices=["extractive", "local", "openai"], help="answer backend (QA_BACKEND)")
+    common.add_argument("--backend", choices=list(get_args(Backend)), help="answer backend (QA_BACKEND)")
     common.add_argument("--top-k", type=int, help="passages retrieved per question (QA_TOP_K)")
-    common.add_argument("--retrieval", choices=["hybrid", "dense", "keyword"], help="how passages are found (QA_RETRIEVAL)")
+    common.add_argument("--retrieval", choices=list(get_args(RetrievalMode)), help="how passages are found (QA_RETRIEVAL)")
     asking = argparse.ArgumentParser(add_help=False)
     asking.add_argument("--file", action="append", default=[], metavar="NAME",
                         help="search only this file (a name or path tail; repeat for several)")

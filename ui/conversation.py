@@ -152,7 +152,7 @@ def answer_now(bot: Assistant, job: Job, chat_id: str, history: list[tuple[str, 
     written, marked as stopped and unchecked."""
     st.chat_message("user").markdown(job.question)
     options = current_options()
-    generative = (options.backend or bot.settings.backend) != "extractive"
+    generative = bot.backend(options.backend).generative
     draft: list[str] = []
     final: list[Answer] = []
     error = ""

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import get_args
 
 import pandas as pd
 import streamlit as st
 
-from qa import QAError
+from qa import Backend, QAError
 from qa.evaluation import run_evaluation
 from qa.evaluation.report import failure_reason, fmt, metric_rows
 from qa.documents.uploads import safe_file_name
 from ui.render import card_label
 from ui.resources import get_assistant, get_settings
 
-BACKENDS = ["extractive", "local", "openai"]
+BACKENDS = list(get_args(Backend))
 
 
 def choose_testset(settings) -> Path | None:

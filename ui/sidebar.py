@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import math
 from pathlib import PurePath
+from typing import get_args
 
 import streamlit as st
 
-from qa import Assistant, Conversation, DocumentInfo
+from qa import BACKENDS, Assistant, Backend, Conversation, DocumentInfo, RetrievalMode
 from qa.documents.loading import SUPPORTED_SUFFIXES
 from qa.documents.uploads import safe_file_name
 from qa.export import conversation_markdown
 
-BACKENDS = ["extractive", "local", "openai"]
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 RECENT_CHATS = 30
 
@@ -130,11 +130,10 @@ def index_upload(bot: Assistant, name: str, data: bytes, replace: bool = False) 
 
 def options_section(docs: list[DocumentInfo]) -> None:
     st.header("Answering")
-    st.selectbox("Answer backend", BACKENDS, key="backend",
-                 help="extractive: quotes the best sentences. local: Gemma 3 270M on this CPU. "
-                      "openai: an OpenAI-compatible server (QA_OPENAI_BASE_URL).")
+    st.selectbox("Answer backend", list(get_args(Backend)), key="backend",
+                 help=" ".join(f"{name}: {BACKENDS[name].summary}" for name in get_args(Backend)))
     st.slider("Passages to retrieve (top-k)", 1, 10, key="top_k")
-    st.selectbox("Search", ["hybrid", "dense", "keyword"], key="retrieval",
+    st.selectbox("Search", list(get_args(RetrievalMode)), key="retrieval",
                  help="hybrid: meaning (embeddings) and exact words (BM25) together. dense: meaning only. "
                       "keyword: exact words only.")
     if docs:

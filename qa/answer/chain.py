@@ -11,9 +11,9 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel, BaseLLM
 from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import BasePromptTemplate
 from langchain_core.retrievers import BaseRetriever
 
-from qa.answer.generate import prompt_for
 from qa.errors import Busy
 from qa.retrieval.hybrid import RetrievalRequest
 from qa.types import Passage
@@ -68,10 +68,11 @@ class GenerationGate:
                 self._lock.release()
 
 
-def draft_tokens(generator: BaseLLM | BaseChatModel, gate: GenerationGate, question: str,
-                 passages: list[Passage], stop: threading.Event | None = None) -> Iterator[str]:
-    """The generate stage: the model's draft answer from numbered passages, streamed through
-    the gate (one generation at a time for a local model; ``stop`` ends it between tokens)."""
-    draft_chain = prompt_for(generator) | generator | StrOutputParser()
+def draft_tokens(prompt: BasePromptTemplate, generator: BaseLLM | BaseChatModel, gate: GenerationGate,
+                 question: str, passages: list[Passage], stop: threading.Event | None = None) -> Iterator[str]:
+    """The generate stage: the model's draft answer from numbered passages (``prompt``: the one
+    its backend writes for it), streamed through the gate (one generation at a time for a local
+    model; ``stop`` ends it between tokens)."""
+    draft_chain = prompt | generator | StrOutputParser()
     inputs = {"passages": format_passages(passages), "question": question}
     yield from gate.run(lambda: draft_chain.stream(inputs), stop)

@@ -1,5 +1,6 @@
 """Answer generators behind LangChain's seams: llama.cpp (``BaseLLM``) or an OpenAI-compatible
-server (``BaseChatModel``). The extractive backend needs no generator."""
+server (``BaseChatModel``), and the prompt each continues. Which backend uses which is said once,
+by the backends in ``qa.answer.backends``; the extractive backend needs no generator."""
 
 from __future__ import annotations
 
@@ -58,25 +59,26 @@ def local_model_path(settings: Settings) -> Path:
     return Path(assemble())  # writes the file once, checks its sha256 every time
 
 
-def make_generator(settings: Settings) -> BaseLLM | BaseChatModel | None:
-    """The generator for ``settings.backend``: one branch per backend."""
-    if settings.backend == "extractive":
-        return None
-    if settings.backend == "local":
-        from langchain_community.llms import LlamaCpp
+def llama_cpp_model(settings: Settings) -> BaseLLM:
+    """Gemma 3 270M (or ``settings.local_model_path``) through llama.cpp, greedy, streaming."""
+    from langchain_community.llms import LlamaCpp
 
-        return LlamaCpp(
-            model_path=str(local_model_path(settings)),
-            n_ctx=2048,
-            n_batch=512,  # LangChain's default of 8 makes prompt processing ~10x slower
-            n_threads=settings.local_threads,
-            max_tokens=settings.max_answer_tokens,
-            temperature=0.0,
-            top_k=1,
-            stop=COMPLETION_STOP,
-            streaming=True,
-            verbose=False,
-        )
+    return LlamaCpp(
+        model_path=str(local_model_path(settings)),
+        n_ctx=2048,
+        n_batch=512,  # LangChain's default of 8 makes prompt processing ~10x slower
+        n_threads=settings.local_threads,
+        max_tokens=settings.max_answer_tokens,
+        temperature=0.0,
+        top_k=1,
+        stop=COMPLETION_STOP,
+        streaming=True,
+        verbose=False,
+    )
+
+
+def openai_chat_model(settings: Settings) -> BaseChatModel:
+    """A chat model on the OpenAI-compatible server at ``settings.openai_base_url``, streaming."""
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
@@ -94,5 +96,9 @@ def make_generator(settings: Settings) -> BaseLLM | BaseChatModel | None:
     )
 
 
-def prompt_for(generator: BaseLLM | BaseChatModel):
-    return CHAT_PROMPT if isinstance(generator, BaseChatModel) else COMPLETION_PROMPT
+def make_generator(settings: Settings) -> BaseLLM | BaseChatModel | None:
+    """The generator of ``settings.backend`` (None for one that writes nothing), as its backend
+    in the registry builds it."""
+    from qa.answer.backends import backend_type  # the registry builds on this module
+
+    return backend_type(settings.backend).make_model(settings)
