@@ -152,7 +152,7 @@ def test_evaluate_page_runs_the_seed_test_set(tmp_path, monkeypatch):
     next(b for b in at.button if b.label == "Run evaluation").click().run()
     assert not at.exception and not at.error
     metrics = at.table[0].value
-    assert "Token F1" in set(metrics.index) and len(metrics) >= 10
+    assert "Shown answers right (precision)" in set(metrics.index) and len(metrics) >= 10
     assert len(at.expander) == 6
     at.toggle[0].set_value(True).run()
     assert len(at.expander) < 6  # only the failures
