@@ -137,7 +137,7 @@ class Assistant:
 
     def needs_corpus(self) -> bool:
         """Whether the index is new (no file ever indexed) and ``settings.corpus_dir`` exists."""
-        return not self.index.manifest.exists and self.settings.corpus_dir.is_dir()
+        return not self.index.exists() and self.settings.corpus_dir.is_dir()
 
     def ensure_corpus(self, on_progress: ProgressCallback | None = None) -> IngestSummary | None:
         """Index ``settings.corpus_dir`` when the index is new, so a first question can be answered."""
@@ -219,12 +219,18 @@ class Assistant:
                                 mode=options.retrieval or self.settings.retrieval, filters=options.filters,
                                 neighbours=self.settings.neighbour_chunks)
 
-    # --- the stages ------------------------------------------------------------------------
-    def _retrieve(self, query: str, options: AskOptions) -> list[Passage]:
+    def search(self, query: str, options: AskOptions | None = None) -> list[Passage]:
+        """The passages a question's retrieve-and-fuse stage finds for ``query``, without an
+        answer: ``options`` choose top-k, the search mode and filters (the rest as the settings say)."""
+        options = options or AskOptions()
         request = RetrievalRequest(query, options.top_k or self.settings.top_k,
                                    options.retrieval or self.settings.retrieval, options.filters,
                                    self.settings.neighbour_chunks)
         return self.retriever.retrieve(request)
+
+    # --- the stages ------------------------------------------------------------------------
+    def _retrieve(self, query: str, options: AskOptions) -> list[Passage]:
+        return self.search(query, options)
 
     def _generator(self, backend: str):
         """The generator of a backend (None for extractive) and its gate, built once."""

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from qa.answer.ground import ground_generated
 from qa.errors import QAError
-from qa.retrieval.hybrid import RetrievalRequest
 
 LABELS = ("supported", "fabricated")
 
@@ -56,7 +55,7 @@ def score_grounding(assistant, claims: list[LabelledClaim]) -> dict:
     missed: list[str] = []
     dropped_true: list[str] = []
     for item in claims:
-        passages = assistant.retriever.retrieve(RetrievalRequest(item.claim, settings.top_k, settings.retrieval))
+        passages = assistant.search(item.claim)
         kept = bool(ground_generated(item.claim, passages, settings.min_support))
         if item.label == "fabricated":
             caught += not kept
