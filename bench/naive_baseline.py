@@ -33,9 +33,9 @@ class NaiveBaseline:
                 for p in sorted(corpus.glob("*.txt"))]
         splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
         started = time.perf_counter()
-        self.store = Chroma.from_documents(splits, embeddings, persist_directory=str(persist_directory))
+        self.vectorstore = Chroma.from_documents(splits, embeddings, persist_directory=str(persist_directory))
         self.index_seconds = time.perf_counter() - started
-        self.retriever = self.store.as_retriever(search_kwargs={"k": 4})
+        self.retriever = self.vectorstore.as_retriever(search_kwargs={"k": 4})
         self.chain = TUTORIAL_PROMPT | llm | StrOutputParser()
 
     def ask(self, question: str) -> Answer:

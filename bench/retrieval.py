@@ -15,11 +15,10 @@ import sys
 import time
 from pathlib import Path
 
-from qa import Assistant, Settings
+from qa import AskOptions, Assistant, Settings
 from qa.evaluation import load_testset
 from qa.evaluation.api import corpus_collection
 from qa.evaluation.metrics import is_gold_document
-from qa.retrieval.hybrid import HybridRetriever, RetrievalRequest
 
 # (label, search mode, settings changed): the product's default hybrid and the earlier RRF one.
 MODES = (
@@ -40,20 +39,23 @@ def documents_in_order(passages) -> list[str]:
 def score_dataset(assistant: Assistant, cases, k: int, modes=MODES) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     for label, mode, changes in modes:
-        settings = assistant.settings.model_copy(update=changes or {})
-        retriever = HybridRetriever(assistant.index, assistant.embeddings, settings) if changes else assistant.retriever
+        # Other fusion settings: another assistant on the same index, sharing the loaded model.
+        searcher = Assistant(assistant.settings.model_copy(update=changes), collection=assistant.index.collection,
+                             embeddings=assistant.embeddings) if changes else assistant
         hits, reciprocal, times = [], [], []
         for case in cases:
             if not (case.source or case.doc_id):
                 continue
             started = time.perf_counter()
             # Chunks, not documents, are retrieved: fetch enough chunks to rank k documents.
-            passages = retriever.retrieve(RetrievalRequest(case.question, k * 3, mode))
+            passages = searcher.search(case.question, AskOptions(top_k=k * 3, retrieval=mode))
             times.append(time.perf_counter() - started)
             docs = documents_in_order(passages)[:k]
             ranks = [i for i, source in enumerate(docs, 1) if is_gold_document(source, case.source, case.doc_id)]
             hits.append(1.0 if ranks else 0.0)
             reciprocal.append(1.0 / ranks[0] if ranks else 0.0)
+        if searcher is not assistant:
+            searcher.close()
         times.sort()
         results[label] = {
             f"recall_at_{k}": round(statistics.fmean(hits), 4),

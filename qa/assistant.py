@@ -141,7 +141,7 @@ class Assistant:
 
     def needs_corpus(self) -> bool:
         """Whether the index is new (no file ever indexed) and ``settings.corpus_dir`` exists."""
-        return not self.index.manifest.exists and self.settings.corpus_dir.is_dir()
+        return not self.index.exists() and self.settings.corpus_dir.is_dir()
 
     def ensure_corpus(self, on_progress: ProgressCallback | None = None) -> IngestSummary | None:
         """Index ``settings.corpus_dir`` when the index is new, so a first question can be answered."""
@@ -207,10 +207,6 @@ class Assistant:
         yield decide(question, choice.query, choice.passages, decision, name, timings, started,
                      backend.answer_threshold(context), stopped=backend.generative and stop is not None and stop.is_set())
 
-    def search(self, query: str, options: AskOptions | None = None) -> list[Passage]:
-        """The passages a question would be answered from (retrieval only; evaluation and benches)."""
-        return self._retrieve(query, options or AskOptions())
-
     def as_retriever(self, options: AskOptions | None = None) -> PassageRetriever:
         """This assistant's hybrid search as a LangChain retriever (for use in other chains)."""
         options = options or AskOptions()
@@ -228,11 +224,17 @@ class Assistant:
                 self._backends[name] = backend_type(name)(self.settings)
             return self._backends[name]
 
-    def _retrieve(self, query: str, options: AskOptions) -> list[Passage]:
+    def search(self, query: str, options: AskOptions | None = None) -> list[Passage]:
+        """The passages a question's retrieve-and-fuse stage finds for ``query``, without an
+        answer: ``options`` choose top-k, the search mode and filters (the rest as the settings say)."""
+        options = options or AskOptions()
         request = RetrievalRequest(query, options.top_k or self.settings.top_k,
                                    options.retrieval or self.settings.retrieval, options.filters,
                                    self.settings.neighbour_chunks)
         return self.retriever.retrieve(request)
+
+    def _retrieve(self, query: str, options: AskOptions) -> list[Passage]:
+        return self.search(query, options)
 
     def _token_counter(self):
         with self._lock:

@@ -132,8 +132,7 @@ def update(args: dict) -> dict:
 def query(args: dict) -> dict:
     """Retrieval per mode, extractive answers end to end (one client, then ``clients`` threads
     sharing one assistant, as the browser app does), and the sidebar's reads."""
-    from qa import Assistant
-    from qa.retrieval.hybrid import RetrievalRequest
+    from qa import Assistant, AskOptions
 
     settings = _settings(args)
     assistant = Assistant(settings)
@@ -144,7 +143,7 @@ def query(args: dict) -> dict:
         times = []
         for question in questions:
             started = time.perf_counter()
-            assistant.retriever.retrieve(RetrievalRequest(question, settings.top_k, mode))
+            assistant.search(question, AskOptions(retrieval=mode))
             times.append(time.perf_counter() - started)
         result[f"retrieve_{mode}"] = percentiles(times)
     times = []

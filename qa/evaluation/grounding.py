@@ -17,7 +17,6 @@ from pathlib import Path
 
 from qa.answer.ground import ground_generated
 from qa.errors import QAError
-from qa.retrieval.hybrid import RetrievalRequest
 
 LABELS = ("supported", "fabricated")
 
@@ -61,7 +60,7 @@ def claim_kept(assistant, claim: str) -> bool:
     """Whether the product keeps ``claim`` as generated text: passages retrieved for it, then
     ``ground_generated`` (any sentence of it standing keeps it)."""
     settings = assistant.settings
-    passages = assistant.retriever.retrieve(RetrievalRequest(claim, settings.top_k, settings.retrieval))
+    passages = assistant.search(claim)
     return bool(ground_generated(claim, passages, settings.min_support))
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -20,14 +19,6 @@ from qa.settings import Settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 REINDEX_HINT = "rebuild it with `python -m qa reindex` (the damaged folder is kept aside)"
-
-
-@dataclass(frozen=True)
-class VectorHit:
-    chunk_id: str
-    text: str
-    metadata: dict[str, Any]
-    relevance: float  # cosine similarity, 1 = same direction
 
 
 def _first_line(exc: BaseException) -> str:
@@ -78,11 +69,8 @@ class ChromaStore:
         return guarded
 
     def _open(self):
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
         if self.server:
-            client = chromadb.HttpClient(
-                host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
-            )
+            client = _server_client(self.settings)
         else:
             try:
                 self.settings.index_dir.mkdir(parents=True, exist_ok=True)
@@ -90,7 +78,8 @@ class ChromaStore:
                 raise QAError(
                     f"QA_INDEX_DIR: cannot create index folder '{self.settings.index_dir}': {exc.strerror}"
                 ) from exc
-            client = chromadb.PersistentClient(path=str(self.settings.index_dir), settings=chroma_settings)
+            client = chromadb.PersistentClient(path=str(self.settings.index_dir),
+                                               settings=ChromaSettings(anonymized_telemetry=False))
         self._client = client
         try:
             return client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
@@ -132,17 +121,25 @@ class ChromaStore:
             found.update(zip(result["ids"], (list(map(float, v)) for v in result["embeddings"])))
         return found
 
-    def query(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None) -> list[VectorHit]:
+    def query(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """The ``k`` nearest chunks as (chunk id, cosine similarity: 1 = same direction), nearest first."""
         if k <= 0:
             return []
         result = self._guard(self._collection.query)(
-            query_embeddings=[list(vector)], n_results=k, where=where or None,
-            include=["documents", "metadatas", "distances"],
+            query_embeddings=[list(vector)], n_results=k, where=where or None, include=["distances"],
         )
-        ids = result["ids"][0]
-        return [
-            VectorHit(chunk_id, text or "", dict(meta or {}), 1.0 - float(distance))
-            for chunk_id, text, meta, distance in zip(
-                ids, result["documents"][0], result["metadatas"][0], result["distances"][0]
-            )
-        ]
+        return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
+
+
+def _server_client(settings: Settings):
+    # A new ChromaSettings per client: chromadb's clients write into the object they are given.
+    return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                               settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def delete_server_collection(settings: Settings, name: str) -> None:
+    """Delete collection ``name`` from the Chroma server, if it holds one (``qa reindex`` sets a
+    damaged index aside this way: the server's data folder is not this process's to move)."""
+    client = _server_client(settings)
+    if name in [c.name for c in client.list_collections()]:
+        client.delete_collection(name)

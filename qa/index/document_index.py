@@ -9,32 +9,21 @@ import fcntl
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from qa.embeddings import embedding_identity
+from qa.documents.chunking import Chunk
+from qa.embeddings import embed_for_index, embedding_identity
 from qa.errors import IndexDamaged, SettingsError
 from qa.index.chroma_store import REINDEX_HINT, ChromaStore
-from qa.index.manifest import FileRecord, Manifest
+from qa.index.manifest import FileRecord, Manifest, StoredChunk
 from qa.settings import Settings
-from qa.types import DocumentInfo
+from qa.types import DocumentInfo, SearchFilter
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class IndexedChunk:
-    """A chunk a search returned: text, where it comes from, and its cosine relevance."""
-
-    chunk_id: str
-    text: str
-    source: str
-    title: str
-    page: int | None
-    relevance: float
+NO_PAGE = 0  # Chroma metadata cannot hold None
 
 
 def manifest_path(settings: Settings, collection: str) -> Path:
@@ -43,7 +32,11 @@ def manifest_path(settings: Settings, collection: str) -> Path:
 
 class DocumentIndex:
     """Chunks of every indexed file. Safe to share between threads; ingest and removal take
-    an exclusive file lock, so processes sharing the index folder take turns."""
+    an exclusive file lock, so processes sharing the index folder take turns.
+
+    The one way into an index: everything outside ``qa/index/`` (retrieval, the assistant,
+    benchmarks) searches, reads and changes it through these methods, never through its
+    manifest or its Chroma store."""
 
     def __init__(self, settings: Settings, embeddings: Embeddings, collection: str | None = None) -> None:
         self.settings = settings
@@ -123,20 +116,20 @@ class DocumentIndex:
         return len(orphans)
 
     # --- reading ---------------------------------------------------------------------------
-    def search(self, query_vector: Sequence[float], k: int, doc_ids: Sequence[str] | None = None) -> list[IndexedChunk]:
-        """Top-``k`` visible chunks by cosine relevance, of the files ``doc_ids`` if given."""
+    def exists(self) -> bool:
+        """Whether anything was ever indexed here (its manifest exists), even if every file was removed since."""
+        return self.manifest.exists
+
+    def search(self, query_vector: Sequence[float], k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """Top-``k`` visible chunks as (chunk id, cosine relevance), best first, of the files
+        ``doc_ids`` if given."""
         if k <= 0 or (doc_ids is not None and not doc_ids):
             return []
         where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
         # Over-fetch a little: chunks of an unfinished change are skipped.
         hits = self.store.query(query_vector, k + 4, where)
-        visible = self.manifest.chunks([h.chunk_id for h in hits])
-        found = []
-        for hit in hits:
-            if hit.chunk_id in visible:
-                chunk = visible[hit.chunk_id]
-                found.append(IndexedChunk(hit.chunk_id, hit.text, chunk.source, chunk.title, chunk.page, hit.relevance))
-        return found[:k]
+        visible = self.manifest.chunks([chunk_id for chunk_id, _ in hits])
+        return [(chunk_id, relevance) for chunk_id, relevance in hits if chunk_id in visible][:k]
 
     def keyword_search(self, match: str, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Top-``k`` visible chunks by BM25 for an FTS5 match expression (see ``qa/retrieval/keyword.py``)."""
@@ -154,6 +147,18 @@ class DocumentIndex:
         cosines = matrix @ query / np.where(norms == 0, 1.0, norms)
         return {i: float(c) for i, c in zip(ids, cosines)}
 
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
+        """The visible chunks among ``chunk_ids`` (the others are absent), with their files."""
+        return self.manifest.chunks(chunk_ids)
+
+    def neighbours(self, chunk_id: str, distance: int = 1) -> list[StoredChunk]:
+        """The chunks up to ``distance`` positions before and after one chunk, in the same file."""
+        return self.manifest.neighbours(chunk_id, distance)
+
+    def doc_ids_matching(self, filters: SearchFilter) -> list[str]:
+        """The files a search filter lets through (by path tail or file name, and metadata)."""
+        return self.manifest.doc_ids_matching(filters.sources, filters.metadata)
+
     def is_empty(self) -> bool:
         """Whether no chunk is visible (one indexed lookup, unlike counting every chunk)."""
         return not (self.manifest.exists and self.manifest.has_chunks())
@@ -167,7 +172,17 @@ class DocumentIndex:
         return [DocumentInfo(*row) for row in self.manifest.file_summaries()]
 
     def record(self, source: str) -> FileRecord | None:
+        """The indexed file at ``source`` (its resolved path as text), if any."""
         return self.manifest.file_by_source(source) if self.manifest.exists else None
+
+    def files(self) -> list[FileRecord]:
+        return self.manifest.files() if self.manifest.exists else []
+
+    def files_with_hash(self, content_hash: str) -> list[FileRecord]:
+        return self.manifest.files_with_hash(content_hash)
+
+    def has_doc(self, doc_id: str) -> bool:
+        return self.manifest.has_doc(doc_id)
 
     def document_text(self, source: str) -> list[tuple[int | None, str]]:
         record = self.record(source)
@@ -176,6 +191,30 @@ class DocumentIndex:
     def chunk_ids(self, source: str) -> list[str]:
         record = self.record(source)
         return list(record.chunk_ids) if record else []
+
+    # --- changing (the caller holds ``writing``) ----------------------------------------------
+    def write(self, files: Sequence[tuple[FileRecord, Sequence[Chunk], Sequence[Chunk]]]) -> None:
+        """Make new versions of files visible: (record, every chunk of the new version, the ones
+        Chroma does not hold yet) per file. The fresh chunks are recorded as pending, embedded
+        and written to Chroma; one manifest transaction then makes the batch's new versions
+        visible, so each file is in its old or its new state after any interruption; the old
+        versions' chunks are deleted from Chroma last."""
+        fresh = [(record, chunk) for record, _, new in files for chunk in new]
+        self.manifest.mark_pending_many([(record.doc_id, chunk.id) for record, chunk in fresh])
+        vectors = embed_for_index(self.embeddings, [chunk.text for _, chunk in fresh])
+        self.store.upsert(
+            [chunk.id for _, chunk in fresh],
+            [chunk.text for _, chunk in fresh],
+            vectors,
+            [_chunk_metadata(record, chunk) for record, chunk in fresh],
+        )
+        stale = self.manifest.commit_files([(record, chunks) for record, chunks, _ in files])
+        self.store.delete(stale)
+        self.manifest.clear_pending(stale)
+
+    def relocate(self, doc_id: str, source: str, path: bytes) -> None:
+        """A file moved: same content, new place; no chunk changes."""
+        self.manifest.relocate(doc_id, source, path)
 
     # --- removing --------------------------------------------------------------------------
     def remove(self, source: str) -> int:
@@ -191,3 +230,9 @@ class DocumentIndex:
         self.manifest.clear_pending(ids)
         return len(ids)
 
+
+def _chunk_metadata(record: FileRecord, chunk: Chunk) -> dict:
+    # Source and title live in the manifest (a move or retitle is then one row); Chroma keeps
+    # what filters need.
+    return {"doc_id": record.doc_id, "page": chunk.page if chunk.page is not None else NO_PAGE,
+            **{f"meta_{k}": v for k, v in record.metadata.items()}}

@@ -21,16 +21,13 @@ from pathlib import Path
 
 from qa.documents.chunking import Chunk, TokenCounter, assign_ids, pack_pages
 from qa.documents.loading import LoadedDocument, LoadLimits, load_document
-from qa.embeddings import embed_for_index
 from qa.errors import DocumentError, QAError
-from qa.index.document_index import DocumentIndex
-from qa.index.manifest import FileRecord, NewChunk
+from qa.index.document_index import DocumentIndex, FileRecord
 from qa.settings import Settings
 from qa.types import FileResult, IngestSummary
 
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, current file)
-NO_PAGE = 0  # Chroma metadata cannot hold None
 
 
 def display_path(path: Path) -> str:
@@ -96,7 +93,7 @@ def _doc_id(index: DocumentIndex, source: str) -> str:
     for salt in range(1000):
         key = f"{source}\x1f{salt}" if salt else source
         candidate = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24]
-        if not index.manifest.has_doc(candidate):
+        if not index.has_doc(candidate):
             return candidate
     raise QAError(f"{source}: cannot assign a document id")
 
@@ -130,17 +127,16 @@ class Ingestor:
             self.results.append(FileResult(shown, "unchanged"))
             return
         self.seen.add(source)
-        manifest = self.index.manifest
-        existing = manifest.file_by_source(source)
+        existing = self.index.record(source)
         if existing is not None and existing.content_hash == document.content_hash:
             if existing.path != raw_path:
-                manifest.relocate(existing.doc_id, source, raw_path)
+                self.index.relocate(existing.doc_id, source, raw_path)
             self.results.append(FileResult(shown, "unchanged"))
             return
         if existing is None:
-            moved = [r for r in manifest.files_with_hash(document.content_hash) if not os.path.exists(r.path)]
+            moved = [r for r in self.index.files_with_hash(document.content_hash) if not os.path.exists(r.path)]
             if moved:
-                manifest.relocate(moved[0].doc_id, source, raw_path)
+                self.index.relocate(moved[0].doc_id, source, raw_path)
                 self.results.append(FileResult(shown, "moved", chunks=0))
                 return
         doc_id = existing.doc_id if existing else _doc_id(self.index, source)
@@ -159,22 +155,7 @@ class Ingestor:
         if not self.batch:
             return
         batch, self.batch = self.batch, []
-        manifest, store = self.index.manifest, self.index.store
-        fresh = [(p, c) for p in batch for c in p.fresh]
-        manifest.mark_pending_many([(p.record.doc_id, c.id) for p, c in fresh])
-        vectors = embed_for_index(self.index.embeddings, [c.text for _, c in fresh])
-        store.upsert(
-            [c.id for _, c in fresh],
-            [c.text for _, c in fresh],
-            vectors,
-            [_chunk_metadata(p.record, c) for p, c in fresh],
-        )
-        # One transaction makes the batch's new versions visible: each file is in its old or
-        # its new state after any interruption.
-        stale = manifest.commit_files([(p.record, [NewChunk(c.id, c.index, c.page, c.text) for c in p.chunks])
-                                       for p in batch])
-        store.delete(stale)
-        manifest.clear_pending(stale)
+        self.index.write([(p.record, p.chunks, p.fresh) for p in batch])
         self.results.extend(FileResult(p.result_path, p.status, chunks=len(p.fresh)) for p in batch)
 
 
@@ -196,7 +177,7 @@ class _FilePreparer:
     def __call__(self, path: Path) -> tuple[Path, LoadedDocument, list | None]:
         resolved = path.resolve()
         document = load_document(resolved, self.limits)
-        existing = self.index.manifest.file_by_source(display_path(resolved)) if self.index.manifest.exists else None
+        existing = self.index.record(display_path(resolved))
         if existing is not None and existing.content_hash == document.content_hash:
             return resolved, document, None
         return resolved, document, pack_document(document, self.settings, self.count_tokens)
@@ -226,13 +207,6 @@ def _record(doc_id: str, source: str, raw_path: bytes, document: LoadedDocument)
         chunk_ids=[], metadata=dict(document.metadata),
         indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-
-
-def _chunk_metadata(record: FileRecord, chunk: Chunk) -> dict:
-    # Source and title live in the manifest (a move or retitle is then one row); Chroma keeps
-    # what filters need.
-    return {"doc_id": record.doc_id, "page": chunk.page if chunk.page is not None else NO_PAGE,
-            **{f"meta_{k}": v for k, v in record.metadata.items()}}
 
 
 def ingest_files(
@@ -285,7 +259,7 @@ def _missing(index: DocumentIndex, scan: FolderScan, prune: bool) -> list[FileRe
     if not scan.folders:
         return []
     results = []
-    for record in index.manifest.files():
+    for record in index.files():
         path = Path(os.fsdecode(record.path))
         if os.path.exists(record.path) or not any(path.is_relative_to(f) for f in scan.folders):
             continue

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.documents.chunking import Chunk
 from qa.errors import IndexDamaged
 from qa.sqlite_transaction import transaction
 
@@ -67,14 +68,6 @@ class FileRecord:
     chunk_ids: list[str]
     metadata: dict[str, str]
     indexed_at: str
-
-
-@dataclass(frozen=True)
-class NewChunk:
-    chunk_id: str
-    position: int
-    page: int | None
-    text: str
 
 
 _CHUNK_COLUMNS = "chunks.chunk_id, chunks.doc_id, chunks.position, chunks.page, chunks.text, files.source, files.title"
@@ -247,21 +240,21 @@ class Manifest:
         with self._connect(write=True) as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
-    def commit_file(self, record: FileRecord, chunks: Sequence[NewChunk]) -> list[str]:
+    def commit_file(self, record: FileRecord, chunks: Sequence[Chunk]) -> list[str]:
         """Step 2 (after Chroma holds ``chunks``): make them the file's visible version in one
         transaction. Returns the chunk ids of the previous version that Chroma should drop;
         they stay pending until ``clear_pending``."""
         return self.commit_files([(record, chunks)])
 
-    def commit_files(self, files: Sequence[tuple[FileRecord, Sequence[NewChunk]]]) -> list[str]:
+    def commit_files(self, files: Sequence[tuple[FileRecord, Sequence[Chunk]]]) -> list[str]:
         """``commit_file`` for several files in one transaction (one disk sync for a batch)."""
         with self._connect(write=True) as db:
             return [c for record, chunks in files for c in self._commit(db, record, chunks)]
 
     @staticmethod
-    def _commit(db: sqlite3.Connection, record: FileRecord, chunks: Sequence[NewChunk]) -> list[str]:
+    def _commit(db: sqlite3.Connection, record: FileRecord, chunks: Sequence[Chunk]) -> list[str]:
         old = {r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (record.doc_id,))}
-        new_ids = [c.chunk_id for c in chunks]
+        new_ids = [c.id for c in chunks]
         stale = sorted(old - set(new_ids))
         db.execute("DELETE FROM files WHERE source = ? AND doc_id != ?", (record.source, record.doc_id))
         db.execute(
@@ -272,12 +265,12 @@ class Manifest:
         db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(c,) for c in stale])
         kept = old & set(new_ids)
         for c in chunks:
-            if c.chunk_id in kept:
-                db.execute("UPDATE chunks SET position = ? WHERE chunk_id = ?", (c.position, c.chunk_id))
+            if c.id in kept:
+                db.execute("UPDATE chunks SET position = ? WHERE chunk_id = ?", (c.index, c.id))
             else:
                 db.execute(
                     "INSERT OR REPLACE INTO chunks (chunk_id, doc_id, position, page, text) VALUES (?, ?, ?, ?, ?)",
-                    (c.chunk_id, record.doc_id, c.position, c.page, c.text),
+                    (c.id, record.doc_id, c.index, c.page, c.text),
                 )
         db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c,) for c in new_ids])
         db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", [(c, record.doc_id) for c in stale])

@@ -12,11 +12,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
-
-from qa.index.document_index import manifest_path
-from qa.index.ingest import ProgressCallback
+from qa.embeddings import make_embeddings, make_token_counter
+from qa.index.chroma_store import delete_server_collection
+from qa.index.document_index import DocumentIndex, manifest_path
+from qa.index.ingest import ProgressCallback, expand_paths, ingest_files
 from qa.index.manifest import Manifest
 from qa.settings import Settings
 from qa.types import IngestSummary
@@ -42,8 +41,6 @@ def _listed_files(settings: Settings) -> list[Path]:
 
 
 def rebuild_index(settings: Settings, paths: list[str], on_progress: ProgressCallback | None = None) -> Rebuilt:
-    from qa.assistant import Assistant
-
     listed = [p for p in _listed_files(settings) if p.exists()]
     kept_aside = None
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -52,14 +49,17 @@ def rebuild_index(settings: Settings, paths: list[str], on_progress: ProgressCal
         if old_manifest.exists():
             kept_aside = old_manifest.with_name(f"{old_manifest.name}.damaged-{stamp}")
             old_manifest.rename(kept_aside)
-        client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
-                                     settings=ChromaSettings(anonymized_telemetry=False))
-        if settings.collection in [c.name for c in client.list_collections()]:
-            client.delete_collection(settings.collection)
+        delete_server_collection(settings, settings.collection)
     elif settings.index_dir.exists() and any(settings.index_dir.iterdir()):
         kept_aside = settings.index_dir.with_name(f"{settings.index_dir.name}.damaged-{stamp}")
         settings.index_dir.rename(kept_aside)
     targets = [*paths, *listed] or ([settings.corpus_dir] if settings.corpus_dir.is_dir() else [])
-    bot = Assistant(settings)
-    summary = bot.ingest(targets, on_progress=on_progress) if targets else IngestSummary()
-    return Rebuilt(summary, kept_aside)
+    # The index layer's own ingest (what ``Assistant.ingest`` runs), without an assistant.
+    index = DocumentIndex(settings, make_embeddings(settings))
+    try:
+        if not targets:
+            return Rebuilt(IngestSummary(), kept_aside)
+        scan = expand_paths(targets, settings.follow_symlinks)
+        return Rebuilt(ingest_files(scan, index, settings, make_token_counter(settings), on_progress), kept_aside)
+    finally:
+        index.close()

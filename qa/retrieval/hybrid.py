@@ -7,8 +7,7 @@ from dataclasses import dataclass, replace
 
 from langchain_core.embeddings import Embeddings
 
-from qa.index.document_index import DocumentIndex
-from qa.index.manifest import StoredChunk
+from qa.index.document_index import DocumentIndex, StoredChunk
 from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.keyword import match_expression
 from qa.settings import RetrievalMode, Settings
@@ -46,7 +45,7 @@ class HybridRetriever:
     def retrieve(self, request: RetrievalRequest) -> list[Passage]:
         doc_ids = None
         if request.filters is not None and request.filters.active:
-            doc_ids = self.index.manifest.doc_ids_matching(request.filters.sources, request.filters.metadata)
+            doc_ids = self.index.doc_ids_matching(request.filters)
             if not doc_ids:
                 return []
         vector = self.embeddings.embed_query(request.query)
@@ -55,8 +54,8 @@ class HybridRetriever:
         relevance: dict[str, float] = {}
         if request.mode in ("dense", "hybrid"):
             hits = self.index.search(vector, fetch, doc_ids)
-            scored["dense"] = [(h.chunk_id, h.relevance) for h in hits]
-            relevance.update((h.chunk_id, h.relevance) for h in hits)
+            scored["dense"] = hits
+            relevance.update(hits)
         if request.mode in ("keyword", "hybrid"):
             scored["keyword"] = self.index.keyword_search(match_expression(request.query), fetch, doc_ids)
         rankings = {name: [chunk_id for chunk_id, _ in items] for name, items in scored.items()}
@@ -67,11 +66,11 @@ class HybridRetriever:
         # With a re-ranker, every fused candidate is scored and the best k kept.
         fused = fused[: fetch if self.reranker else request.k]
         chosen = [chunk_id for chunk_id, _ in fused]
-        chunks = self.index.manifest.chunks(chosen)
+        chunks = self.index.chunks(chosen)
         extra: list[StoredChunk] = []
         if request.neighbours and chosen:
             # Context around the best passage: an answer may straddle its boundary.
-            extra = [c for c in self.index.manifest.neighbours(chosen[0], request.neighbours) if c.chunk_id not in chunks]
+            extra = [c for c in self.index.neighbours(chosen[0], request.neighbours) if c.chunk_id not in chunks]
         missing = [c for c in chosen + [e.chunk_id for e in extra] if c not in relevance]
         if missing:
             relevance.update(self.index.relevance(missing, vector))
