@@ -31,7 +31,7 @@ def half_file(dataset_dir: Path, half: str, out: Path) -> Path:
     keep = {c.id for c in load_split(ROOT / "bench" / "splits" / f"{dataset_dir.name}.json").select(
         load_testset(dataset_dir / "qa.jsonl"), half)}  # type: ignore[arg-type]
     path = out / f"{dataset_dir.name}-{half}.jsonl"
-    lines = [line for line in (dataset_dir / "qa.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = [line for line in (dataset_dir / "qa.jsonl").read_text(encoding="utf-8").split("\n")
              if line.strip() and str(json.loads(line).get("id")) in keep]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -49,7 +49,7 @@ def run_tree(tree: Path, testset: Path, corpus: Path, out: Path, index: Path) ->
 def score(results: Path, gold_docs: dict[str, str]) -> dict[str, float | int | None]:
     """This tree's shown-answer metrics over another run's per-question results (``gold_docs``:
     question id -> gold doc_id)."""
-    rows = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [json.loads(line) for line in results.read_text(encoding="utf-8").split("\n") if line.strip()]
     right, phrases, official, gold, totals = [], [], [], [], []
     for r in rows:
         answers, answerable, refused = r["reference_answers"], r["answerable"], r["refused"]
@@ -57,8 +57,10 @@ def score(results: Path, gold_docs: dict[str, str]) -> dict[str, float | int | N
         if not refused:
             right.append(m.shown_right(body, answers, answerable))
             # A bare phrase: the earlier tree's short answers highlight themselves in their quote.
-            short = r.get("short_answer") or next((c.get("highlight") for c in r["citations"]
-                                                   if c.get("highlight") and body.startswith(c["highlight"])), "")
+            # This tree records the bare phrase it showed; the earlier one showed a short answer as
+            # "phrase [1]." with the phrase highlighted in its quote.
+            short = r["short_answer"] if "short_answer" in r else next(
+                (c["highlight"] for c in r["citations"] if c.get("highlight") and body == c["highlight"]), "")
             if short:
                 phrases.append(m.shown_right(short, answers, answerable))
         if answers or not answerable:

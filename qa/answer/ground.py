@@ -37,14 +37,37 @@ def says_not_found(text: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _reader_sentences(text: str, source: str) -> tuple[str, ...]:
-    return tuple(split_sentences(reader_text(text, markup_of(source)).text))
+def _reader_units(text: str, source: str) -> tuple[tuple[str, str], ...]:
+    """(sentence, kind) of the passage's reader text, kind being the block it stands in
+    ("heading", "code", "table" or "text"). A code block is one unit, and a sentence that
+    introduces it ("... like this:") is read with it, so the command it announces is quoted too."""
+    view = reader_text(text, markup_of(source))
+    units: list[tuple[str, str]] = []
+    for start, end, kind in view.blocks():
+        block = view.text[start:end].strip()
+        if not block:
+            continue
+        if kind == "code":
+            if units and units[-1][1] == "text" and units[-1][0].endswith(":"):
+                units[-1] = (f"{units[-1][0]} {' '.join(block.split())}", "text")
+            else:
+                units.append((block, "code"))
+            continue
+        units.extend((sentence, kind) for sentence in split_sentences(block))
+    return tuple(units)
 
 
 def passage_sentences(passage: Passage) -> list[str]:
     """The passage's sentences as a reader sees them: Markdown rendered to text (no ``#``,
     fences, link targets or HTML), so answers and quotes never show markup."""
-    return list(_reader_sentences(passage.text, passage.source))
+    return [sentence for sentence, _ in _reader_units(passage.text, passage.source)]
+
+
+def answer_sentences(passage: Passage) -> list[str]:
+    """The sentences that can be an answer: not a heading (a title states nothing) and not a
+    question (a document's own question never answers one)."""
+    return [sentence for sentence, kind in _reader_units(passage.text, passage.source)
+            if kind != "heading" and not sentence.rstrip().endswith("?")]
 
 
 def evidence_sentences(passage: Passage) -> list[str]:

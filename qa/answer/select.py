@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from qa.answer.ground import Claim, passage_sentences
+from qa.answer.ground import Claim, answer_sentences
 from qa.answer.injection import looks_like_instruction
 from qa.answer.support import content_words
 from qa.types import Passage
@@ -81,7 +81,7 @@ def rank_sentences(question: str, passages: list[Passage], vectors: SentenceVect
     candidates: list[tuple[str, int]] = []
     seen: set[str] = set()
     for passage in passages:
-        for sentence in passage_sentences(passage):
+        for sentence in answer_sentences(passage):
             # Overlapping chunks repeat sentences; keep each once, from the higher-ranked passage.
             if sentence not in seen and len(content_words(sentence)) >= 3 and not looks_like_instruction(sentence):
                 seen.add(sentence)
