@@ -60,7 +60,7 @@ def score(results: Path, gold_docs: dict[str, str]) -> dict[str, float | int | N
             # This tree records the bare phrase it showed; the earlier one showed a short answer as
             # "phrase [1]." with the phrase highlighted in its quote.
             short = r["short_answer"] if "short_answer" in r else next(
-                (c["highlight"] for c in r["citations"] if c.get("highlight") and body == c["highlight"]), "")
+                (c["highlight"] for c in r["citations"] if c.get("highlight") and body.rstrip(".") == c["highlight"]), "")
             if short:
                 phrases.append(m.shown_right(short, answers, answerable))
         if answers or not answerable:
