@@ -54,3 +54,16 @@ def test_chunk_pages_keeps_page_numbers_and_drops_duplicate_chunks():
     repeated = chunk_pages("doc.txt", [(None, "Same.\nSame.")], 1, 0, words)
     assert [c.text for c in repeated] == ["Same."]
     assert [c.index for c in chunks] == [0, 1, 2]
+
+
+def test_code_blocks_stay_whole_so_a_chunk_never_starts_inside_one():
+    from qa.documents.chunking import keep_fences_whole, pack_pages
+
+    lines = ["Build the base image:", "```sh", "docker buildx bake base", "```", "### Multi-Platform Builds",
+             "Images support many architectures."]
+    assert keep_fences_whole(lines) == ["Build the base image:", "```sh\ndocker buildx bake base\n```",
+                                        "### Multi-Platform Builds", "Images support many architectures."]
+    assert keep_fences_whole(["```", "never closed"]) == ["```", "never closed"]
+    text = "Intro sentence here.\n" * 6 + "```sh\ndocker buildx bake base\n```\n\n### Multi-Platform Builds\n\nImages work."
+    for _, chunk in pack_pages([(None, text)], max_tokens=12, overlap_tokens=4, count=words):
+        assert chunk.count("```") % 2 == 0, chunk  # every fence a chunk holds is closed in it

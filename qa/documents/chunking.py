@@ -131,6 +131,30 @@ def pack_sentences(sentences: list[str], max_tokens: int, overlap_tokens: int, c
     return chunks
 
 
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def keep_fences_whole(sentences: list[str]) -> list[str]:
+    """Markdown code blocks as one unit each (fence lines and code joined by line breaks), so a
+    chunk never starts or ends inside one: a chunk that began at a closing fence would read the
+    prose after it as code. An unclosed fence keeps its lines apart, as before."""
+    units: list[str] = []
+    block: list[str] | None = None
+    for sentence in sentences:
+        if block is None:
+            if _FENCE.match(sentence):
+                block = [sentence]
+            else:
+                units.append(sentence)
+            continue
+        block.append(sentence)
+        if _FENCE.match(sentence):
+            units.append("\n".join(block))
+            block = None
+    units.extend(block or [])
+    return units
+
+
 def pack_pages(
     pages: list[tuple[int | None, str]],
     max_tokens: int,
@@ -141,7 +165,8 @@ def pack_pages(
     """(page, chunk text) of every page of one document, never crossing a page. Needs no
     document id, so it can run in a worker before the file's place in the index is known."""
     return [(page, text_chunk) for page, text in pages
-            for text_chunk in pack_sentences(split_sentences(text, max_line_chars), max_tokens, overlap_tokens, count)]
+            for text_chunk in pack_sentences(keep_fences_whole(split_sentences(text, max_line_chars)), max_tokens,
+                                             overlap_tokens, count)]
 
 
 def assign_ids(doc_id: str, packed: list[tuple[int | None, str]]) -> list[Chunk]:
