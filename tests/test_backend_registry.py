@@ -11,7 +11,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from qa import BACKENDS, AnswerBackend, AskOptions, Backend, Retrieved, RetrievalMode, Settings
+from qa import BACKENDS, AnswerBackend, AskOptions, Backend, RetrievalMode, Retrieved, Settings
 from qa.answer.backends import GenerativeBackend, OpenAIBackend, _registry, backend_type
 from qa.answer.calibration import UNTRAINED_ANSWER_THRESHOLD, Calibration
 from qa.answer.generate import make_generator

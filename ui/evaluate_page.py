@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from qa import Backend, QAError
+from qa.documents.uploads import safe_file_name
 from qa.evaluation import run_evaluation
 from qa.evaluation.report import failure_reason, fmt, metric_rows
-from qa.documents.uploads import safe_file_name
 from ui.render import card_label
 from ui.resources import get_assistant, get_settings
 

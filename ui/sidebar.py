@@ -45,11 +45,11 @@ def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
             st.rerun()
         st.download_button("Download as Markdown", conversation_markdown(conversation.turns, conversation.info.title),
                            file_name="conversation.md", mime="text/markdown", disabled=not conversation.turns)
-        if st.checkbox("Delete this chat", key=f"delete-check-{current}"):
-            if st.button("Delete for good", type="primary", key="delete-chat"):
-                bot.conversations.delete(current)
-                open_chat(None)
-                st.rerun()
+        if (st.checkbox("Delete this chat", key=f"delete-check-{current}")
+                and st.button("Delete for good", type="primary", key="delete-chat")):
+            bot.conversations.delete(current)
+            open_chat(None)
+            st.rerun()
 
 
 def documents_section(bot: Assistant, docs: list[DocumentInfo]) -> None:

@@ -132,7 +132,7 @@ def update(args: dict) -> dict:
 def query(args: dict) -> dict:
     """Retrieval per mode, extractive answers end to end (one client, then ``clients`` threads
     sharing one assistant, as the browser app does), and the sidebar's reads."""
-    from qa import Assistant, AskOptions
+    from qa import AskOptions, Assistant
 
     settings = _settings(args)
     assistant = Assistant(settings)
@@ -177,7 +177,7 @@ def query(args: dict) -> dict:
 
 def local(args: dict) -> dict:
     """The local backend: model load (the GGUF already assembled), first token, full answer."""
-    from qa import Assistant, AskOptions
+    from qa import AskOptions, Assistant
 
     settings = _settings(args)
     assistant = Assistant(settings)

@@ -87,7 +87,7 @@ class AnswerBackend(ABC):
         """A new generator for ``settings`` (None: this backend needs none)."""
         return None
 
-    def load(self) -> None:
+    def load(self) -> None:  # noqa: B027 (an optional hook: by default there is nothing to load)
         """Load now what the first answer would otherwise load."""
 
     @property

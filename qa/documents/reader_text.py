@@ -59,9 +59,10 @@ import logging
 import re
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Literal, Mapping
+from typing import Literal
 
 from markdown_it import MarkdownIt
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from qa.documents.chunking import split_sentences
 from qa.answer.support import cited_numbers, strip_citations
+from qa.documents.chunking import split_sentences
 from qa.types import Answer
 
 JUDGE_PROMPT = ChatPromptTemplate.from_messages(

@@ -9,11 +9,10 @@ Matching rules used throughout:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-from qa.documents.chunking import split_sentences
 from qa.answer.support import cited_numbers, strip_citations, support
+from qa.documents.chunking import split_sentences
 from qa.evaluation import squad
 from qa.types import Answer, Passage
 

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from qa.documents.chunking import Chunk, TokenCounter, assign_ids, pack_pages
@@ -205,7 +205,7 @@ def _record(doc_id: str, source: str, raw_path: bytes, document: LoadedDocument)
     return FileRecord(
         doc_id=doc_id, source=source, path=raw_path, title=document.title, content_hash=document.content_hash,
         chunk_ids=[], metadata=dict(document.metadata),
-        indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
 
