@@ -49,9 +49,12 @@ def run(dataset_dir: Path, system: str, limit: int | None, out: Path, base: Sett
             "half": half}
     index_seconds = None
     if system == "naive-baseline":
+        from langchain_community.llms import LlamaCpp
+
         from bench.naive_baseline import NaiveBaseline
 
         llm = make_generator(base.model_copy(update={"backend": "local", "max_answer_tokens": 96}))
+        assert isinstance(llm, LlamaCpp)  # the local backend's generator
         llm.stop = ["\nQuestion:"]  # the tutorial sets no stop; cut only a runaway next turn
         baseline = NaiveBaseline(corpus, embeddings, llm, out / f"naive-{dataset_dir.name}-chroma")
         asker, index_seconds = baseline.ask, baseline.index_seconds

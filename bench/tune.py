@@ -129,7 +129,7 @@ def matrix(dicts: list[dict[str, float]], names: tuple[str, ...]) -> np.ndarray:
 def choose_answer_threshold(p: np.ndarray, rows: list[Row]) -> tuple[float, dict]:
     squad = np.array([not r.dataset.startswith("pubmed") for r in rows])
     answerable = np.array([r.answerable for r in rows])
-    best = (0.0, {})
+    best: tuple[float, dict] = (0.0, {})
     for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
         refused = p < t
         wrong_squad = refused[squad & answerable].mean() if (squad & answerable).any() else 0.0

@@ -115,7 +115,8 @@ class ConversationStore:
             rows = db.execute("SELECT question, answer, error, asked_at FROM turns WHERE conversation_id = ? "
                               "ORDER BY position", (conversation_id,)).fetchall()
         turns = [Turn(q, Answer.from_dict(json.loads(a)) if a else None, e or "", at) for q, a, e, at in rows]
-        return Conversation(ConversationInfo(*head, len(turns)), turns)
+        id_, title, created_at, updated_at = head
+        return Conversation(ConversationInfo(id_, title, created_at, updated_at, len(turns)), turns)
 
     def append(self, conversation_id: str, turn: Turn) -> int:
         """Add a turn at the end; the first question names an untitled conversation."""

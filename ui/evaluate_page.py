@@ -99,7 +99,7 @@ def main() -> None:
     top_k = col2.slider("Passages to retrieve (top-k)", 1, 10, settings.top_k)
     limit = col3.number_input("Only the first N questions (0 = all)", min_value=0, value=0, step=5)
     st.caption("Questions are asked about the current index (the documents in the chat's sidebar).")
-    if st.button("Run evaluation", type="primary", disabled=testset is None):
+    if st.button("Run evaluation", type="primary", disabled=testset is None) and testset is not None:
         run(settings, testset, backend, top_k, int(limit) or None)
     if "eval_result" in st.session_state:
         show(st.session_state["eval_result"])

@@ -24,7 +24,7 @@ from qa.documents.loading import LoadedDocument, LoadLimits, load_document
 from qa.errors import DocumentError, QAError
 from qa.index.document_index import DocumentIndex, FileRecord
 from qa.settings import Settings
-from qa.types import FileResult, IngestSummary
+from qa.types import FileResult, FileStatus, IngestSummary
 
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, current file)
@@ -84,7 +84,7 @@ class _Prepared:
     record: FileRecord
     chunks: list[Chunk]
     fresh: list[Chunk]  # the chunks Chroma does not hold yet
-    status: str
+    status: FileStatus
 
 
 def _doc_id(index: DocumentIndex, source: str) -> str:
