@@ -16,7 +16,7 @@ from qa.evaluation.testset import TestCase
 from qa.types import Answer
 
 Asker = Callable[..., Answer]  # ask(question) or ask(question, history)
-ProgressCallback = Callable[[int, int], None]
+ProgressCallback = Callable[[int, int], object]  # (done, total); what it returns is ignored
 STAGES = ("retrieve_s", "generate_s", "total_s")
 
 
