@@ -1,4 +1,4 @@
-# `make run`: set up and open the chat on seeds/. `make test`: set up and run every test.
+# `make run`: set up and open the chat on seeds/. `make test`: set up, lint, and run every test.
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PORT    ?= 8501
@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: setup run test test-fast browser clean-index eval eval-baseline bench bench-speed
+.PHONY: setup run lint test test-fast browser clean-index eval eval-baseline bench bench-speed
 
 setup: $(VENV)/.installed
 
@@ -31,7 +31,12 @@ browser:
 SERVER_MODE_TESTS ?= tests/test_ingest_integration.py tests/test_index_reliability.py tests/test_concurrency.py tests/test_retrieval.py \
 	tests/test_uploads.py tests/test_injection_and_local_load.py tests/test_hostile_input.py tests/test_processes.py
 
-test: setup browser
+# ruff (lint rules) and mypy (types), both configured in pyproject.toml; `make test` runs this first.
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: setup lint browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 	QA_TEST_CHROMA=server $(PY) -m pytest -m "not slow and not browser" $(SERVER_MODE_TESTS) $(PYTEST_ARGS)
 

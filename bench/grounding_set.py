@@ -342,8 +342,8 @@ def build_pubmed(rows: list[dict], documents: dict[str, str], split: Split, n: i
     claims: list[dict] = []
     for half in ("tune", "report"):
         sample = set(pubmed_sample(rows, split, half, n))
-        chosen = [(r, conclusion_sentence(r.get("reference_answer") or "")) for r in rows if r["doc_id"] in sample]
-        chosen = [(r, s) for r, s in chosen if s]
+        found = [(r, conclusion_sentence(r.get("reference_answer") or "")) for r in rows if r["doc_id"] in sample]
+        chosen = [(r, s) for r, s in found if s]
         for row, sentence in chosen:
             rid, doc_id = row["id"], row["doc_id"]
             doc = documents[doc_id]
@@ -372,9 +372,9 @@ def build_pubmed(rows: list[dict], documents: dict[str, str], split: Split, n: i
                     text = sentence[:at] + new + sentence[at + len(term):]
                     claims.append(_claim(PUBMED, rid, "conclusion-term-swap", text, half, doc_id, sentence,
                                          conclusion_id))
-            text = negate(sentence)
-            if text:
-                claims.append(_claim(PUBMED, rid, "conclusion-negated", text, half, doc_id, sentence, conclusion_id))
+            negated = negate(sentence)
+            if negated:
+                claims.append(_claim(PUBMED, rid, "conclusion-negated", negated, half, doc_id, sentence, conclusion_id))
     return claims
 
 

@@ -14,14 +14,15 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from qa import AskOptions, Assistant, Settings
+from qa import AskOptions, Assistant, RetrievalMode, Settings
 from qa.evaluation import load_testset
 from qa.evaluation.api import corpus_collection
 from qa.evaluation.metrics import is_gold_document
 
 # (label, search mode, settings changed): the product's default hybrid and the earlier RRF one.
-MODES = (
+MODES: tuple[tuple[str, RetrievalMode, dict[str, Any] | None], ...] = (
     ("dense", "dense", {}),
     ("keyword", "keyword", {}),
     ("hybrid rrf 1:1", "hybrid", {"fusion": "rrf", "dense_weight": 1.0, "keyword_weight": 1.0}),

@@ -21,12 +21,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from qa import Assistant, Settings
+from qa.answer.generate import make_generator
 from qa.evaluation import load_testset
 from qa.evaluation.api import corpus_collection
-from qa.evaluation.splits import load_split
 from qa.evaluation.report import write_report
 from qa.evaluation.runner import evaluate
-from qa.answer.generate import make_generator
+from qa.evaluation.splits import load_split
 
 DATASETS = {
     "squad2-dev-sample": "SQuAD 2.0 dev sample",
@@ -49,9 +49,12 @@ def run(dataset_dir: Path, system: str, limit: int | None, out: Path, base: Sett
             "half": half}
     index_seconds = None
     if system == "naive-baseline":
+        from langchain_community.llms import LlamaCpp
+
         from bench.naive_baseline import NaiveBaseline
 
         llm = make_generator(base.model_copy(update={"backend": "local", "max_answer_tokens": 96}))
+        assert isinstance(llm, LlamaCpp)  # the local backend's generator
         llm.stop = ["\nQuestion:"]  # the tutorial sets no stop; cut only a runaway next turn
         baseline = NaiveBaseline(corpus, embeddings, llm, out / f"naive-{dataset_dir.name}-chroma")
         asker, index_seconds = baseline.ask, baseline.index_seconds
@@ -92,7 +95,7 @@ def table(rows: list[tuple[str, str, dict]]) -> str:
 
 def provenance(command: str) -> str:
     import subprocess
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
@@ -102,7 +105,7 @@ def provenance(command: str) -> str:
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "unknown", ""
     return (f"Commit `{commit}`{' (with uncommitted changes)' if dirty else ''}, "
-            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()} {os.cpu_count()} cores, "
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} {os.cpu_count()} cores, "
             f"Python {platform.python_version()}; command: `{command}`")
 
 

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -129,7 +129,7 @@ def matrix(dicts: list[dict[str, float]], names: tuple[str, ...]) -> np.ndarray:
 def choose_answer_threshold(p: np.ndarray, rows: list[Row]) -> tuple[float, dict]:
     squad = np.array([not r.dataset.startswith("pubmed") for r in rows])
     answerable = np.array([r.answerable for r in rows])
-    best = (0.0, {})
+    best: tuple[float, dict] = (0.0, {})
     for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
         refused = p < t
         wrong_squad = refused[squad & answerable].mean() if (squad & answerable).any() else 0.0
@@ -161,7 +161,7 @@ def tune(rows: list[Row], reader_model: str) -> Calibration:
     # Each question's best phrase probability (out of fold) is a feature of the answer model.
     best_phrase = np.zeros(len(rows))
     best_right = np.zeros(len(rows), dtype=bool)
-    for (features, right, i), p in zip(candidates, phrase_oof):
+    for (_features, right, i), p in zip(candidates, phrase_oof):
         if p > best_phrase[i]:
             best_phrase[i], best_right[i] = p, right
     for r, p in zip(rows, best_phrase):
@@ -226,7 +226,7 @@ def main() -> int:
         out.mkdir(parents=True, exist_ok=True)
         cache.write_bytes(pickle.dumps(rows))
     calibration = tune(rows, base.reader_model)
-    calibration.provenance.update({"commit": commit(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    calibration.provenance.update({"commit": commit(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
                                    "command": "python -m bench.tune " + " ".join(sys.argv[1:]),
                                    "seconds": round(time.perf_counter() - started)})
     path = calibration.save(Path(args.calibration)) if args.calibration else calibration.save()

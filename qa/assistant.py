@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from qa.answer.pipeline import build_answer, decide
 from qa.answer.read import Reader
 from qa.answer.select import SentenceVectors
 from qa.conversations import ConversationStore
+from qa.documents.chunking import TokenCounter
 from qa.documents.loading import LoadLimits, load_document
 from qa.documents.uploads import save_upload
 from qa.embeddings import make_embeddings, make_token_counter
@@ -64,7 +65,7 @@ class Assistant:
         self.retriever = HybridRetriever(self.index, self.embeddings, settings, reranker)
         self._lock = threading.Lock()
         self._backends: dict[str, AnswerBackend] = {}
-        self._count_tokens = None
+        self._count_tokens: TokenCounter | None = None
         self._sentence_vectors = SentenceVectors(self.embeddings)
         self.reader = Reader(settings.reader_model)
         self.calibration = Calibration.load()
@@ -160,7 +161,7 @@ class Assistant:
         return answer
 
     def stream(self, question: str, history: Sequence[Turn] = (), options: AskOptions | None = None,
-               stop: threading.Event | None = None) -> Iterator[Retrieved | str | Answer]:
+               stop: threading.Event | None = None) -> Generator[Retrieved | str | Answer, None, None]:
         """Yield a ``Retrieved`` event (the passages found), then generated text as it is
         produced (``str``; generative backends only), then the final ``Answer``.
 

@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-
 from typing import get_args
 
 from pydantic import ValidationError

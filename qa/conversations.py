@@ -9,7 +9,7 @@ import sqlite3
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from qa.errors import IndexDamaged
@@ -37,7 +37,7 @@ TITLE_CHARS = 60
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,8 @@ class ConversationStore:
             rows = db.execute("SELECT question, answer, error, asked_at FROM turns WHERE conversation_id = ? "
                               "ORDER BY position", (conversation_id,)).fetchall()
         turns = [Turn(q, Answer.from_dict(json.loads(a)) if a else None, e or "", at) for q, a, e, at in rows]
-        return Conversation(ConversationInfo(*head, len(turns)), turns)
+        id_, title, created_at, updated_at = head
+        return Conversation(ConversationInfo(id_, title, created_at, updated_at, len(turns)), turns)
 
     def append(self, conversation_id: str, turn: Turn) -> int:
         """Add a turn at the end; the first question names an untitled conversation."""

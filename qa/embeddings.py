@@ -62,7 +62,7 @@ class ThreadChooser:
         with self._lock:
             self.calls += 1
             known = self.seconds_per_char
-            best = min(known, key=known.get) if known else self.candidates[0]
+            best = min(known, key=known.__getitem__) if known else self.candidates[0]
             others = [c for c in self.candidates if c != best]
             untried = [c for c in others if c not in known]
             if untried:

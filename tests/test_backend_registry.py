@@ -11,12 +11,12 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from qa import BACKENDS, AnswerBackend, AskOptions, Backend, Retrieved, RetrievalMode, Settings
+from qa import BACKENDS, AnswerBackend, AskOptions, Backend, RetrievalMode, Retrieved, Settings
 from qa.answer.backends import GenerativeBackend, OpenAIBackend, _registry, backend_type
 from qa.answer.calibration import UNTRAINED_ANSWER_THRESHOLD, Calibration
 from qa.answer.generate import make_generator
 from qa.errors import SettingsError
-from tests.helpers import SEED_ARTICLE
+from testsupport.helpers import SEED_ARTICLE
 
 
 @pytest.mark.unit
@@ -81,6 +81,7 @@ def scripted(monkeypatch):
     monkeypatch.setattr(OpenAIBackend, "make_model", classmethod(make_model))
 
 
+@pytest.mark.integration  # the real model and Chroma (the assistant fixture)
 def test_a_generative_backend_streams_retrieved_tokens_then_the_grounded_answer(assistant, scripted):
     assistant.ingest([SEED_ARTICLE])
     events = list(assistant.stream("How much money has the IT coalition attracted?", options=AskOptions(backend="openai")))
@@ -93,6 +94,7 @@ def test_a_generative_backend_streams_retrieved_tokens_then_the_grounded_answer(
     assert {"condense_s", "retrieve_s", "first_token_s", "generate_s", "total_s"} <= set(answer.timings)
 
 
+@pytest.mark.integration  # the real model and Chroma (the assistant fixture)
 def test_stop_marks_a_generated_answer_stopped_and_never_an_extractive_one(assistant, scripted):
     assistant.ingest([SEED_ARTICLE])
     question = "How much money has the IT coalition attracted?"

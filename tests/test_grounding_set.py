@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from bench import grounding_set as gs
-from qa.evaluation.grounding import LabelledClaim, check_claims, grounding_breakdown, grounding_metrics, load_grounding_set
+from qa.evaluation.grounding import (
+    LabelledClaim,
+    check_claims,
+    grounding_breakdown,
+    grounding_metrics,
+    load_grounding_set,
+)
 
 DATA = Path(__file__).parent / "data" / "grounding"
 SHARED = gs.DEFAULT_DATASETS

@@ -1,7 +1,7 @@
 import pytest
 
-from qa.errors import DocumentError
 from qa.documents.loading import load_document
+from qa.errors import DocumentError
 
 pytestmark = pytest.mark.unit
 

@@ -2,12 +2,18 @@
 
 import pytest
 
+from qa.errors import QAError
 from qa.evaluation.compare import compare_summaries
 from qa.evaluation.metrics import (
-    citation_scores, exact_match, faithfulness, percentile, refusal_scores, retrieval_scores, token_f1,
+    citation_scores,
+    exact_match,
+    faithfulness,
+    percentile,
+    refusal_scores,
+    retrieval_scores,
+    token_f1,
 )
 from qa.evaluation.testset import load_testset
-from qa.errors import QAError
 from qa.types import Answer, Citation, Passage
 
 pytestmark = pytest.mark.unit

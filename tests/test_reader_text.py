@@ -64,7 +64,7 @@ def check_invariants(stored: str, r: ReaderText) -> None:
         if b < n and copied(stored, r, b) and not text[b].isspace() and e > s:
             assert e <= offsets[b], (a, b, s, e)
     # code ranges and blocks are ordered ranges of the text
-    for (s1, e1), (s2, _) in zip(r.code, r.code[1:]):
+    for (_s1, e1), (s2, _) in zip(r.code, r.code[1:]):
         assert e1 <= s2
     blocks = r.blocks()
     assert all(0 <= s < e <= n and kind in ("heading", "code", "table", "text") for s, e, kind in blocks)

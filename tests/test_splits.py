@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from qa.errors import QAError
 from qa.evaluation.splits import load_split, make_split, select_half
 from qa.evaluation.testset import TestCase
-from qa.errors import QAError
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parent.parent

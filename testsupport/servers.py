@@ -16,28 +16,27 @@ BIN = Path(sys.executable).parent
 
 @contextlib.contextmanager
 def running(command: list[str], health_url: str, log_path: Path, timeout: float = 180):
-    log = open(log_path, "w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{command[0]} exited early; see {log_path}")
-            try:
-                with urllib.request.urlopen(health_url, timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{command[0]} did not start; see {log_path}")
-                time.sleep(0.3)
-        yield process
-    finally:
-        process.terminate()
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"{command[0]} exited early; see {log_path}")
+                try:
+                    with urllib.request.urlopen(health_url, timeout=2):
+                        break
+                except OSError as exc:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{command[0]} did not start; see {log_path}") from exc
+                    time.sleep(0.3)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 @contextlib.contextmanager

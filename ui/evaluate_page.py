@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from qa import Backend, QAError
+from qa.documents.uploads import safe_file_name
 from qa.evaluation import run_evaluation
 from qa.evaluation.report import failure_reason, fmt, metric_rows
-from qa.documents.uploads import safe_file_name
 from ui.render import card_label
 from ui.resources import get_assistant, get_settings
 
@@ -99,7 +99,7 @@ def main() -> None:
     top_k = col2.slider("Passages to retrieve (top-k)", 1, 10, settings.top_k)
     limit = col3.number_input("Only the first N questions (0 = all)", min_value=0, value=0, step=5)
     st.caption("Questions are asked about the current index (the documents in the chat's sidebar).")
-    if st.button("Run evaluation", type="primary", disabled=testset is None):
+    if st.button("Run evaluation", type="primary", disabled=testset is None) and testset is not None:
         run(settings, testset, backend, top_k, int(limit) or None)
     if "eval_result" in st.session_state:
         show(st.session_state["eval_result"])

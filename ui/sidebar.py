@@ -41,15 +41,15 @@ def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
     with st.expander("This chat"):
         title = st.text_input("Name", value=conversation.info.title, key=f"title-{current}")
         if st.button("Rename", key="rename", disabled=title.strip() == conversation.info.title):
-            bot.conversations.rename(current, title)
+            bot.conversations.rename(conversation.info.id, title)
             st.rerun()
         st.download_button("Download as Markdown", conversation_markdown(conversation.turns, conversation.info.title),
                            file_name="conversation.md", mime="text/markdown", disabled=not conversation.turns)
-        if st.checkbox("Delete this chat", key=f"delete-check-{current}"):
-            if st.button("Delete for good", type="primary", key="delete-chat"):
-                bot.conversations.delete(current)
-                open_chat(None)
-                st.rerun()
+        if (st.checkbox("Delete this chat", key=f"delete-check-{current}")
+                and st.button("Delete for good", type="primary", key="delete-chat")):
+            bot.conversations.delete(conversation.info.id)
+            open_chat(None)
+            st.rerun()
 
 
 def documents_section(bot: Assistant, docs: list[DocumentInfo]) -> None:
@@ -85,7 +85,8 @@ def remove_section(bot: Assistant, names: dict[str, str]) -> None:
             st.session_state.pop("confirm_remove")
             st.rerun()
         return
-    choice = st.selectbox("Remove a document", list(names), format_func=names.get, index=None,
+    # ignore[arg-type]: streamlit's stub wants format_func to return str; dict.get gives None for a stale value
+    choice = st.selectbox("Remove a document", list(names), format_func=names.get, index=None,  # type: ignore[arg-type]
                           placeholder="Choose a document", key="remove-choice")
     if choice and st.button("Remove…", key="remove"):
         st.session_state["confirm_remove"] = choice
@@ -140,7 +141,8 @@ def options_section(docs: list[DocumentInfo]) -> None:
         sources = {d.source: PurePath(d.source).name for d in docs}
         # A removed file leaves the choice; Streamlit refuses a selection that is not an option.
         st.session_state["search_files"] = [s for s in st.session_state["search_files"] if s in sources]
-        st.multiselect("Search only in", list(sources), format_func=sources.get, key="search_files",
+        # ignore[arg-type]: streamlit's stub wants format_func to return str; dict.get gives None for a stale value
+        st.multiselect("Search only in", list(sources), format_func=sources.get, key="search_files",  # type: ignore[arg-type]
                        placeholder="All documents", help="Limit answers to the chosen files.")
 
 

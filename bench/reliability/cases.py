@@ -18,6 +18,7 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # The tree under test comes from PYTHONPATH alone: an editable install of another tree must not
@@ -89,7 +90,7 @@ def split_threads(calls: int, threads: int) -> dict:
     try:
         from qa.documents.chunking import split_sentences
     except ImportError:  # before the qa.documents package
-        from qa.chunking import split_sentences
+        from qa.chunking import split_sentences  # type: ignore[no-redef]  # an older tree's module
     # Distinct texts: a splitter that keeps the text on a shared object mixes up two calls.
     texts = [f"Dr. Smith met Mr. Jones at {i} p.m. on Main St. in the U.S. They spoke about item no. {i}. "
              f"It went well, said Prof. Brown. " * (1 + i % 5) for i in range(calls)]
@@ -125,14 +126,14 @@ def shared_assistant(index_dir: str, clean_dir: str, seeds: str, corpus: str, qu
             except Exception as exc:
                 errors.append(short_error(exc))
 
-    pool = [threading.Thread(target=keep_asking, args=(q,)) for q in questions[:8]]
-    for thread in pool:
+    asking = [threading.Thread(target=keep_asking, args=(q,)) for q in questions[:8]]
+    for thread in asking:
         thread.start()
     try:
         summary = bot.ingest([corpus])
     finally:
         stop.set()
-        for thread in pool:
+        for thread in asking:
             thread.join()
     failed = [f.error for f in summary.files if f.status == "failed"]
     again = assistant(index_dir, embeddings).ingest([corpus])
@@ -156,7 +157,7 @@ def ingest_dying_in_delete(index_dir: str, corpus: str) -> dict:
     def die(*args, **kwargs):
         os._exit(9)
 
-    collection_module.Collection.delete = die
+    collection_module.Collection.delete = die  # type: ignore[method-assign]  # the point: die inside delete
     assistant(index_dir).ingest([corpus])
     return {"died": False}
 
@@ -186,7 +187,7 @@ def index_state(index_dir: str) -> dict:
 
 def uploads(index_dir: str) -> dict:
     bot = assistant(index_dir)
-    results = {}
+    results: dict[str, Any] = {}
     try:
         result = bot.ingest_upload("r" * 300 + ".txt", b"The vault code is 4711.")
         results["long_name"] = f"{result.status} as {len(os.path.basename(result.path))} chars"

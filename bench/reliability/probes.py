@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.reliability import child
 from testsupport.helpers import PLANTED_HTML, PLANTED_TEXT, free_port, seed_questions, zip_bomb_docx
@@ -230,7 +231,8 @@ def injection(tree: Path, work: Path) -> dict:
     corpus = seed_folder(work / "planted")
     (corpus / "notes.txt").write_text(PLANTED_TEXT, encoding="utf-8")
     (corpus / "notes.html").write_text(PLANTED_HTML, encoding="utf-8")
-    results, held = {}, True
+    results: dict[str, Any] = {}
+    held = True
     for backend in ("local", "extractive"):
         for label, questions in (("seed", seed_questions()), ("probing", PROBING_QUESTIONS)):
             ended = child.case(tree, "injection", index_dir=str(work / f"index-{backend}-{label}"), corpus=str(corpus),

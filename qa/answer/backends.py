@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, get_args
 
-from langchain_core.language_models import BaseChatModel, BaseLanguageModel
+from langchain_core.language_models import BaseChatModel, BaseLLM
 from langchain_core.prompts import BasePromptTemplate
 
 from qa.answer.calibration import UNTRAINED_ANSWER_THRESHOLD, Calibration
@@ -83,11 +83,11 @@ class AnswerBackend(ABC):
         self.settings = settings
 
     @classmethod
-    def make_model(cls, settings: Settings) -> BaseLanguageModel | None:
+    def make_model(cls, settings: Settings) -> BaseLLM | BaseChatModel | None:
         """A new generator for ``settings`` (None: this backend needs none)."""
         return None
 
-    def load(self) -> None:
+    def load(self) -> None:  # noqa: B027 (an optional hook: by default there is nothing to load)
         """Load now what the first answer would otherwise load."""
 
     @property
@@ -156,15 +156,16 @@ class GenerativeBackend(AnswerBackend):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.gate = GenerationGate(settings.generation_wait_s, serial=self.serial)
-        self._model: BaseLanguageModel | None = None
+        self._model: BaseLLM | BaseChatModel | None = None
         self._lock = threading.Lock()
 
     @property
-    def model(self) -> BaseLanguageModel:
+    def model(self) -> BaseLLM | BaseChatModel:
         """The generator, built on first use (a failure leaves it to be tried again)."""
         with self._lock:
             if self._model is None:
                 self._model = self.make_model(self.settings)
+            assert self._model is not None  # a generative backend's make_model always builds one
             return self._model
 
     def load(self) -> None:
@@ -201,7 +202,7 @@ class LocalBackend(GenerativeBackend):
     prompt = COMPLETION_PROMPT
 
     @classmethod
-    def make_model(cls, settings: Settings) -> BaseLanguageModel:
+    def make_model(cls, settings: Settings) -> BaseLLM:
         return llama_cpp_model(settings)
 
     def quotes(self, settings: Settings) -> bool:

@@ -16,6 +16,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from qa.errors import Busy
 from qa.retrieval.hybrid import RetrievalRequest
+from qa.settings import RetrievalMode
 from qa.types import Passage
 
 
@@ -25,7 +26,7 @@ class PassageRetriever(BaseRetriever):
 
     retriever: Any
     k: int = 4
-    mode: str = "hybrid"
+    mode: RetrievalMode = "hybrid"
     filters: Any = None
     neighbours: int = 0
 
@@ -73,6 +74,7 @@ def draft_tokens(prompt: BasePromptTemplate, generator: BaseLLM | BaseChatModel,
     """The generate stage: the model's draft answer from numbered passages (``prompt``: the one
     its backend writes for it), streamed through the gate (one generation at a time for a local
     model; ``stop`` ends it between tokens)."""
-    draft_chain = prompt | generator | StrOutputParser()
+    # langchain's stubs type `prompt | (BaseLLM | BaseChatModel)` as producing object, which `|` then refuses
+    draft_chain = prompt | generator | StrOutputParser()  # type: ignore[operator]
     inputs = {"passages": format_passages(passages), "question": question}
     yield from gate.run(lambda: draft_chain.stream(inputs), stop)

@@ -20,7 +20,7 @@ from qa.answer.ground import (
     says_not_found,
 )
 from qa.answer.read import Candidate, Reader, Reading
-from qa.answer.select import SentenceVectors, Selection, select_sentences
+from qa.answer.select import Selection, SentenceVectors, select_sentences
 from qa.answer.span import Span
 from qa.settings import Settings
 from qa.types import Answer, Citation, Passage

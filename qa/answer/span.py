@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from qa.answer.support import STOP_WORDS, content_words
+
+if TYPE_CHECKING:  # qa.answer.read imports this module
+    from qa.answer.read import AnswerKind
 
 AnswerType = Literal["number", "date", "person", "place", "thing", "none"]
 
@@ -66,7 +69,7 @@ class Span:
     text: str
     start: int
     end: int
-    kind: AnswerType
+    kind: AnswerType | AnswerKind  # this module's rules, or the reading step's kind
     cost: float = 0.0  # lower is likelier: distance to the question's words plus length
 
 
@@ -96,7 +99,8 @@ def _runs(sentence: str, question_stems: set[str]) -> tuple[list[tuple[int, int]
     and the (start, end) offsets of the sentence's words that the question also has."""
     runs: list[tuple[int, int]] = []
     anchors: list[tuple[int, int]] = []
-    start = end = None
+    start: int | None = None
+    end = 0  # read only once a run has started, which sets it
     for token in _TOKEN.finditer(sentence):
         word = token.group()
         is_question_word = bool(content_words(word)) and set(content_words(word)) <= question_stems

@@ -59,9 +59,10 @@ import logging
 import re
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Literal, Mapping
+from typing import Literal
 
 from markdown_it import MarkdownIt
 
@@ -579,8 +580,8 @@ class _Markdown:
                 rows = []
                 while i + 1 < len(tokens) and tokens[i + 1].type != "table_close":
                     i += 1
-                    if tokens[i].type == "tr_open" and tokens[i].map:
-                        rows.append(tokens[i].map[0])
+                    if tokens[i].type == "tr_open" and (row_map := tokens[i].map):
+                        rows.append(row_map[0])
                 self._table(rows, tok.map[0], tok.map[1], stack)
             i += 1
         return self._result()

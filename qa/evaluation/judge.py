@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
+from pydantic import SecretStr
 
-from qa.documents.chunking import split_sentences
 from qa.answer.support import cited_numbers, strip_citations
+from qa.documents.chunking import split_sentences
 from qa.types import Answer
 
 JUDGE_PROMPT = ChatPromptTemplate.from_messages(
@@ -21,7 +22,7 @@ JUDGE_PROMPT = ChatPromptTemplate.from_messages(
 class LLMJudge:
     """Share of answer sentences the judge model calls supported by the passages they cite."""
 
-    def __init__(self, base_url: str, model: str, api_key: str, timeout: float) -> None:
+    def __init__(self, base_url: str, model: str, api_key: SecretStr, timeout: float) -> None:
         from langchain_openai import ChatOpenAI
 
         llm = ChatOpenAI(base_url=base_url, model=model, api_key=api_key, timeout=timeout, max_retries=0,

@@ -9,11 +9,10 @@ Matching rules used throughout:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-from qa.documents.chunking import split_sentences
 from qa.answer.support import cited_numbers, strip_citations, support
+from qa.documents.chunking import split_sentences
 from qa.evaluation import squad
 from qa.types import Answer, Passage
 
@@ -164,7 +163,7 @@ def refusal_scores(refused: Sequence[bool], answerable: Sequence[bool]) -> dict[
 
 
 def refusal_curve(confidences: Sequence[float | None], refused: Sequence[bool], answerable: Sequence[bool],
-                  thresholds: Sequence[float]) -> list[dict[str, float]]:
+                  thresholds: Sequence[float]) -> list[dict[str, float | None]]:
     """Refusal recall and wrongly refused answerable questions if the decide stage's threshold
     were each of ``thresholds`` (answers without a confidence keep their refusal as given)."""
     rows = []

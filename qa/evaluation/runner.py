@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,7 @@ from qa.evaluation.testset import TestCase
 from qa.types import Answer
 
 Asker = Callable[..., Answer]  # ask(question) or ask(question, history)
-ProgressCallback = Callable[[int, int], None]
+ProgressCallback = Callable[[int, int], object]  # (done, total); what it returns is ignored
 STAGES = ("retrieve_s", "generate_s", "total_s")
 
 
@@ -168,7 +168,7 @@ def evaluate(
         on_progress(len(cases), len(cases))
     add_semantic_similarity(results, embeddings)
     info = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "top_k": k,
         "seconds": round(time.perf_counter() - started, 2),
         **(meta or {}),

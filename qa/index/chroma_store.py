@@ -132,6 +132,7 @@ class ChromaStore:
 
 
 def _server_client(settings: Settings):
+    assert settings.chroma_host is not None  # server mode only (QA_CHROMA_HOST set)
     # A new ChromaSettings per client: chromadb's clients write into the object they are given.
     return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
                                settings=ChromaSettings(anonymized_telemetry=False))

@@ -78,7 +78,7 @@ class DocumentIndex:
         """Vectors of another model or precision do not compare with this one's: refuse to mix."""
         identity = embedding_identity(self.embeddings)
         built = self.manifest.meta("embedding") if identity and self.manifest.exists else None
-        if built and built != identity:
+        if built and identity and built != identity:  # built is only read when identity is set
             raise SettingsError(
                 f"QA_EMBEDDING_MODEL / QA_EMBEDDING_PRECISION: the index in '{self.settings.index_dir}' was built "
                 f"with '{built.replace('|', ' at ')}', these settings load '{identity.replace('|', ' at ')}'; "

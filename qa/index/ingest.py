@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from qa.documents.chunking import Chunk, TokenCounter, assign_ids, pack_pages
@@ -24,7 +24,7 @@ from qa.documents.loading import LoadedDocument, LoadLimits, load_document
 from qa.errors import DocumentError, QAError
 from qa.index.document_index import DocumentIndex, FileRecord
 from qa.settings import Settings
-from qa.types import FileResult, IngestSummary
+from qa.types import FileResult, FileStatus, IngestSummary
 
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, current file)
@@ -84,7 +84,7 @@ class _Prepared:
     record: FileRecord
     chunks: list[Chunk]
     fresh: list[Chunk]  # the chunks Chroma does not hold yet
-    status: str
+    status: FileStatus
 
 
 def _doc_id(index: DocumentIndex, source: str) -> str:
@@ -205,7 +205,7 @@ def _record(doc_id: str, source: str, raw_path: bytes, document: LoadedDocument)
     return FileRecord(
         doc_id=doc_id, source=source, path=raw_path, title=document.title, content_hash=document.content_hash,
         chunk_ids=[], metadata=dict(document.metadata),
-        indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
 

@@ -53,7 +53,7 @@ def rebuild_index(settings: Settings, paths: list[str], on_progress: ProgressCal
     elif settings.index_dir.exists() and any(settings.index_dir.iterdir()):
         kept_aside = settings.index_dir.with_name(f"{settings.index_dir.name}.damaged-{stamp}")
         settings.index_dir.rename(kept_aside)
-    targets = [*paths, *listed] or ([settings.corpus_dir] if settings.corpus_dir.is_dir() else [])
+    targets: list[str | Path] = [*paths, *listed] or ([settings.corpus_dir] if settings.corpus_dir.is_dir() else [])
     # The index layer's own ingest (what ``Assistant.ingest`` runs), without an assistant.
     index = DocumentIndex(settings, make_embeddings(settings))
     try:
