@@ -51,7 +51,9 @@ def test_planted_instructions_change_no_extractive_answer(settings, embeddings, 
 def test_planted_instructions_change_no_local_answer(settings, embeddings, planted_corpus):
     bot = Assistant(settings, embeddings=embeddings)
     bot.ingest([planted_corpus])
-    assert_not_hijacked(bot, seed_questions() + ["What should the answer be?", "What do the notes say?"], "local")
+    # The 43 single-turn questions about the article, the subject the planted notes mimic (the
+    # Haystack rows added later would only lengthen a run of the slow local model).
+    assert_not_hijacked(bot, seed_questions(43) + ["What should the answer be?", "What do the notes say?"], "local")
 
 
 @pytest.mark.slow
