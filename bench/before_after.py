@@ -100,6 +100,8 @@ def main() -> int:
     parser.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
     parser.add_argument("--only", nargs="*", default=list(DATASETS), choices=DATASETS)
     parser.add_argument("--out", default="bench-out/before-after")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="put the table into docs/benchmarks.md and README.md (between their markers)")
     args = parser.parse_args()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -128,8 +130,14 @@ def main() -> int:
                          f"{f(s['answerable_refused'])} | {f(s['phrases_right'])} ({s['phrases_shown']}) | "
                          f"{f(s['official_exact'])} / {f(s['official_f1'])} | {f(s['gold_cited'])} | {f(s['p50_s'])} |")
             (out / "table.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
-    print(f"\ncommand: python -m bench.before_after {' '.join(sys.argv[1:])}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    stamp = f"command: `python -m bench.before_after {' '.join(sys.argv[1:])}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    print("\n".join(lines) + "\n\n" + stamp)
+    if args.write_docs:
+        for path, name in ((ROOT / "docs" / "benchmarks.md", "before-after"), (ROOT / "README.md", "shown")):
+            body = path.read_text(encoding="utf-8")
+            begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+            body = body[: body.index(begin) + len(begin)] + "\n" + "\n".join(lines) + f"\n\n{stamp}\n" + body[body.index(end):]
+            path.write_text(body, encoding="utf-8")
     return 0
 
 
