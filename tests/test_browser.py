@@ -79,12 +79,15 @@ def test_chat_follow_up_and_upload_in_a_real_browser(server, page, tmp_path):
     page.get_by_text("Ask your documents").wait_for(timeout=ANSWER_TIMEOUT_MS)
     page.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)
     first_load = time.perf_counter() - load_started
+    # The first start indexes the nine seed documents in the background; the question is about
+    # the article, so ask once the page says the indexing is over.
+    expect(page.get_by_text("Indexing the default documents")).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
 
     seconds = ask(page, "How much money has the IT coalition attracted?", 0)
     expect(page.locator(".answer").last).to_contain_text("70 million euros")
     expect(page.locator(".card").first).to_contain_text(SEED_ARTICLE.name)
-    # The short answer leads; the card quotes its sentence with the phrase marked in it.
-    expect(page.locator(".quote mark").first).to_have_text("more than 70 million euros")
+    # The sentence is the answer; the card quotes it with the likely phrase marked in it.
+    expect(page.locator(".quote mark").first).to_be_visible()
     expect(page.locator(".quote").first).to_contain_text("13 participating countries")
     page.screenshot(path=str(ARTIFACTS / "1-answer.png"), full_page=True)
 

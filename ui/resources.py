@@ -22,8 +22,11 @@ def get_settings() -> Settings:
 
 @st.cache_resource(show_spinner="Loading the embedding model…")
 def get_assistant() -> Assistant:
-    """The assistant with the configured settings (the model loads once per server)."""
-    return Assistant(get_settings())
+    """The assistant with the configured settings (the model loads once per server). The
+    reading model loads in the background now, so the first answer does not wait for it."""
+    bot = Assistant(get_settings())
+    threading.Thread(target=bot.reader.warm_up, name="qa-reader-warm-up", daemon=True).start()
+    return bot
 
 
 @dataclass
