@@ -36,12 +36,21 @@ def says_not_found(text: str) -> bool:
     return bool(_NOT_FOUND.search(text))
 
 
+_TAG_LINE = re.compile(r"(?m)^(\s*</?[A-Za-z][^>\n]*>)[ \t]*$")
+
+
 @lru_cache(maxsize=8192)
 def _reader_units(text: str, source: str) -> tuple[tuple[str, str], ...]:
     """(sentence, kind) of the passage's reader text, kind being the block it stands in
     ("heading", "code", "table" or "text"). A code block is one unit, and a sentence that
     introduces it ("... like this:") is read with it, so the command it announces is quoted too."""
-    view = reader_text(text, markup_of(source))
+    markup = markup_of(source)
+    if markup == "markdown":
+        # Chunks keep a sentence a line but not the blank lines between blocks: a line holding
+        # only a tag (an MDX component, an HTML image) would otherwise open an HTML block that
+        # swallows the heading and prose after it, which then read as raw text ("### ...").
+        text = _TAG_LINE.sub(r"\1\n", text)
+    view = reader_text(text, markup)
     units: list[tuple[str, str]] = []
     for start, end, kind in view.blocks():
         block = view.text[start:end].strip()
