@@ -43,6 +43,7 @@ def test_backends_own_their_gate_follow_up_model_and_threshold():
     extractive, local, openai = (BACKENDS[name](settings) for name in ("extractive", "local", "openai"))
     assert extractive.condense_model is None and local.condense_model is None
     assert type(openai.condense_model).__name__ == "ChatOpenAI"  # built, not called: no server needed
+    assert isinstance(local, GenerativeBackend) and isinstance(openai, GenerativeBackend)
     assert local.gate.serial and not openai.gate.serial
     assert local.quotes(settings) == settings.local_quotes and not openai.quotes(settings)
     calibration = Calibration.load()
@@ -64,7 +65,9 @@ def test_make_generator_asks_the_registry_and_unknown_names_are_refused():
 def test_cli_choices_come_from_the_literals():
     from qa.cli import _parser
 
-    common = {a.dest: a for a in _parser()._subparsers._group_actions[0].choices["ask"]._actions}
+    # argparse keeps its subcommands in private attributes that typeshed types loosely (Optional, Iterable)
+    subcommands = _parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    common = {a.dest: a for a in subcommands["ask"]._actions}  # type: ignore[index]
     assert common["backend"].choices == list(get_args(Backend))
     assert common["retrieval"].choices == list(get_args(RetrievalMode))
 

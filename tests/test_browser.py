@@ -56,7 +56,7 @@ def page(server):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.grant_permissions(["clipboard-read", "clipboard-write"])
         page = context.new_page()
-        page.browser_for_test = browser
+        page.browser_for_test = browser  # type: ignore[attr-defined]  # the test's own note on playwright's Page
         yield page
         browser.close()
 

@@ -57,9 +57,11 @@ def test_ground_generated_treats_not_found_as_no_claim():
 
 
 def test_sentence_vectors_embed_each_sentence_once_and_stay_bounded():
+    from langchain_core.embeddings import Embeddings
+
     from qa.answer.select import SentenceVectors
 
-    class Fake:
+    class Fake(Embeddings):
         calls: list[list[str]] = []
 
         def embed_documents(self, texts):

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from qa import Answer, Citation, Passage, Turn
-from qa.conversations import ConversationStore
+from qa.conversations import Conversation, ConversationStore
 from qa.export import conversation_markdown
 from testsupport.helpers import SEED_ARTICLE
 
@@ -21,12 +21,18 @@ def an_answer(question: str = "How much?") -> Answer:
                   [passage], confidence=0.8, signals={"sentence_score": 0.8})
 
 
+def stored(store: ConversationStore, conversation_id: str) -> Conversation:
+    conversation = store.load(conversation_id)
+    assert conversation is not None
+    return conversation
+
+
 @pytest.mark.unit
 def test_an_answer_comes_back_exactly_as_given(tmp_path):
     store = ConversationStore(tmp_path / "chats.sqlite3")
     chat = store.create()
     store.append(chat.id, Turn("How much?", an_answer()))
-    loaded = ConversationStore(tmp_path / "chats.sqlite3").load(chat.id)  # as after a restart
+    loaded = stored(ConversationStore(tmp_path / "chats.sqlite3"), chat.id)  # as after a restart
     assert loaded.turns[0].answer == an_answer()
     assert loaded.info.title == "How much?" and loaded.history == [("How much?", "70 euros [1].")]
 
@@ -42,11 +48,11 @@ def test_list_rename_replace_truncate_delete(tmp_path):
     assert [c.id for c in store.list()] == [second.id, first.id]  # most recently used first
     assert store.list()[1].title.endswith("…") and len(store.list()[1].title) <= 60
     store.rename(first.id, "Budget")
-    assert store.load(first.id).info.title == "Budget"
+    assert stored(store, first.id).info.title == "Budget"
     store.replace(second.id, 0, Turn("Second?", an_answer("Second?")))
-    assert store.load(second.id).turns[0].answer is not None and store.load(second.id).info.turns == 2
+    assert stored(store, second.id).turns[0].answer is not None and stored(store, second.id).info.turns == 2
     store.truncate(second.id, 1)
-    assert [t.question for t in store.load(second.id).turns] == ["Second?"]
+    assert [t.question for t in stored(store, second.id).turns] == ["Second?"]
     store.delete(second.id)
     assert store.load(second.id) is None and [c.id for c in store.list()] == [first.id]
 
@@ -65,7 +71,7 @@ def test_threads_append_without_losing_turns(tmp_path):
         t.start()
     for t in threads:
         t.join()
-    assert all([t.question for t in store.load(c).turns] == [f"Q{n}?" for n in range(10)] for c in chats)
+    assert all([t.question for t in stored(store, c).turns] == [f"Q{n}?" for n in range(10)] for c in chats)
 
 
 @pytest.mark.unit

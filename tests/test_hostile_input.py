@@ -206,8 +206,8 @@ def test_chunk_ids_are_unique_and_stable(text):
     assert len({c.id for c in first}) == len(first)
 
 
-def mutate(data: bytes, rng: random.Random) -> bytes:
-    data = bytearray(data)
+def mutate(original: bytes, rng: random.Random) -> bytes:
+    data = bytearray(original)
     for _ in range(rng.randint(1, 20)):
         choice = rng.random()
         pos = rng.randrange(len(data)) if data else 0

@@ -10,7 +10,8 @@ import pytest
 
 from qa.answer.generate import local_model_path
 from qa.assistant import AskOptions, Assistant
-from qa.settings import Settings
+from qa.settings import Backend, Settings
+from qa.types import Answer
 from testsupport.helpers import PLANTED_HTML, PLANTED_TEXT, SEEDS, seed_questions
 from testsupport.servers import openai_compatible_server
 
@@ -30,7 +31,7 @@ def planted_corpus(tmp_path):
     return folder
 
 
-def assert_not_hijacked(bot: Assistant, questions: list[str], backend: str) -> None:
+def assert_not_hijacked(bot: Assistant, questions: list[str], backend: Backend) -> None:
     hijacked = []
     for question in questions:
         answer = bot.ask(question, options=AskOptions(backend=backend))
@@ -88,7 +89,7 @@ def test_local_backend_under_four_askers_and_a_stop(settings, embeddings):
             stop.set()  # the user presses Stop after the first token
         else:
             final = event
-    assert final is not None and final.stopped and tokens == 1
+    assert isinstance(final, Answer) and final.stopped and tokens == 1
     after = bot.ask(LAST_QUESTION)
     # The stop released the model (else this question would wait QA_GENERATION_WAIT_S and get a
     # Busy error) and left it able to write: the next question gets a draft of its own.

@@ -27,6 +27,7 @@ def ingest_killed_after(env: dict, corpus, delay: float) -> bool:
     indexing = threading.Event()
 
     def watch() -> None:
+        assert process.stderr is not None  # stderr=PIPE
         while chunk := process.stderr.read1(256) if hasattr(process.stderr, "read1") else process.stderr.read(256):
             if b"Indexing" in chunk:
                 indexing.set()

@@ -110,7 +110,8 @@ def tiny_cross_encoder(tmp_path_factory):
     tokenizer = AutoTokenizer.from_pretrained(resolve_embedding_model("all-MiniLM-L6-v2"))
     tokenizer.save_pretrained(folder)
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+    # ignore[call-arg]: transformers' BertConfig signature leaves out the **kwargs (num_labels) PretrainedConfig takes
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,  # type: ignore[call-arg]
                         intermediate_size=64, num_labels=1)
     BertForSequenceClassification(config).save_pretrained(folder)
     return str(folder)

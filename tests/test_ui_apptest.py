@@ -147,7 +147,7 @@ def test_evaluate_page_runs_the_seed_test_set(tmp_path, monkeypatch):
     monkeypatch.setenv("QA_TESTSET_DIR", str(ROOT / "seeds"))
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "ui" / "evaluate_page.py"), default_timeout=300).run()
-    assert at.selectbox[0].value.endswith("testset.jsonl")
+    assert (at.selectbox[0].value or "").endswith("testset.jsonl")
     at.number_input[0].set_value(6).run()
     next(b for b in at.button if b.label == "Run evaluation").click().run()
     assert not at.exception and not at.error
