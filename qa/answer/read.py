@@ -40,13 +40,20 @@ TYPED_KINDS = frozenset({"person", "organisation", "place", "date", "number"})
 
 # "What/which <noun> ...": the noun names the kind of the answer.
 _HEAD_KINDS: dict[str, AnswerKind] = {
-    **dict.fromkeys("company companies organisation organization firm agency team club band party university "
-                    "college school institution group corporation network airline newspaper".split(), "organisation"),
-    **dict.fromkeys("city country state place region town continent location area county province nation "
-                    "island river mountain capital village district".split(), "place"),
-    **dict.fromkeys("year date day month century decade time period era age".split(), "date"),
-    **dict.fromkeys("person man woman president king queen leader author writer scientist player minister "
-                    "director emperor actor singer founder ruler pope general".split(), "person"),
+    **dict.fromkeys("company companies organisation organisations organization organizations firm firms agency "
+                    "agencies team teams club clubs band bands party parties university universities college "
+                    "colleges school schools institution institutions group groups corporation corporations "
+                    "network networks airline airlines newspaper newspapers".split(), "organisation"),
+    **dict.fromkeys("city cities country countries state states place places region regions town towns continent "
+                    "continents location locations area areas county counties province provinces nation nations "
+                    "island islands river rivers mountain mountains capital village villages district "
+                    "districts".split(), "place"),
+    **dict.fromkeys("year years date dates day days month months century centuries decade decades time period "
+                    "era age".split(), "date"),
+    **dict.fromkeys("person people man men woman women president presidents king kings queen queens leader leaders "
+                    "author authors writer writers scientist scientists player players minister ministers director "
+                    "directors emperor emperors actor actors singer singers founder founders ruler rulers pope "
+                    "general".split(), "person"),
     **dict.fromkeys("percentage percent number amount proportion share population".split(), "number"),
 }
 
@@ -62,8 +69,10 @@ def question_kind(question: str, parsed: Any | None = None) -> AnswerKind:
         return "none"
     if rule_kind == "thing" and parsed is not None:
         for token in parsed:
-            if token.lower_ in ("what", "which") and token.dep_ == "det" and token.head.lemma_.lower() in _HEAD_KINDS:
-                return _HEAD_KINDS[token.head.lemma_.lower()]
+            # The pipeline runs without its lemmatizer (not needed elsewhere): the head noun's
+            # own form is looked up, plural forms are listed in the table.
+            if token.lower_ in ("what", "which") and token.dep_ == "det" and token.head.lower_ in _HEAD_KINDS:
+                return _HEAD_KINDS[token.head.lower_]
     return {"thing": "other"}.get(rule_kind, rule_kind)  # type: ignore[return-value]
 
 
@@ -209,7 +218,9 @@ def _candidates(kind: AnswerKind, sentence: str, doc: Any, question_stems: set[s
             distance, linked = 20, False
         rule_pick = rule is not None and start < rule.end and rule.start < end
         if label == "RULE":
-            type_match = 1.0 if kind in TYPED_KINDS else 0.5
+            # The rules' own type ("thing" for what/which) must be the asked-for kind to match it.
+            same = {"number": "number", "date": "date", "person": "person", "place": "place"}.get(rule.kind) == kind
+            type_match = 1.0 if same else (0.5 if kind == "other" else 0.0)
         elif label == "NP":
             type_match = 0.5 if kind == "other" else 0.0
         else:
