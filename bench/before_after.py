@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.docs_tables import replace_table
 from qa.evaluation import metrics as m
 from qa.evaluation.splits import load_split
 from qa.evaluation.testset import load_testset
@@ -134,10 +135,7 @@ def main() -> int:
     print("\n".join(lines) + "\n\n" + stamp)
     if args.write_docs:
         for path, name in ((ROOT / "docs" / "benchmarks.md", "before-after"), (ROOT / "README.md", "shown")):
-            body = path.read_text(encoding="utf-8")
-            begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-            body = body[: body.index(begin) + len(begin)] + "\n" + "\n".join(lines) + f"\n\n{stamp}\n" + body[body.index(end):]
-            path.write_text(body, encoding="utf-8")
+            replace_table(path, name, "\n".join(lines) + f"\n\n{stamp}")
     return 0
 
 

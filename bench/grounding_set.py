@@ -24,6 +24,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from qa.answer.support import normalize_answer
 from qa.documents.chunking import split_sentences
 from qa.evaluation.splits import Split, load_split, make_split, write_split
 from qa.evaluation.testset import load_testset
@@ -71,11 +72,8 @@ _STANDALONE_NUMBER = re.compile(r"(?<![A-Za-z0-9.\-])\d+(?:\.\d+)?%?(?![A-Za-z0-
 _TERM = re.compile(r"[A-Za-z][\w'-]*")
 
 
-def norm(text: str) -> str:
-    """SQuAD normalisation: lower case, no punctuation or articles, single spaces."""
-    text = _PUNCT.sub(" ", text.lower())
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())
+# The product's own normalisation (lower case, punctuation to spaces, no articles).
+norm = normalize_answer
 
 
 def occurs(phrase: str, text: str) -> bool:

@@ -6,7 +6,7 @@ Every figure is on one half of each set, split by document (``bench/splits/*.jso
 *report* half by default, which nothing was tuned on (``bench.tune`` fits on the tune half).
 Writes one evaluation report per (dataset, system) under --out, prints a Markdown table with
 the commit, date and command, and with ``--write-docs`` puts it into docs/benchmarks.md
-(between the ``quality`` markers), replacing the previous table."""
+(between the ``quality`` markers, added at the end when missing), replacing the previous table."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bench.docs_tables import replace_table
 from qa import Assistant, Settings
 from qa.answer.generate import make_generator
 from qa.evaluation import load_testset
@@ -35,7 +36,6 @@ DATASETS = {
 SYSTEMS = ("extractive", "local", "naive-baseline")
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- quality:begin (written by python -m bench.run_benchmarks --write-docs) -->", "<!-- quality:end -->"
 
 
 def run(dataset_dir: Path, system: str, limit: int | None, out: Path, base: Settings, embeddings,
@@ -109,15 +109,6 @@ def provenance(command: str) -> str:
             f"Python {platform.python_version()}; command: `{command}`")
 
 
-def write_docs(text: str) -> None:
-    body = DOCS.read_text(encoding="utf-8")
-    if BEGIN in body and END in body:
-        body = body[: body.index(BEGIN)] + BEGIN + "\n" + text + "\n" + body[body.index(END):]
-    else:
-        body = body.rstrip() + f"\n\n{BEGIN}\n{text}\n{END}\n"
-    DOCS.write_text(body, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets"),
@@ -146,7 +137,7 @@ def main() -> int:
     text = f"{provenance(command)}; {time.perf_counter() - started:.0f} s in all.\n\n{table(rows)}"
     print(text)
     if args.write_docs:
-        write_docs(text)
+        replace_table(DOCS, "quality", text)
     return 0
 
 

@@ -154,7 +154,7 @@ class Reader:
         """The question's kind and every candidate phrase of ``sentences`` (the first one is
         the best-scoring sentence), each with its features."""
         if not self.enabled:
-            return Reading(_rule_kind(question), _rule_candidates(question, sentences, search_query))
+            return Reading(question_kind(question), _rule_candidates(question, sentences, search_query))
         parsed_question, *parsed = self.parse([question, *sentences])
         kind = question_kind(question, parsed_question)
         question_stems = set(content_words(question)) | set(content_words(search_query or ""))
@@ -163,10 +163,6 @@ class Reader:
             rule = short_answer(question, sentence, search_query)
             candidates.extend(_candidates(kind, sentence, doc, question_stems, rule, index == 0))
         return Reading(kind, candidates)
-
-
-def _rule_kind(question: str) -> AnswerKind:
-    return question_kind(question, None)
 
 
 def _rule_candidates(question: str, sentences: list[str], search_query: str | None) -> list[Candidate]:
