@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_health
-from testsupport.helpers import ROOT, SEED_ARTICLE, free_port
+from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_documents, wait_for_health
+from testsupport.helpers import ROOT, SEED_ARTICLE, SEED_DOCS, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -79,8 +79,9 @@ def test_chat_follow_up_and_upload_in_a_real_browser(server, page, tmp_path):
     page.get_by_text("Ask your documents").wait_for(timeout=ANSWER_TIMEOUT_MS)
     page.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)
     first_load = time.perf_counter() - load_started
-    # The first start indexes the nine seed documents in the background; the question is about
-    # the article, so ask once the page says the indexing is over.
+    # The first start indexes the seed documents in the background; the question is about the
+    # article, so ask once the sidebar counts all of them.
+    wait_for_documents(page, len(SEED_DOCS), ANSWER_TIMEOUT_MS)
     expect(page.get_by_text("Indexing the default documents")).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
 
     seconds = ask(page, "How much money has the IT coalition attracted?", 0)

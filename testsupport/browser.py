@@ -26,3 +26,15 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 180) -
         except OSError:
             time.sleep(0.3)
     raise TimeoutError("streamlit did not start")
+
+
+def wait_for_documents(page, count: int, timeout_ms: float) -> None:
+    """Wait until the sidebar's "Documents" figure reads ``count`` (the first start indexes the
+    default documents in the background; a progress bar that is absent may simply not be drawn
+    yet, so only a positive sign that the files are in counts)."""
+    page.wait_for_function(
+        """n => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
+               m.innerText.includes('Documents') &&
+               m.querySelector('[data-testid="stMetricValue"]')?.innerText.trim() === String(n))""",
+        arg=count, timeout=timeout_ms,
+    )
