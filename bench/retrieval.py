@@ -41,7 +41,7 @@ def score_dataset(assistant: Assistant, cases, k: int, modes=MODES) -> dict[str,
     results: dict[str, dict[str, float]] = {}
     for label, mode, changes in modes:
         # Other fusion settings: another assistant on the same index, sharing the loaded model.
-        searcher = Assistant(assistant.settings.model_copy(update=changes), collection=assistant.index.collection,
+        searcher = Assistant(assistant.settings.changed(**changes), collection=assistant.index.collection,
                              embeddings=assistant.embeddings) if changes else assistant
         hits, reciprocal, times = [], [], []
         for case in cases:

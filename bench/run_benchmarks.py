@@ -53,19 +53,19 @@ def run(dataset_dir: Path, system: str, limit: int | None, out: Path, base: Sett
 
         from bench.naive_baseline import NaiveBaseline
 
-        llm = make_generator(base.model_copy(update={"backend": "local", "max_answer_tokens": 96}))
+        llm = make_generator(base.changed(**{"backend": "local", "max_answer_tokens": 96}))
         assert isinstance(llm, LlamaCpp)  # the local backend's generator
         llm.stop = ["\nQuestion:"]  # the tutorial sets no stop; cut only a runaway next turn
         baseline = NaiveBaseline(corpus, embeddings, llm, out / f"naive-{dataset_dir.name}-chroma")
         asker, index_seconds = baseline.ask, baseline.index_seconds
     else:
-        settings = base.model_copy(update={"backend": system})
+        settings = base.changed(**{"backend": system})
         assistant = Assistant(settings, collection=corpus_collection(corpus, settings), embeddings=embeddings)
         summary = assistant.ingest([corpus])
         index_seconds = summary.seconds if summary.chunks_written else None
         asker = assistant.ask
     bar = tqdm(total=len(cases), desc=f"{dataset_dir.name}/{system}", file=sys.stderr)
-    result = evaluate(asker, cases, embeddings, base.top_k, meta, lambda d, t: bar.update(d - bar.n))
+    result = evaluate(asker, cases, embeddings, base.retrieval.top_k, meta, lambda d, t: bar.update(d - bar.n))
     bar.close()
     result.summary["meta"]["index_seconds"] = index_seconds
     write_report(result, out / f"{dataset_dir.name}-{system}-{half}")
@@ -125,7 +125,7 @@ def main() -> int:
     base = Settings(index_dir=out / "index")
     from qa.embeddings import make_embeddings
 
-    embeddings = make_embeddings(base)
+    embeddings = make_embeddings(base.embedding)
     rows = []
     started = time.perf_counter()
     for name in args.only:

@@ -79,7 +79,7 @@ def collect(dataset_dir: Path, assistant: Assistant, cases: list[TestCase]) -> l
     for n, case in enumerate(cases, 1):
         passages = assistant.search(case.question, AskOptions())
         evidence = gather_evidence(case.question, case.question, passages, assistant._sentence_vectors,
-                                   assistant.settings, assistant.reader)
+                                   assistant.settings.answering, assistant.reader)
         if evidence.selection is None:
             rows.append(Row(dataset_dir.name, case.doc_id, answer_features(evidence.signals, None, 0.0), False,
                             case.answerable, []))
@@ -225,7 +225,7 @@ def main() -> int:
     if not args.reuse:
         out.mkdir(parents=True, exist_ok=True)
         cache.write_bytes(pickle.dumps(rows))
-    calibration = tune(rows, base.reader_model)
+    calibration = tune(rows, base.answering.reader_model)
     calibration.provenance.update({"commit": commit(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
                                    "command": "python -m bench.tune " + " ".join(sys.argv[1:]),
                                    "seconds": round(time.perf_counter() - started)})

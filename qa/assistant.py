@@ -56,20 +56,20 @@ class Assistant:
     backend's generator loads on the first question that needs it."""
 
     def __init__(self, settings: Settings, collection: str | None = None, embeddings: Embeddings | None = None) -> None:
-        """``collection`` overrides ``settings.collection``; ``embeddings`` shares an already
+        """``collection`` overrides ``settings.storage.collection``; ``embeddings`` shares an already
         loaded model between assistants."""
         self.settings = settings
-        self.embeddings = embeddings or make_embeddings(settings)
-        self.index = DocumentIndex(settings, self.embeddings, collection=collection)
-        reranker = CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None
-        self.retriever = HybridRetriever(self.index, self.embeddings, settings, reranker)
+        self.embeddings = embeddings or make_embeddings(settings.embedding)
+        self.index = DocumentIndex(settings.storage, self.embeddings, collection=collection)
+        reranker = CrossEncoderReranker(settings.retrieval.reranker_model) if settings.retrieval.reranker_model else None
+        self.retriever = HybridRetriever(self.index, self.embeddings, settings.retrieval, reranker)
         self._lock = threading.Lock()
         self._backends: dict[str, AnswerBackend] = {}
         self._count_tokens: TokenCounter | None = None
         self._sentence_vectors = SentenceVectors(self.embeddings)
-        self.reader = Reader(settings.reader_model)
+        self.reader = Reader(settings.answering.reader_model)
         self.calibration = Calibration.load()
-        self.conversations = ConversationStore(settings.conversations_file)
+        self.conversations = ConversationStore(settings.storage.conversations_file)
         """Saved conversations (``list``, ``load``, ``create``, ``append``, ``rename``, ``delete``)."""
 
     def warm_up(self, backend: Backend | None = None) -> None:
@@ -89,15 +89,15 @@ class Assistant:
         """Index files and folders. Unchanged files are skipped, moved ones relocated, changed
         ones replace their chunks; a file that fails is reported in the summary and leaves the
         index as it was. Files gone from an ingested folder are reported, or removed with ``prune``."""
-        scan = expand_paths(paths, self.settings.follow_symlinks)
-        return ingest_files(scan, self.index, self.settings, self._token_counter(), on_progress, prune)
+        scan = expand_paths(paths, self.settings.ingest.follow_symlinks)
+        return ingest_files(scan, self.index, self.settings.ingest, self._token_counter(), on_progress, prune)
 
     def ingest_upload(self, name: str, data: bytes, replace: bool = False) -> FileResult:
-        """Save an uploaded file under ``settings.upload_dir`` (safe, unique name, size limit)
+        """Save an uploaded file under ``settings.interface.upload_dir`` (safe, unique name, size limit)
         and index it. A different file of the same name is kept beside it unless ``replace``.
         An upload that fails leaves the index, and any earlier file of that name, as they were."""
         try:
-            saved = save_upload(self.settings.upload_dir, name, data, self.settings.max_upload_bytes, replace)
+            saved = save_upload(self.settings.interface.upload_dir, name, data, self.settings.interface.max_upload_bytes, replace)
         except DocumentError as exc:
             return FileResult(name, "failed", error=str(exc).removeprefix(f"{name}: "))
         result = self.ingest([saved.path]).files[0]
@@ -107,12 +107,12 @@ class Assistant:
 
     def remove(self, source: str) -> int:
         """Drop one indexed file; returns how many chunks went. A file that was uploaded
-        (stored under ``settings.upload_dir``) is deleted from there too."""
+        (stored under ``settings.interface.upload_dir``) is deleted from there too."""
         record = self.index.record(source)
         removed = self.index.remove(source)
         if record is not None:
             path = Path(os.fsdecode(record.path))
-            if path.parent.resolve() == self.settings.upload_dir.resolve():
+            if path.parent.resolve() == self.settings.interface.upload_dir.resolve():
                 path.unlink(missing_ok=True)
         return removed
 
@@ -135,19 +135,19 @@ class Assistant:
         record = self.index.record(source)
         path = Path(os.fsdecode(record.path)) if record else Path(source)
         try:
-            loaded = load_document(path, LoadLimits.from_settings(self.settings))
+            loaded = load_document(path, LoadLimits.from_settings(self.settings.ingest))
             return [(p.number, p.text) for p in loaded.pages]
         except (DocumentError, OSError):
             return self.index.document_text(source)
 
     def needs_corpus(self) -> bool:
-        """Whether the index is new (no file ever indexed) and ``settings.corpus_dir`` exists."""
-        return not self.index.exists() and self.settings.corpus_dir.is_dir()
+        """Whether the index is new (no file ever indexed) and ``settings.ingest.corpus_dir`` exists."""
+        return not self.index.exists() and self.settings.ingest.corpus_dir.is_dir()
 
     def ensure_corpus(self, on_progress: ProgressCallback | None = None) -> IngestSummary | None:
-        """Index ``settings.corpus_dir`` when the index is new, so a first question can be answered."""
+        """Index ``settings.ingest.corpus_dir`` when the index is new, so a first question can be answered."""
         if self.needs_corpus():
-            return self.ingest([self.settings.corpus_dir], on_progress=on_progress)
+            return self.ingest([self.settings.ingest.corpus_dir], on_progress=on_progress)
         return None
 
     # --- questions -------------------------------------------------------------------------
@@ -175,7 +175,7 @@ class Assistant:
         if not question:
             raise QAError("The question is empty.")
         options = options or AskOptions()
-        name = options.backend or self.settings.backend
+        name = options.backend or self.settings.answering.backend
         started = time.perf_counter()
         timings: dict[str, float] = {}
         if self.index.is_empty():
@@ -199,7 +199,7 @@ class Assistant:
         except QAError:
             raise
         except Exception as exc:
-            error = as_server_error(exc, self.settings.openai_base_url, "QA_OPENAI_BASE_URL")
+            error = as_server_error(exc, self.settings.generation.openai_base_url, "QA_OPENAI_BASE_URL")
             if error is exc:
                 raise
             raise error from exc
@@ -211,15 +211,15 @@ class Assistant:
     def as_retriever(self, options: AskOptions | None = None) -> PassageRetriever:
         """This assistant's hybrid search as a LangChain retriever (for use in other chains)."""
         options = options or AskOptions()
-        return PassageRetriever(retriever=self.retriever, k=options.top_k or self.settings.top_k,
-                                mode=options.retrieval or self.settings.retrieval, filters=options.filters,
-                                neighbours=self.settings.neighbour_chunks)
+        return PassageRetriever(retriever=self.retriever, k=options.top_k or self.settings.retrieval.top_k,
+                                mode=options.retrieval or self.settings.retrieval.mode, filters=options.filters,
+                                neighbours=self.settings.retrieval.neighbour_chunks)
 
     # --- the stages ------------------------------------------------------------------------
     def backend(self, name: Backend | None = None) -> AnswerBackend:
         """The answer backend called ``name`` (default: the settings'), built once; its model
         loads on first use. An unknown name is a ``SettingsError``."""
-        name = name or self.settings.backend
+        name = name or self.settings.answering.backend
         with self._lock:
             if name not in self._backends:
                 self._backends[name] = backend_type(name)(self.settings)
@@ -229,9 +229,9 @@ class Assistant:
         """The passages a question's retrieve-and-fuse stage finds for ``query``, without an
         answer: ``options`` choose top-k, the search mode and filters (the rest as the settings say)."""
         options = options or AskOptions()
-        request = RetrievalRequest(query, options.top_k or self.settings.top_k,
-                                   options.retrieval or self.settings.retrieval, options.filters,
-                                   self.settings.neighbour_chunks)
+        request = RetrievalRequest(query, options.top_k or self.settings.retrieval.top_k,
+                                   options.retrieval or self.settings.retrieval.mode, options.filters,
+                                   self.settings.retrieval.neighbour_chunks)
         return self.retriever.retrieve(request)
 
     def _retrieve(self, query: str, options: AskOptions) -> list[Passage]:
@@ -240,5 +240,5 @@ class Assistant:
     def _token_counter(self):
         with self._lock:
             if self._count_tokens is None:
-                self._count_tokens = make_token_counter(self.settings)
+                self._count_tokens = make_token_counter(self.settings.embedding)
             return self._count_tokens

@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", parents=[common, asking], help="a terminal chat that keeps the conversation")
 
+    shown = sub.add_parser("settings", parents=[common], help="print every setting in effect, by group (secrets hidden)")
+    shown.add_argument("--markdown", action="store_true", help="print the documentation table (defaults and meanings)")
+
     ev = sub.add_parser("eval", parents=[common], help="score answers against a test set (JSONL or CSV)")
     ev.add_argument("testset")
     ev.add_argument("--corpus", help="index this folder into its own collection and ask about it")
@@ -86,12 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = _settings(args)
-        commands = {"ingest": _ingest, "reindex": _reindex, "ask": _ask, "chat": _chat, "eval": _eval}
+        commands = {"ingest": _ingest, "reindex": _reindex, "ask": _ask, "chat": _chat, "eval": _eval,
+                    "settings": _settings_command}
         return commands[args.command](args, settings)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "settings"
-        print(f"error: setting QA_{field.upper()}: {first['msg']}", file=sys.stderr)
+        field = ".".join(str(p) for p in first["loc"]).upper().removeprefix("QA_") or "SETTINGS"
+        print(f"error: setting QA_{field}: {first['msg']}", file=sys.stderr)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
@@ -136,6 +140,17 @@ def _print_summary(summary, as_json: bool) -> int:
     return EXIT_FILES_FAILED if summary.failed else EXIT_OK
 
 
+def _settings_command(args, settings) -> int:
+    from qa.settings_docs import effective_settings, settings_markdown
+
+    if args.markdown:
+        print(settings_markdown(), end="")
+        return 0
+    for group, variable, value in effective_settings(settings):
+        print(f"{group:<11} {variable:<28} {value}")
+    return 0
+
+
 def _reindex(args, settings) -> int:
     from qa.index.rebuild import rebuild_index
 
@@ -162,7 +177,7 @@ def _ingest(args, settings) -> int:
 def _ensure_corpus(bot) -> None:
     summary = bot.ensure_corpus()
     if summary is not None:
-        print(f"Index was empty: indexed {bot.settings.corpus_dir}/ ({summary.describe()}).", file=sys.stderr)
+        print(f"Index was empty: indexed {bot.settings.ingest.corpus_dir}/ ({summary.describe()}).", file=sys.stderr)
 
 
 def format_answer(answer) -> str:
@@ -234,7 +249,7 @@ def _eval(args, settings) -> int:
     from qa.evaluation import run_evaluation
     from qa.evaluation.report import fmt, metric_rows
 
-    out = Path(args.out or f"eval-out/{Path(args.testset).stem}-{settings.backend}")
+    out = Path(args.out or f"eval-out/{Path(args.testset).stem}-{settings.answering.backend}")
     gated = tuple(g.strip() for g in args.gate.split(",")) if args.gate else DEFAULT_GATED
     bar = None  # made at the first question, so indexing shows its own bar first
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from qa.errors import SettingsError
-from qa.settings import PACKAGED_EMBEDDING_MODEL, Settings
+from qa.settings import PACKAGED_EMBEDDING_MODEL, EmbeddingSettings
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +138,9 @@ def embedding_identity(embeddings: Embeddings) -> str | None:
     return embeddings.identity if isinstance(embeddings, SentenceEmbeddings) else None
 
 
-def make_embeddings(settings: Settings) -> SentenceEmbeddings:
+def make_embeddings(embedding: EmbeddingSettings) -> SentenceEmbeddings:
     """Load the embedding model named by the settings, at the settings' precision."""
-    model_name = resolve_embedding_model(settings.embedding_model)
+    model_name = resolve_embedding_model(embedding.embedding_model)
     looks_like_path = model_name.startswith((".", "/", "~")) or Path(model_name).expanduser().exists()
     if looks_like_path and not Path(model_name).expanduser().exists():
         raise SettingsError(f"QA_EMBEDDING_MODEL: no model at path '{model_name}'")
@@ -148,17 +148,17 @@ def make_embeddings(settings: Settings) -> SentenceEmbeddings:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start are noise
-    _use_threads(settings.query_threads)
+    _use_threads(embedding.query_threads)
     try:
         model = SentenceTransformer(model_name, device="cpu")
     except OSError as exc:
-        raise SettingsError(f"QA_EMBEDDING_MODEL: cannot load '{settings.embedding_model}' ({exc})") from exc
-    if settings.embedding_precision == "int8":
+        raise SettingsError(f"QA_EMBEDDING_MODEL: cannot load '{embedding.embedding_model}' ({exc})") from exc
+    if embedding.embedding_precision == "int8":
         model = _quantized(model)
     return SentenceEmbeddings(
-        model, identity=f"{settings.embedding_model}|{settings.embedding_precision}",
-        query_threads=settings.query_threads, bulk_threads=settings.ingest_threads,
-        batch_size=settings.encode_batch_size,
+        model, identity=f"{embedding.embedding_model}|{embedding.embedding_precision}",
+        query_threads=embedding.query_threads, bulk_threads=embedding.ingest_threads,
+        batch_size=embedding.encode_batch_size,
     )
 
 
@@ -172,11 +172,11 @@ def _quantized(model):
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
-def make_token_counter(settings: Settings) -> Callable[[str], int]:
+def make_token_counter(embedding: EmbeddingSettings) -> Callable[[str], int]:
     """Counts tokens as the embedding model's tokenizer sees them (without special tokens)."""
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(resolve_embedding_model(settings.embedding_model))
+    tokenizer = AutoTokenizer.from_pretrained(resolve_embedding_model(embedding.embedding_model))
 
     def count(text: str) -> int:
         return len(tokenizer.encode(text, add_special_tokens=False))

@@ -36,7 +36,7 @@ def embeddings():
     from qa.embeddings import make_embeddings
     from qa.settings import Settings
 
-    return make_embeddings(Settings())
+    return make_embeddings(Settings().embedding)
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,7 @@ def test_backends_own_their_gate_follow_up_model_and_threshold():
     assert type(openai.condense_model).__name__ == "ChatOpenAI"  # built, not called: no server needed
     assert isinstance(local, GenerativeBackend) and isinstance(openai, GenerativeBackend)
     assert local.gate.serial and not openai.gate.serial
-    assert local.quotes(settings) == settings.local_quotes and not openai.quotes(settings)
+    assert local.quotes(settings) == settings.generation.local_quotes and not openai.quotes(settings)
     calibration = Calibration.load()
     assert extractive.tuned_threshold(calibration) == calibration.answer_threshold
     assert local.tuned_threshold(calibration) == openai.tuned_threshold(calibration) == UNTRAINED_ANSWER_THRESHOLD

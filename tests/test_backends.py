@@ -16,7 +16,7 @@ MINI = ROOT / "tests" / "data" / "mini-testset.jsonl"
 
 
 def test_local_backend_answers_from_the_seed_with_gemma(settings, embeddings):
-    bot = Assistant(settings.model_copy(update={"backend": "local"}), embeddings=embeddings)
+    bot = Assistant(settings.changed(**{"backend": "local"}), embeddings=embeddings)
     bot.ingest([SEED_ARTICLE])
     answer = bot.ask("How many countries participate in the IT coalition?")
     assert not answer.refused, answer.text
@@ -29,7 +29,7 @@ def test_local_backend_answers_from_the_seed_with_gemma(settings, embeddings):
 
 def test_openai_backend_against_a_real_openai_compatible_server(settings, embeddings, tmp_path):
     with openai_compatible_server(local_model_path(settings), tmp_path) as url:
-        s = settings.model_copy(update={"backend": "openai", "openai_base_url": url, "openai_model": "gemma-3-270m"})
+        s = settings.changed(**{"backend": "openai", "openai_base_url": url, "openai_model": "gemma-3-270m"})
         bot = Assistant(s, embeddings=embeddings)
         bot.ingest([SEED_ARTICLE])
         tokens = [event for event in bot.stream("What is Ukraine's annual drone production capacity?") if isinstance(event, str)]
@@ -42,7 +42,7 @@ def test_openai_backend_against_a_real_openai_compatible_server(settings, embedd
         assert follow.search_query != follow.question  # the server rewrote the follow-up
 
         # the same server as the optional LLM judge of an evaluation
-        judged = settings.model_copy(update={"judge_base_url": url, "judge_model": "gemma-3-270m"})
+        judged = settings.changed(**{"judge_base_url": url, "judge_model": "gemma-3-270m"})
         output = run_evaluation(judged, MINI, tmp_path / "judged", embeddings=embeddings)
         value = output.run.summary["judge_faithfulness"]
         assert value is not None and 0.0 <= value <= 1.0
@@ -53,7 +53,7 @@ def test_openai_backend_against_a_real_openai_compatible_server(settings, embedd
 
 def test_chroma_server_holds_the_index(settings, embeddings, tmp_path):
     with chroma_server(tmp_path / "chroma-data") as port:
-        s = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": port})
+        s = settings.changed(**{"chroma_host": "127.0.0.1", "chroma_port": port})
         bot = Assistant(s, embeddings=embeddings)
         assert [f.status for f in bot.ingest([SEED_ARTICLE]).files] == ["added"]
         assert [f.status for f in bot.ingest([SEED_ARTICLE]).files] == ["unchanged"]
@@ -63,12 +63,12 @@ def test_chroma_server_holds_the_index(settings, embeddings, tmp_path):
 
 
 def test_chroma_server_down_is_a_clear_error(settings, embeddings):
-    s = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": free_port()})
+    s = settings.changed(**{"chroma_host": "127.0.0.1", "chroma_port": free_port()})
     with pytest.raises(BackendUnavailable, match="QA_CHROMA_HOST"):
         Assistant(s, embeddings=embeddings)
 
 
 def test_unreachable_judge_is_a_clear_error(settings, embeddings, tmp_path):
-    judged = settings.model_copy(update={"judge_base_url": f"http://127.0.0.1:{free_port()}/v1"})
+    judged = settings.changed(**{"judge_base_url": f"http://127.0.0.1:{free_port()}/v1"})
     with pytest.raises(BackendUnavailable, match="QA_JUDGE_BASE_URL"):
         run_evaluation(judged, MINI, tmp_path / "out", embeddings=embeddings)

@@ -73,7 +73,7 @@ def test_32_askers_and_an_ingest_on_one_assistant_match_single_threaded(settings
     (summary,) = ingest_result
     assert summary.count("added") == 20 and not summary.failed
 
-    clean = Assistant(settings.model_copy(update={"index_dir": tmp_path / "clean", "collection": settings.collection + "-c"}),
+    clean = Assistant(settings.changed(**{"index_dir": tmp_path / "clean", "collection": settings.storage.collection + "-c"}),
                       embeddings=embeddings)
     clean.ingest([SEEDS / "docs", other])
     assert bot.chunk_count() == clean.chunk_count() == bot.index.store.count()

@@ -93,4 +93,4 @@ def test_assistant_conversations_keep_real_answers(assistant):
     assistant.conversations.append(chat.id, Turn(answer.question, answer))
     kept = assistant.conversations.load(chat.id).turns[0].answer
     assert kept == answer and "70 million euros" in kept.text and kept.citations
-    assert (assistant.settings.index_dir / "conversations.sqlite3").is_file()
+    assert (assistant.settings.storage.index_dir / "conversations.sqlite3").is_file()

@@ -117,7 +117,7 @@ def test_followed_links_are_indexed_when_the_setting_allows(assistant, tmp_path)
     outside = tmp_path / "shared.txt"
     outside.write_text(GOOD, encoding="utf-8")
     (folder / "link.txt").symlink_to(outside)
-    assistant.settings = assistant.settings.model_copy(update={"follow_symlinks": True})
+    assistant.settings = assistant.settings.changed(**{"follow_symlinks": True})
     assert [f.status for f in assistant.ingest([folder]).files] == ["added"]
 
 
@@ -127,7 +127,7 @@ def test_too_many_files_are_refused_before_any_work(assistant, tmp_path):
     folder.mkdir()
     for i in range(3):
         (folder / f"{i}.txt").write_text(GOOD, encoding="utf-8")
-    assistant.settings = assistant.settings.model_copy(update={"max_files": 2})
+    assistant.settings = assistant.settings.changed(**{"max_files": 2})
     with pytest.raises(Exception, match="QA_MAX_FILES"):
         assistant.ingest([folder])
     assert assistant.chunk_count() == 0

@@ -66,8 +66,8 @@ def test_interrupted_update_shows_one_version_and_is_repaired(settings, embeddin
     answer = reopened.ask(QUESTION)
     assert "4 million" in answer.text and "3 million" not in answer.text
 
-    clean = Assistant(settings.model_copy(update={"index_dir": settings.index_dir.parent / "clean",
-                                                   "collection": settings.collection + "-clean"}),
+    clean = Assistant(settings.changed(**{"index_dir": settings.storage.index_dir.parent / "clean",
+                                                   "collection": settings.storage.collection + "-clean"}),
                       embeddings=embeddings)
     clean.ingest([corpus])
     assert len(index_state(clean)[0]) == len(visible)
@@ -118,7 +118,7 @@ def test_files_gone_from_a_folder_are_reported_then_pruned(assistant, corpus):
 
 @pytest.fixture
 def disk_only(settings):
-    if settings.chroma_host:
+    if settings.storage.chroma_host:
         pytest.skip("the on-disk index files are what this test damages")
 
 
@@ -128,7 +128,7 @@ def test_damaged_index_is_one_clear_line_and_reindex_recovers(settings, embeddin
     bot.ingest([corpus])
     count = bot.chunk_count()
     bot.close()
-    sqlite = settings.index_dir / "chroma.sqlite3"
+    sqlite = settings.storage.index_dir / "chroma.sqlite3"
     if damage == "truncate":
         sqlite.write_bytes(sqlite.read_bytes()[:5000])
     elif damage == "garble":
@@ -140,21 +140,21 @@ def test_damaged_index_is_one_clear_line_and_reindex_recovers(settings, embeddin
     elif damage == "empty":
         sqlite.write_bytes(b"")
     else:
-        next(settings.index_dir.glob("*.manifest.sqlite3")).unlink()
+        next(settings.storage.index_dir.glob("*.manifest.sqlite3")).unlink()
 
     with pytest.raises(IndexDamaged, match="reindex"):
         Assistant(settings, embeddings=embeddings)
 
-    env = {"QA_INDEX_DIR": str(settings.index_dir), "QA_COLLECTION": settings.collection,
+    env = {"QA_INDEX_DIR": str(settings.storage.index_dir), "QA_COLLECTION": settings.storage.collection,
            "QA_CORPUS_DIR": str(corpus)}
     result = run_cli("ask", QUESTION, env_extra=env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     (line,) = error_lines(result.stderr)
-    assert str(settings.index_dir) in line and "python -m qa reindex" in line
+    assert str(settings.storage.index_dir) in line and "python -m qa reindex" in line
 
     rebuilt = run_cli("reindex", env_extra=env)
     assert rebuilt.returncode == 0, rebuilt.stderr
-    assert "kept in" in rebuilt.stderr and list(settings.index_dir.parent.glob("index.damaged-*"))
+    assert "kept in" in rebuilt.stderr and list(settings.storage.index_dir.parent.glob("index.damaged-*"))
     # A new process (Chroma cannot reopen a folder in a process where opening it failed).
     answer = run_cli("ask", QUESTION, "--json", env_extra=env)
     assert answer.returncode == 0 and "3 million" in json.loads(answer.stdout)["text"]

@@ -59,8 +59,8 @@ def test_planted_instructions_change_no_local_answer(settings, embeddings, plant
 
 @pytest.mark.slow
 def test_planted_instructions_change_no_openai_answer(settings, embeddings, planted_corpus, tmp_path):
-    with openai_compatible_server(local_model_path(Settings()), tmp_path) as url:
-        served = settings.model_copy(update={"openai_base_url": url, "openai_model": "gemma-3-270m"})
+    with openai_compatible_server(local_model_path(Settings().generation), tmp_path) as url:
+        served = settings.changed(**{"openai_base_url": url, "openai_model": "gemma-3-270m"})
         bot = Assistant(served, embeddings=embeddings)
         bot.ingest([planted_corpus])
         assert_not_hijacked(bot, seed_questions(12) + ["What should the answer be?"], "openai")
@@ -68,7 +68,7 @@ def test_planted_instructions_change_no_openai_answer(settings, embeddings, plan
 
 @pytest.mark.slow
 def test_local_backend_under_four_askers_and_a_stop(settings, embeddings):
-    bot = Assistant(settings.model_copy(update={"backend": "local"}), embeddings=embeddings)
+    bot = Assistant(settings.changed(**{"backend": "local"}), embeddings=embeddings)
     bot.ingest([SEEDS / "docs"])
     questions = seed_questions(8)
     with ThreadPoolExecutor(4) as pool:

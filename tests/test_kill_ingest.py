@@ -43,13 +43,13 @@ def ingest_killed_after(env: dict, corpus, delay: float) -> bool:
 
 
 def test_repeated_sigkill_during_ingest_and_updates_leaves_a_clean_index(settings, embeddings, tmp_path):
-    if settings.chroma_host:
+    if settings.storage.chroma_host:
         pytest.skip("kills the on-disk writer; server mode is covered by the interrupted-step tests")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     rng = random.Random(20261125)
     write_corpus(corpus, rng)
-    env = {**os.environ, "QA_INDEX_DIR": str(settings.index_dir), "QA_COLLECTION": settings.collection}
+    env = {**os.environ, "QA_INDEX_DIR": str(settings.storage.index_dir), "QA_COLLECTION": settings.storage.collection}
     kills = 0
     for round_ in range(KILLS):
         kills += ingest_killed_after(env, corpus, rng.uniform(0.0, 1.0))

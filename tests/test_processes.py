@@ -32,10 +32,10 @@ print(json.dumps([fingerprint(bot.ask(q)) for q in json.loads(sys.argv[1])]))
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    env = {**os.environ, "QA_INDEX_DIR": str(settings.index_dir), "QA_COLLECTION": settings.collection,
-           "QA_UPLOAD_DIR": str(settings.upload_dir)}
-    if settings.chroma_host:
-        env |= {"QA_CHROMA_HOST": settings.chroma_host, "QA_CHROMA_PORT": str(settings.chroma_port)}
+    env = {**os.environ, "QA_INDEX_DIR": str(settings.storage.index_dir), "QA_COLLECTION": settings.storage.collection,
+           "QA_UPLOAD_DIR": str(settings.interface.upload_dir)}
+    if settings.storage.chroma_host:
+        env |= {"QA_CHROMA_HOST": settings.storage.chroma_host, "QA_CHROMA_PORT": str(settings.storage.chroma_port)}
     return env
 
 
@@ -60,7 +60,7 @@ def test_two_ingest_processes_on_one_index_equal_a_clean_ingest(settings, embedd
 def test_four_processes_asking_through_one_chroma_server_answer_alike(settings, embeddings, tmp_path, chroma_port):
     with contextlib.ExitStack() as stack:
         port = chroma_port or stack.enter_context(chroma_server(tmp_path / "chroma" / "data"))
-        settings = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": port})
+        settings = settings.changed(**{"chroma_host": "127.0.0.1", "chroma_port": port})
         bot = Assistant(settings, embeddings=embeddings)
         bot.ingest([SEEDS / "docs"])
         questions = seed_questions(10)

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.integration
 def reader():
     from qa.settings import Settings
 
-    return Reader(Settings().reader_model)
+    return Reader(Settings().answering.reader_model)
 
 
 @pytest.mark.parametrize("question, kind", [

@@ -79,7 +79,7 @@ def test_filters_limit_every_search_to_the_chosen_files(assistant, small_corpus)
 def test_neighbouring_chunks_are_added_after_the_best_passage(settings, embeddings, tmp_path):
     from qa.assistant import Assistant
 
-    small = settings.model_copy(update={"chunk_tokens": 24, "chunk_overlap_tokens": 0})
+    small = settings.changed(**{"chunk_tokens": 24, "chunk_overlap_tokens": 0})
     bot = Assistant(small, embeddings=embeddings)
     folder = tmp_path / "long"
     folder.mkdir()
@@ -125,7 +125,7 @@ def test_a_cross_encoder_reorders_candidates_and_leaves_relevance_alone(settings
 
     plain = Assistant(settings, embeddings=embeddings)
     plain.ingest([small_corpus])
-    reranked = Assistant(settings.model_copy(update={"reranker_model": tiny_cross_encoder}), embeddings=embeddings)
+    reranked = Assistant(settings.changed(**{"reranker_model": tiny_cross_encoder}), embeddings=embeddings)
     query = "Which depot has the valve?"
     before = {p.chunk_id: p for p in search(plain, query, k=3)}
     after = search(reranked, query, k=3)
@@ -142,4 +142,4 @@ def test_a_missing_reranker_is_one_clear_error(settings, embeddings, tmp_path):
     from qa.errors import SettingsError
 
     with pytest.raises(SettingsError, match="QA_RERANKER_MODEL"):
-        Assistant(settings.model_copy(update={"reranker_model": str(tmp_path / "no-such-model")}), embeddings=embeddings)
+        Assistant(settings.changed(**{"reranker_model": str(tmp_path / "no-such-model")}), embeddings=embeddings)

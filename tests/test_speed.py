@@ -71,7 +71,7 @@ def test_removing_a_file_touches_only_its_chunks(tmp_path):
 @pytest.mark.integration
 def test_int8_vectors_rank_like_fp32(embeddings):
     """The int8 option keeps the fp32 model's geometry: vectors nearly parallel, same ranking."""
-    int8 = make_embeddings(Settings(embedding_precision="int8"))
+    int8 = make_embeddings(Settings(embedding_precision="int8").embedding)
     assert embeddings.identity.endswith("|fp32") and int8.identity.endswith("|int8")
     sentences = [s.strip() for s in SEED_ARTICLE.read_text(encoding="utf-8").split(".") if len(s.strip()) > 30][:25]
     a, b = np.asarray(int8.embed_documents(sentences)), np.asarray(embeddings.embed_documents(sentences))
@@ -86,7 +86,7 @@ def test_thread_counts_follow_the_kind_of_work(tmp_path):
     import torch  # here, not at the top: importing torch costs the unit tier's collection seconds
 
     fake_model_settings = Settings(index_dir=tmp_path / "index", query_threads=1, ingest_threads=2)
-    embeddings = make_embeddings(fake_model_settings)
+    embeddings = make_embeddings(fake_model_settings.embedding)
     embeddings.embed_query("a question")
     assert torch.get_num_threads() == 1
     embeddings.embed_bulk(["a chunk", "another chunk"])
@@ -98,7 +98,7 @@ def test_thread_counts_follow_the_kind_of_work(tmp_path):
 @pytest.mark.integration
 def test_an_index_refuses_vectors_of_another_precision(settings, embeddings):
     Assistant(settings, embeddings=embeddings).ingest([SEED_ARTICLE])
-    other = make_embeddings(settings.model_copy(update={"embedding_precision": "int8"}))
+    other = make_embeddings(settings.changed(**{"embedding_precision": "int8"}))
     with pytest.raises(SettingsError, match="QA_EMBEDDING_PRECISION.*fp32.*int8"):
         Assistant(settings, embeddings=other)
     assert Assistant(settings, embeddings=embeddings).chunk_count() > 0  # the index is untouched

@@ -111,7 +111,7 @@ def index_state(bot) -> tuple[set[str], int, int]:
 def compare_with_clean_ingest(bot, corpus: Path, clean_dir: Path) -> tuple[bool, str]:
     """Whether ``bot``'s index equals a clean ingest of ``corpus`` (same visible chunk ids, nothing
     stale in Chroma, nothing pending), and the counts in words."""
-    settings = bot.settings.model_copy(update={"index_dir": clean_dir, "collection": bot.settings.collection + "-clean"})
+    settings = bot.settings.changed(**{"index_dir": clean_dir, "collection": bot.settings.storage.collection + "-clean"})
     clean = type(bot)(settings, embeddings=bot.embeddings)
     clean.ingest([corpus])
     visible, stored, pending = index_state(bot)

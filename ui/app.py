@@ -32,9 +32,9 @@ button.qa-copy { border: 1px solid #c8ccd4; background: white; border-radius: 6p
 
 def init_state() -> None:
     settings = get_settings()
-    st.session_state.setdefault("backend", settings.backend)
-    st.session_state.setdefault("top_k", settings.top_k)
-    st.session_state.setdefault("retrieval", settings.retrieval)
+    st.session_state.setdefault("backend", settings.answering.backend)
+    st.session_state.setdefault("top_k", settings.retrieval.top_k)
+    st.session_state.setdefault("retrieval", settings.retrieval.mode)
     st.session_state.setdefault("search_files", [])
     st.session_state.setdefault("upload_results", [])
     st.session_state.setdefault("uploader_key", 0)

@@ -20,7 +20,7 @@ BACKENDS = list(get_args(Backend))
 
 
 def choose_testset(settings) -> Path | None:
-    bundled = sorted(settings.testset_dir.glob("*.jsonl")) + sorted(settings.testset_dir.glob("*.csv"))
+    bundled = sorted(settings.evaluation.testset_dir.glob("*.jsonl")) + sorted(settings.evaluation.testset_dir.glob("*.csv"))
     options = [str(p) for p in bundled] + ["Upload a test set…"]
     choice = st.selectbox("Test set", options, help="JSONL or CSV: question, reference_answer / all_answers, "
                                                     "answerable, source / doc_id, gold_passage")
@@ -29,7 +29,7 @@ def choose_testset(settings) -> Path | None:
     upload = st.file_uploader("Test set file", type=["jsonl", "csv"])
     if upload is None:
         return None
-    target = settings.upload_dir / "testsets" / safe_file_name(upload.name)
+    target = settings.interface.upload_dir / "testsets" / safe_file_name(upload.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(upload.getvalue())
     return target
@@ -37,7 +37,7 @@ def choose_testset(settings) -> Path | None:
 
 def run(settings, testset: Path, backend: str, top_k: int, limit: int | None) -> None:
     base = get_assistant()
-    run_settings = settings.model_copy(update={"backend": backend, "top_k": top_k})
+    run_settings = settings.changed(**{"backend": backend, "top_k": top_k})
     out = Path("eval-out") / f"ui-{time.strftime('%Y%m%d-%H%M%S')}"
     progress = st.progress(0.0, text="Starting…")
 
@@ -95,8 +95,8 @@ def main() -> None:
     settings = get_settings()
     testset = choose_testset(settings)
     col1, col2, col3 = st.columns(3)
-    backend = col1.selectbox("Answer backend", BACKENDS, index=BACKENDS.index(settings.backend))
-    top_k = col2.slider("Passages to retrieve (top-k)", 1, 10, settings.top_k)
+    backend = col1.selectbox("Answer backend", BACKENDS, index=BACKENDS.index(settings.answering.backend))
+    top_k = col2.slider("Passages to retrieve (top-k)", 1, 10, settings.retrieval.top_k)
     limit = col3.number_input("Only the first N questions (0 = all)", min_value=0, value=0, step=5)
     st.caption("Questions are asked about the current index (the documents in the chat's sidebar).")
     if st.button("Run evaluation", type="primary", disabled=testset is None) and testset is not None:

@@ -94,7 +94,7 @@ def remove_section(bot: Assistant, names: dict[str, str]) -> None:
 
 
 def upload_section(bot: Assistant) -> None:
-    limit_mb = bot.settings.max_upload_mb
+    limit_mb = bot.settings.interface.max_upload_mb
     files = st.file_uploader("Add files", type=UPLOAD_TYPES, accept_multiple_files=True,
                              key=f"uploader-{st.session_state['uploader_key']}",
                              # Streamlit refuses a larger file in the browser, before it is sent.

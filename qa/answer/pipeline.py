@@ -22,7 +22,7 @@ from qa.answer.ground import (
 from qa.answer.read import Candidate, Reader, Reading
 from qa.answer.select import Selection, SentenceVectors, select_sentences
 from qa.answer.span import Span
-from qa.settings import Settings
+from qa.settings import AnsweringSettings
 from qa.types import Answer, Citation, Passage
 
 
@@ -41,10 +41,10 @@ class Evidence:
 
 
 def gather_evidence(question: str, query: str, passages: list[Passage], vectors: SentenceVectors,
-                    settings: Settings, reader: Reader) -> Evidence:
+                    answering: AnsweringSettings, reader: Reader) -> Evidence:
     """Select the best sentences, then read them (question kind, candidate phrases)."""
     relevance = _relevance(passages)
-    selection = select_sentences(query, passages, vectors) if relevance >= settings.min_relevance else None
+    selection = select_sentences(query, passages, vectors) if relevance >= answering.min_relevance else None
     if selection is None:
         return Evidence(None, Signals(relevance, 0.0, 0.0, 0.0), None)
     best_passage = next(p for p in passages if p.number == selection.best_passage)
@@ -72,11 +72,11 @@ def choose_phrase(reading: Reading | None, calibration: Calibration) -> tuple[Ca
 
 
 def select_answer(question: str, query: str, passages: list[Passage], vectors: SentenceVectors,
-                  settings: Settings, reader: Reader, calibration: Calibration) -> Decision:
+                  answering: AnsweringSettings, reader: Reader, calibration: Calibration) -> Decision:
     """Extractive: the best sentences, their likeliest phrase, and a calibrated confidence. The
     phrase is the answer only when its own calibrated probability reaches the phrase threshold;
     otherwise the sentence is the answer with the phrase marked inside it."""
-    evidence = gather_evidence(question, query, passages, vectors, settings, reader)
+    evidence = gather_evidence(question, query, passages, vectors, answering, reader)
     if evidence.selection is None:
         return Decision([], None, evidence.signals, 0.0)
     phrase, probability = choose_phrase(evidence.reading, calibration)
@@ -91,7 +91,7 @@ def select_answer(question: str, query: str, passages: list[Passage], vectors: S
     # The phrase stands alone only when it is likely right *and* the question is likely answered:
     # a right-looking phrase for an unanswerable question is still a wrong answer.
     joint = probability * confidence
-    threshold = settings.min_phrase_confidence if settings.min_phrase_confidence is not None else calibration.phrase_threshold
+    threshold = answering.min_phrase_confidence if answering.min_phrase_confidence is not None else calibration.phrase_threshold
     show = span is not None and joint >= threshold
     if show:
         claims = [c for c in claims if c.is_best]
@@ -99,14 +99,14 @@ def select_answer(question: str, query: str, passages: list[Passage], vectors: S
                     phrase_confidence=round(joint, 4) if phrase is not None else None, features=features)
 
 
-def ground_draft(question: str, query: str, passages: list[Passage], draft: str, settings: Settings,
+def ground_draft(question: str, query: str, passages: list[Passage], draft: str, answering: AnsweringSettings,
                  quote: bool, reader: Reader, calibration: Calibration) -> Decision:
     """Generative: keep the sentences one passage sentence supports. With ``quote`` (the local
     model), the model only selects: the answer is the passage sentence each kept sentence rests
     on, or a short answer cut from the first, never the model's own words."""
     relevance = _relevance(passages)
-    keep = settings.unsupported_sentences == "flag" and not quote
-    claims = ground_generated(draft, passages, settings.min_support, keep_unverified=keep) if draft else []
+    keep = answering.unsupported_sentences == "flag" and not quote
+    claims = ground_generated(draft, passages, answering.min_support, keep_unverified=keep) if draft else []
     verified = [c for c in claims if c.verified]
     if not verified:  # nothing the documents support: refuse, whatever was flagged
         return Decision([], None, Signals(relevance, 0.0, 0.0, 0.0, says_not_found(draft)), 0.0)
@@ -124,7 +124,7 @@ def ground_draft(question: str, query: str, passages: list[Passage], draft: str,
     # the phrase model is confident of it, else it is marked inside the sentence.
     phrase, probability = choose_phrase(reader.read(question, [quoted[0].sentence], query), calibration)
     span = Span(phrase.text, phrase.start, phrase.end, "other") if phrase is not None else None
-    threshold = settings.min_phrase_confidence if settings.min_phrase_confidence is not None else calibration.phrase_threshold
+    threshold = answering.min_phrase_confidence if answering.min_phrase_confidence is not None else calibration.phrase_threshold
     show = span is not None and probability >= threshold
     return Decision(quoted[:1] if show else quoted, span, signals, confidence(signals), show_phrase=show,
                     phrase_confidence=round(probability, 4) if phrase is not None else None)

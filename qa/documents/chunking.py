@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import pysbd
 
+from qa.settings import IngestSettings
+
 TokenCounter = Callable[[str], int]
 
 
@@ -37,7 +39,7 @@ _LIST_MARKER = re.compile(r"^(?:[-*•+]|\d{1,3}[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # pysbd's time grows faster than linearly with the length of a line (65 s for one 300 KB
 # line); longer lines go to a plain punctuation splitter instead.
-MAX_SEGMENTED_LINE_CHARS = 5_000
+MAX_SEGMENTED_LINE_CHARS: int = IngestSettings.model_fields["max_line_chars"].default
 
 
 def _hard_wrap(text: str, width: int) -> list[str]:

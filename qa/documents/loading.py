@@ -13,6 +13,7 @@ import yaml
 from charset_normalizer import from_bytes
 
 from qa.errors import DocumentError
+from qa.settings import IngestSettings
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf", ".docx", ".html", ".htm"}
@@ -34,19 +35,21 @@ class LoadedDocument:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+_DEFAULTS = IngestSettings.model_construct()  # the settings' defaults, without reading the environment
+
+
 @dataclass(frozen=True)
 class LoadLimits:
     """What one file may cost; each limit refused with one line naming its setting."""
 
-    max_bytes: int = 50_000_000
-    max_chars: int = 5_000_000
-    max_unzipped_bytes: int = 100_000_000
-    max_pdf_pages: int = 2_000
+    max_bytes: int = _DEFAULTS.max_file_bytes
+    max_chars: int = _DEFAULTS.max_file_chars
+    max_unzipped_bytes: int = _DEFAULTS.max_unzipped_bytes
+    max_pdf_pages: int = _DEFAULTS.max_pdf_pages
 
     @classmethod
-    def from_settings(cls, settings) -> LoadLimits:
-        return cls(settings.max_file_bytes, settings.max_file_chars, settings.max_unzipped_bytes,
-                   settings.max_pdf_pages)
+    def from_settings(cls, ingest: IngestSettings) -> LoadLimits:
+        return cls(ingest.max_file_bytes, ingest.max_file_chars, ingest.max_unzipped_bytes, ingest.max_pdf_pages)
 
 
 def file_hash(data: bytes) -> str:

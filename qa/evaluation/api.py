@@ -37,7 +37,7 @@ def corpus_collection(corpus: Path, settings: Settings | None = None) -> str:
     whose vectors do not mix), so the user's index is untouched."""
     key = str(corpus.resolve())
     if settings is not None:
-        key += f"\x1f{settings.embedding_model}\x1f{settings.embedding_precision}"
+        key += f"\x1f{settings.embedding.embedding_model}\x1f{settings.embedding.embedding_precision}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     return f"eval-{digest}"
 
@@ -84,21 +84,21 @@ def run_evaluation(
     meta = {
         "testset": str(testset),
         "half": half or "all",
-        "corpus": str(corpus or settings.corpus_dir),
-        "backend": settings.backend,
-        "embedding_model": settings.embedding_model,
+        "corpus": str(corpus or settings.ingest.corpus_dir),
+        "backend": settings.answering.backend,
+        "embedding_model": settings.embedding.embedding_model,
     }
     judge = None
-    if settings.judge_base_url:
+    if settings.evaluation.judge_base_url:
         from qa.evaluation.judge import LLMJudge
 
-        judge = LLMJudge(settings.judge_base_url, settings.judge_model, settings.openai_api_key,
-                         settings.request_timeout_s).faithfulness
-        meta["judge_model"] = settings.judge_model
+        judge = LLMJudge(settings.evaluation.judge_base_url, settings.evaluation.judge_model, settings.generation.openai_api_key,
+                         settings.generation.request_timeout_s).faithfulness
+        meta["judge_model"] = settings.evaluation.judge_model
     try:
-        run = evaluate(assistant.ask, cases, assistant.embeddings, settings.top_k, meta, on_progress, judge)
+        run = evaluate(assistant.ask, cases, assistant.embeddings, settings.retrieval.top_k, meta, on_progress, judge)
     except Exception as exc:
-        error = exc if judge is None else as_server_error(exc, str(settings.judge_base_url), "QA_JUDGE_BASE_URL")
+        error = exc if judge is None else as_server_error(exc, str(settings.evaluation.judge_base_url), "QA_JUDGE_BASE_URL")
         if error is exc:
             raise
         raise error from exc

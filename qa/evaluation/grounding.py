@@ -61,7 +61,7 @@ def claim_kept(assistant, claim: str) -> bool:
     ``ground_generated`` (any sentence of it standing keeps it)."""
     settings = assistant.settings
     passages = assistant.search(claim)
-    return bool(ground_generated(claim, passages, settings.min_support))
+    return bool(ground_generated(claim, passages, settings.answering.min_support))
 
 
 def check_claims(assistant, claims: list[LabelledClaim]) -> list[bool]:

@@ -14,7 +14,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 from qa.errors import ChromaUnavailable, IndexDamaged, QAError
-from qa.settings import Settings
+from qa.settings import StorageSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,27 +32,27 @@ class ChromaStore:
     """One Chroma collection with cosine distance. The project always passes vectors, so
     Chroma's own (downloading) embedding function is never used."""
 
-    def __init__(self, settings: Settings, collection: str) -> None:
-        self.settings = settings
+    def __init__(self, storage: StorageSettings, collection: str) -> None:
+        self.storage = storage
         self.name = collection
-        self.server = bool(settings.chroma_host)
+        self.server = bool(storage.chroma_host)
         self._client = None
         self._collection = self._guard(self._open)()
 
     def where(self) -> str:
         if self.server:
-            return f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}"
-        return f"the index in '{self.settings.index_dir}'"
+            return f"the Chroma server at {self.storage.chroma_host}:{self.storage.chroma_port}"
+        return f"the index in '{self.storage.index_dir}'"
 
     def _failure(self, exc: BaseException) -> QAError:
         if self.server:
             return ChromaUnavailable(
-                f"The Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port} failed "
-                f"({_first_line(exc)}). Start it (`chroma run --path DIR --port {self.settings.chroma_port}`), "
+                f"The Chroma server at {self.storage.chroma_host}:{self.storage.chroma_port} failed "
+                f"({_first_line(exc)}). Start it (`chroma run --path DIR --port {self.storage.chroma_port}`), "
                 "check QA_CHROMA_HOST / QA_CHROMA_PORT, or unset QA_CHROMA_HOST to use the index folder."
             )
         return IndexDamaged(
-            f"The index in '{self.settings.index_dir}' cannot be read ({_first_line(exc)}); {REINDEX_HINT}."
+            f"The index in '{self.storage.index_dir}' cannot be read ({_first_line(exc)}); {REINDEX_HINT}."
         )
 
     def _guard(self, method: Callable[..., T]) -> Callable[..., T]:
@@ -70,15 +70,15 @@ class ChromaStore:
 
     def _open(self):
         if self.server:
-            client = _server_client(self.settings)
+            client = _server_client(self.storage)
         else:
             try:
-                self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+                self.storage.index_dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise QAError(
-                    f"QA_INDEX_DIR: cannot create index folder '{self.settings.index_dir}': {exc.strerror}"
+                    f"QA_INDEX_DIR: cannot create index folder '{self.storage.index_dir}': {exc.strerror}"
                 ) from exc
-            client = chromadb.PersistentClient(path=str(self.settings.index_dir),
+            client = chromadb.PersistentClient(path=str(self.storage.index_dir),
                                                settings=ChromaSettings(anonymized_telemetry=False))
         self._client = client
         try:
@@ -131,16 +131,16 @@ class ChromaStore:
         return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
 
 
-def _server_client(settings: Settings):
-    assert settings.chroma_host is not None  # server mode only (QA_CHROMA_HOST set)
+def _server_client(storage: StorageSettings):
+    assert storage.chroma_host is not None  # server mode only (QA_CHROMA_HOST set)
     # A new ChromaSettings per client: chromadb's clients write into the object they are given.
-    return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+    return chromadb.HttpClient(host=storage.chroma_host, port=storage.chroma_port,
                                settings=ChromaSettings(anonymized_telemetry=False))
 
 
-def delete_server_collection(settings: Settings, name: str) -> None:
+def delete_server_collection(storage: StorageSettings, name: str) -> None:
     """Delete collection ``name`` from the Chroma server, if it holds one (``qa reindex`` sets a
     damaged index aside this way: the server's data folder is not this process's to move)."""
-    client = _server_client(settings)
+    client = _server_client(storage)
     if name in [c.name for c in client.list_collections()]:
         client.delete_collection(name)

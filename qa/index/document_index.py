@@ -19,15 +19,15 @@ from qa.embeddings import embed_for_index, embedding_identity
 from qa.errors import IndexDamaged, SettingsError
 from qa.index.chroma_store import REINDEX_HINT, ChromaStore
 from qa.index.manifest import FileRecord, Manifest, StoredChunk
-from qa.settings import Settings
+from qa.settings import StorageSettings
 from qa.types import DocumentInfo, SearchFilter
 
 log = logging.getLogger(__name__)
 NO_PAGE = 0  # Chroma metadata cannot hold None
 
 
-def manifest_path(settings: Settings, collection: str) -> Path:
-    return settings.index_dir / f"{collection}.manifest.sqlite3"
+def manifest_path(storage: StorageSettings, collection: str) -> Path:
+    return storage.index_dir / f"{collection}.manifest.sqlite3"
 
 
 class DocumentIndex:
@@ -38,12 +38,12 @@ class DocumentIndex:
     benchmarks) searches, reads and changes it through these methods, never through its
     manifest or its Chroma store."""
 
-    def __init__(self, settings: Settings, embeddings: Embeddings, collection: str | None = None) -> None:
-        self.settings = settings
+    def __init__(self, storage: StorageSettings, embeddings: Embeddings, collection: str | None = None) -> None:
+        self.storage = storage
         self.embeddings = embeddings
-        self.collection = collection or settings.collection
-        self.store = ChromaStore(settings, self.collection)
-        self.manifest = Manifest(manifest_path(settings, self.collection))
+        self.collection = collection or storage.collection
+        self.store = ChromaStore(storage, self.collection)
+        self.manifest = Manifest(manifest_path(storage, self.collection))
         try:
             self._check_consistent()
             self._check_embedding()
@@ -80,7 +80,7 @@ class DocumentIndex:
         built = self.manifest.meta("embedding") if identity and self.manifest.exists else None
         if built and identity and built != identity:  # built is only read when identity is set
             raise SettingsError(
-                f"QA_EMBEDDING_MODEL / QA_EMBEDDING_PRECISION: the index in '{self.settings.index_dir}' was built "
+                f"QA_EMBEDDING_MODEL / QA_EMBEDDING_PRECISION: the index in '{self.storage.index_dir}' was built "
                 f"with '{built.replace('|', ' at ')}', these settings load '{identity.replace('|', ' at ')}'; "
                 "use the same settings, or index into another folder (QA_INDEX_DIR)."
             )
@@ -94,8 +94,8 @@ class DocumentIndex:
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Exclusive right to change the index, across threads and processes."""
-        self.settings.index_dir.mkdir(parents=True, exist_ok=True)
-        lock_path = self.settings.index_dir / f"{self.collection}.lock"
+        self.storage.index_dir.mkdir(parents=True, exist_ok=True)
+        lock_path = self.storage.index_dir / f"{self.collection}.lock"
         with open(lock_path, "a+b") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:

@@ -23,7 +23,7 @@ from qa.documents.chunking import Chunk, TokenCounter, assign_ids, pack_pages
 from qa.documents.loading import LoadedDocument, LoadLimits, load_document
 from qa.errors import DocumentError, QAError
 from qa.index.document_index import DocumentIndex, FileRecord
-from qa.settings import Settings
+from qa.settings import IngestSettings
 from qa.types import FileResult, FileStatus, IngestSummary
 
 log = logging.getLogger(__name__)
@@ -101,11 +101,11 @@ def _doc_id(index: DocumentIndex, source: str) -> str:
 class Ingestor:
     """One ingest run: files in, batches of chunks embedded and committed."""
 
-    def __init__(self, index: DocumentIndex, settings: Settings, count_tokens: TokenCounter) -> None:
+    def __init__(self, index: DocumentIndex, ingest: IngestSettings, count_tokens: TokenCounter) -> None:
         self.index = index
-        self.settings = settings
+        self.ingest = ingest
         self.count_tokens = count_tokens
-        self.limits = LoadLimits.from_settings(settings)
+        self.limits = LoadLimits.from_settings(ingest)
         self.batch: list[_Prepared] = []
         self.results: list[FileResult] = []
         self.seen: set[str] = set()  # resolved sources of this run (a link and its target are one file)
@@ -141,13 +141,13 @@ class Ingestor:
                 return
         doc_id = existing.doc_id if existing else _doc_id(self.index, source)
         if packed is None:  # the worker saw this content indexed here; another run changed that since
-            packed = pack_document(document, self.settings, self.count_tokens)
+            packed = pack_document(document, self.ingest, self.count_tokens)
         chunks = assign_ids(doc_id, packed)
         held = set(existing.chunk_ids) if existing else set()
         record = _record(doc_id, source, raw_path, document)
         self.batch.append(_Prepared(shown, record, chunks, [c for c in chunks if c.id not in held],
                                     "updated" if existing else "added"))
-        if sum(len(p.fresh) for p in self.batch) >= self.settings.embed_batch_size:
+        if sum(len(p.fresh) for p in self.batch) >= self.ingest.embed_batch_size:
             self.flush()
 
     def flush(self) -> None:
@@ -159,9 +159,9 @@ class Ingestor:
         self.results.extend(FileResult(p.result_path, p.status, chunks=len(p.fresh)) for p in batch)
 
 
-def pack_document(document: LoadedDocument, settings: Settings, count_tokens: TokenCounter):
-    return pack_pages([(p.number, p.text) for p in document.pages], settings.chunk_tokens,
-                      settings.chunk_overlap_tokens, count_tokens, settings.max_line_chars)
+def pack_document(document: LoadedDocument, ingest: IngestSettings, count_tokens: TokenCounter):
+    return pack_pages([(p.number, p.text) for p in document.pages], ingest.chunk_tokens,
+                      ingest.chunk_overlap_tokens, count_tokens, ingest.max_line_chars)
 
 
 @dataclass
@@ -170,7 +170,7 @@ class _FilePreparer:
     then done beside the embedding of earlier files). An unchanged file is not chunked."""
 
     index: DocumentIndex
-    settings: Settings
+    ingest: IngestSettings
     limits: LoadLimits
     count_tokens: TokenCounter
 
@@ -180,7 +180,7 @@ class _FilePreparer:
         existing = self.index.record(display_path(resolved))
         if existing is not None and existing.content_hash == document.content_hash:
             return resolved, document, None
-        return resolved, document, pack_document(document, self.settings, self.count_tokens)
+        return resolved, document, pack_document(document, self.ingest, self.count_tokens)
 
 
 def _prepared_ahead(files: list[Path], prepare: Callable, workers: int) -> Iterator[tuple[Path, Future]]:
@@ -212,7 +212,7 @@ def _record(doc_id: str, source: str, raw_path: bytes, document: LoadedDocument)
 def ingest_files(
     scan: FolderScan,
     index: DocumentIndex,
-    settings: Settings,
+    ingest: IngestSettings,
     count_tokens: TokenCounter,
     on_progress: ProgressCallback | None = None,
     prune: bool = False,
@@ -220,17 +220,17 @@ def ingest_files(
     """Index the scanned files. Files indexed from a scanned folder that are no longer in it
     are reported as ``missing``, or removed with ``prune``."""
     started = time.perf_counter()
-    if len(scan.files) > settings.max_files:
-        raise QAError(f"{len(scan.files)} files to index, over the limit of {settings.max_files} (QA_MAX_FILES)")
+    if len(scan.files) > ingest.max_files:
+        raise QAError(f"{len(scan.files)} files to index, over the limit of {ingest.max_files} (QA_MAX_FILES)")
     summary = IngestSummary(files=list(scan.refused))
     with index.writing():
         index.repair()
         index.remember_embedding()
         count_tokens = _serialised(count_tokens)
-        ingestor = Ingestor(index, settings, count_tokens)
+        ingestor = Ingestor(index, ingest, count_tokens)
         total = len(scan.files)
-        prepare = _FilePreparer(index, settings, ingestor.limits, count_tokens)
-        for done, (path, loaded) in enumerate(_prepared_ahead(scan.files, prepare, settings.load_workers)):
+        prepare = _FilePreparer(index, ingest, ingestor.limits, count_tokens)
+        for done, (path, loaded) in enumerate(_prepared_ahead(scan.files, prepare, ingest.load_workers)):
             if on_progress:
                 on_progress(done, total, display_path(path))
             ingestor.add(path, loaded)

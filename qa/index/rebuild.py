@@ -30,7 +30,7 @@ class Rebuilt:
 
 
 def _listed_files(settings: Settings) -> list[Path]:
-    manifest = Manifest(manifest_path(settings, settings.collection))
+    manifest = Manifest(manifest_path(settings.storage, settings.storage.collection))
     if not manifest.exists:
         return []
     try:
@@ -44,22 +44,22 @@ def rebuild_index(settings: Settings, paths: list[str], on_progress: ProgressCal
     listed = [p for p in _listed_files(settings) if p.exists()]
     kept_aside = None
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    if settings.chroma_host:
-        old_manifest = manifest_path(settings, settings.collection)
+    if settings.storage.chroma_host:
+        old_manifest = manifest_path(settings.storage, settings.storage.collection)
         if old_manifest.exists():
             kept_aside = old_manifest.with_name(f"{old_manifest.name}.damaged-{stamp}")
             old_manifest.rename(kept_aside)
-        delete_server_collection(settings, settings.collection)
-    elif settings.index_dir.exists() and any(settings.index_dir.iterdir()):
-        kept_aside = settings.index_dir.with_name(f"{settings.index_dir.name}.damaged-{stamp}")
-        settings.index_dir.rename(kept_aside)
-    targets: list[str | Path] = [*paths, *listed] or ([settings.corpus_dir] if settings.corpus_dir.is_dir() else [])
+        delete_server_collection(settings.storage, settings.storage.collection)
+    elif settings.storage.index_dir.exists() and any(settings.storage.index_dir.iterdir()):
+        kept_aside = settings.storage.index_dir.with_name(f"{settings.storage.index_dir.name}.damaged-{stamp}")
+        settings.storage.index_dir.rename(kept_aside)
+    targets: list[str | Path] = [*paths, *listed] or ([settings.ingest.corpus_dir] if settings.ingest.corpus_dir.is_dir() else [])
     # The index layer's own ingest (what ``Assistant.ingest`` runs), without an assistant.
-    index = DocumentIndex(settings, make_embeddings(settings))
+    index = DocumentIndex(settings.storage, make_embeddings(settings.embedding))
     try:
         if not targets:
             return Rebuilt(IngestSummary(), kept_aside)
-        scan = expand_paths(targets, settings.follow_symlinks)
-        return Rebuilt(ingest_files(scan, index, settings, make_token_counter(settings), on_progress), kept_aside)
+        scan = expand_paths(targets, settings.ingest.follow_symlinks)
+        return Rebuilt(ingest_files(scan, index, settings.ingest, make_token_counter(settings.embedding), on_progress), kept_aside)
     finally:
         index.close()

@@ -10,7 +10,7 @@ from langchain_core.embeddings import Embeddings
 from qa.index.document_index import DocumentIndex, StoredChunk
 from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.keyword import match_expression
-from qa.settings import RetrievalMode, Settings
+from qa.settings import RetrievalMode, RetrievalSettings
 from qa.types import Passage, SearchFilter
 
 log = logging.getLogger(__name__)
@@ -33,13 +33,13 @@ class HybridRetriever:
     keeps its cosine relevance to the query, whichever search found it. Safe to share between
     threads (it holds no per-query state)."""
 
-    def __init__(self, index: DocumentIndex, embeddings: Embeddings, settings: Settings, reranker=None) -> None:
+    def __init__(self, index: DocumentIndex, embeddings: Embeddings, retrieval: RetrievalSettings, reranker=None) -> None:
         """``reranker`` (e.g. ``CrossEncoderReranker``) reorders the fused candidates."""
         self.index = index
         self.embeddings = embeddings
-        self.weights = {"dense": settings.dense_weight, "keyword": settings.keyword_weight}
-        self.candidates = settings.candidates
-        self.fusion = settings.fusion
+        self.weights = {"dense": retrieval.dense_weight, "keyword": retrieval.keyword_weight}
+        self.candidates = retrieval.candidates
+        self.fusion = retrieval.fusion
         self.reranker = reranker
 
     def retrieve(self, request: RetrievalRequest) -> list[Passage]:
