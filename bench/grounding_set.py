@@ -24,10 +24,10 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from qa.answer.support import normalize_answer
 from qa.documents.chunking import split_sentences
 from qa.evaluation.splits import Split, load_split, make_split, write_split
 from qa.evaluation.testset import load_testset
+from qa.text import normalize_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATASETS = ROOT.parent / "shared" / "datasets"

@@ -1,7 +1,8 @@
 import pytest
 
 from qa.answer.ground import Claim, assemble, ground_generated, says_not_found
-from qa.answer.support import content_words, normalize_answer, support
+from qa.answer.support import support
+from qa.text import content_words, normalize_answer
 from qa.types import Passage
 
 pytestmark = pytest.mark.unit

@@ -6,14 +6,11 @@ wrongly refused answerable questions trade off as that threshold moves."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 
 from qa.answer.ground import Claim
 from qa.answer.span import Span
-from qa.answer.support import content_words
-
-_WORD = re.compile(r"[\w'’-]+")
+from qa.text import NEGATION, WORD_WITH_APOSTROPHES, content_words
 
 
 @dataclass(frozen=True)
@@ -37,7 +34,7 @@ class Signals:
 
 def named_terms(question: str) -> list[str]:
     """The question's names and numbers: capitalised words after its first word, and digits."""
-    words = _WORD.findall(question)
+    words = WORD_WITH_APOSTROPHES.findall(question)
     terms = [w for i, w in enumerate(words) if any(ch.isdigit() for ch in w) or (i > 0 and w[:1].isupper())]
     return [t for t in (" ".join(content_words(t)) for t in terms) if t]
 
@@ -47,9 +44,6 @@ def share_in(terms: list[str], text: str) -> float:
         return 1.0
     present = set(content_words(text))
     return sum(all(part in present for part in term.split()) for term in terms) / len(terms)
-
-
-_NEGATION = re.compile(r"\b(not|never|no|none|neither|nor|without)\b|n[’']t\b", re.IGNORECASE)
 
 
 def signals_for(question: str, relevance: float, sentence_score: float, passage_text: str,
@@ -65,7 +59,7 @@ def signals_for(question: str, relevance: float, sentence_score: float, passage_
         model_refused=model_refused,
         sentence_coverage=share_in(words, sentence) if sentence else 0.0,
         longest_missing=min(max((len(w) for w in missing), default=0), 12) / 12,
-        negation_mismatch=bool(_NEGATION.search(question)) and not _NEGATION.search(sentence or passage_text),
+        negation_mismatch=bool(NEGATION.search(question)) and not NEGATION.search(sentence or passage_text),
     )
 
 

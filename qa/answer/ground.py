@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.answer.injection import looks_like_instruction
-from qa.answer.support import cited_numbers, sentence_support, strip_citations, support
+from qa.answer.support import sentence_support, support
 from qa.documents.chunking import split_sentences
 from qa.documents.reader_text import markup_of, reader_text
+from qa.text import cited_numbers, strip_citations
 from qa.types import Citation, Passage
 
 REFUSAL_TEXT = "The documents do not contain an answer to this question."

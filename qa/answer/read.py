@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from qa.answer.span import answer_type, short_answer
-from qa.answer.support import content_words
+from qa.text import content_words
 
 logger = logging.getLogger(__name__)
 

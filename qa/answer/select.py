@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -12,28 +11,18 @@ from langchain_core.embeddings import Embeddings
 
 from qa.answer.ground import Claim, answer_sentences
 from qa.answer.injection import looks_like_instruction
-from qa.answer.support import content_words
+from qa.text import ASKS_COUNT, ASKS_YEAR, DIGITS, HAS_NUMBER, YEAR, content_words
 from qa.types import Passage
-
-_NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|dozens|twenty|thirty|forty|fifty|"
-    "hundred|hundreds|thousand|thousands|million|millions|billion|billions|half|several|few"
-)
-_HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
-_HAS_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
-_ASKS_NUMBER = re.compile(r"\bhow (many|much|long|far|old|often)\b", re.IGNORECASE)
-_ASKS_YEAR = re.compile(r"\b(what|which|in what|in which) year\b", re.IGNORECASE)
-_DIGITS = re.compile(r"\d[\d.,]*\d|\d")
 
 
 def fits_question(question: str, sentence: str) -> bool:
     """Whether the sentence can answer the question's type: "how many/much" needs a number,
     "what year" a year, and every number the question names must be in the sentence."""
-    if _ASKS_NUMBER.search(question) and not _HAS_NUMBER.search(sentence):
+    if ASKS_COUNT.search(question) and not HAS_NUMBER.search(sentence):
         return False
-    if _ASKS_YEAR.search(question) and not _HAS_YEAR.search(sentence):
+    if ASKS_YEAR.search(question) and not YEAR.search(sentence):
         return False
-    return all(n in sentence for n in _DIGITS.findall(question))
+    return all(n in sentence for n in DIGITS.findall(question))
 
 
 # A sentence scores 0.75 * cosine(question, sentence) + 0.25 * share of the question's

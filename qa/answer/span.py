@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from qa.answer.support import STOP_WORDS, content_words
+from qa.text import ASKS_YEAR_DECADE_OR_CENTURY, STOP_WORDS, YEAR, content_words
 
 if TYPE_CHECKING:  # qa.answer.read imports this module
     from qa.answer.read import AnswerKind
@@ -139,8 +139,6 @@ def _trim(sentence: str, start: int, end: int) -> tuple[int, int] | None:
     return (tokens[0][0], tokens[-1][1]) if tokens else None
 
 
-_YEAR = re.compile(r"\b(1[0-9]|20)\d{2}s?\b")
-_ASKS_YEAR = re.compile(r"\b(what|which) (year|decade|century)\b", re.I)
 
 
 def _typed(kind: AnswerType, text: str, offset: int) -> list[tuple[int, int]]:
@@ -195,7 +193,7 @@ def short_answer(question: str, sentence: str, search_query: str | None = None) 
                 end, unit_missing = (hit, False) if hit is not None else (end, True)
             if _ASKS_MONEY.search(question) and kind in ("number", "thing") and not _MONEY.search(sentence[start:end]):
                 continue
-            if kind == "date" and _ASKS_YEAR.search(question) and not _YEAR.search(sentence[start:end]):
+            if kind == "date" and ASKS_YEAR_DECADE_OR_CENTURY.search(question) and not YEAR.search(sentence[start:end]):
                 continue
             # A paraphrased question may share no word with the sentence: then length alone decides.
             distance = min((max(a_start - end, start - a_end, 0) for a_start, a_end in anchors), default=0)

@@ -10,40 +10,8 @@ sentences no passage supports, and by the evaluation's faithfulness metric."""
 from __future__ import annotations
 
 import re
-import string
-from functools import lru_cache
 
-STOP_WORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as is are was were be been being
-    it its this that these those there here which who whom whose what when where why how
-    do does did has have had having will would can could should may might must shall
-    not no nor so than then too very just also only into over under about after before
-    up down out off again further once all any both each few more most other some such
-    own same i me my we our you your he him his she her they them their our ours yours
-    s t don now""".split()
-)
-_PUNCT = re.compile(f"[{re.escape(string.punctuation)}‘’“”–—]")
-_CITATION_MARK = re.compile(r"\[(\d+)\]")
-_NUMBER = re.compile(r"\d[\d.,]*")
-
-
-def normalize_answer(text: str) -> str:
-    """SQuAD's answer normalisation: lower case, drop punctuation, articles and extra space."""
-    text = _PUNCT.sub(" ", text.lower())
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())
-
-
-@lru_cache(maxsize=4096)
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s", "e"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def content_words(text: str) -> list[str]:
-    return [_stem(w) for w in normalize_answer(_CITATION_MARK.sub(" ", text)).split() if w not in STOP_WORDS]
+from qa.text import NUMBER_TOKEN, STOP_WORDS, content_words, normalize_answer, stem
 
 
 def support(claim: str, evidence: str) -> float:
@@ -53,17 +21,9 @@ def support(claim: str, evidence: str) -> float:
     if not words:
         return 0.0
     evidence_words = set(content_words(evidence))
-    if any(w not in evidence_words for w in words if _NUMBER.fullmatch(w)):
+    if any(w not in evidence_words for w in words if NUMBER_TOKEN.fullmatch(w)):
         return 0.0
     return sum(w in evidence_words for w in words) / len(words)
-
-
-def cited_numbers(text: str) -> list[int]:
-    return [int(n) for n in _CITATION_MARK.findall(text)]
-
-
-def strip_citations(text: str) -> str:
-    return re.sub(r"\s+([.,;:!?])", r"\1", _CITATION_MARK.sub("", text)).strip()
 
 
 # --- one-sentence support of a generated claim ---------------------------------------------------
@@ -87,13 +47,13 @@ def amounts(text: str) -> list[tuple[str, str]]:
         number = normalize_answer(m.group("number"))
         unit = (m.group("unit") or "").lower()
         if number:
-            found.append((number, "" if unit in STOP_WORDS else _stem(unit)))
+            found.append((number, "" if unit in STOP_WORDS else stem(unit)))
     return found
 
 
 def _holds_amount(sentence_words: list[str], number: str, unit: str) -> bool:
     parts = number.split()
-    stems = [_stem(w) for w in sentence_words]
+    stems = [stem(w) for w in sentence_words]
     for i in range(len(sentence_words) - len(parts) + 1):
         if sentence_words[i:i + len(parts)] == parts:
             after = stems[i + len(parts): i + len(parts) + UNIT_WINDOW]

@@ -6,8 +6,8 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import SecretStr
 
-from qa.answer.support import cited_numbers, strip_citations
 from qa.documents.chunking import split_sentences
+from qa.text import cited_numbers, strip_citations
 from qa.types import Answer
 
 JUDGE_PROMPT = ChatPromptTemplate.from_messages(

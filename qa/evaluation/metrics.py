@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.answer.support import cited_numbers, strip_citations, support
+from qa.answer.support import support
 from qa.documents.chunking import split_sentences
 from qa.evaluation import squad
+from qa.text import cited_numbers, strip_citations
 from qa.types import Answer, Passage
 
 HOLDS = 0.8  # a text holds a gold sentence

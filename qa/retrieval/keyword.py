@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
+from qa.text import STOP_WORDS, WORD
 
-from qa.answer.support import STOP_WORDS
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 32
 
 
 def match_expression(question: str) -> str:
     """An FTS5 ``MATCH`` expression: each content word quoted (so no word is read as an FTS5
     operator), joined by OR so BM25 ranks chunks by how many rare words they share."""
-    words = [w for w in _WORD.findall(question.lower()) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
+    words = [w for w in WORD.findall(question.lower()) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
     terms = list(dict.fromkeys(words))[:MAX_TERMS]
     return " OR ".join(f'"{t}"' for t in terms)
