@@ -6,7 +6,7 @@
     answer = bot.ask("Who opened the office?")
 """
 
-from qa.accounts import ROLES, AccountSettings, Accounts, ApiKeyInfo, NewKey, Role, ServerSettings, SignedIn, User
+from qa.accounts import ROLES, Accounts, AccountSettings, ApiKeyInfo, NewKey, Role, ServerSettings, SignedIn, User
 from qa.answer.backends import BACKENDS, AnswerBackend
 from qa.assistant import AskOptions, Assistant
 from qa.conversations import LOCAL_OWNER, Conversation, ConversationInfo, ConversationStore, Turn

@@ -182,6 +182,8 @@ class Accounts:
 
     # --- API keys ---------------------------------------------------------------------------
     def create_key(self, user: User, label: str = "") -> NewKey:
+        if self.store.user(user_id=user.id) is None:
+            raise AccountError("API keys belong to accounts: add one with `python -m qa users add NAME --role admin`")
         key, key_id, digest = hashing.new_api_key()
         return NewKey(key, self.store.add_key(user.id, key_id, digest, label.strip()[:80] or "key"))
 

@@ -43,7 +43,8 @@ class ServerSettings(BaseSettings):
                              "address needs accounts (`python -m qa users add NAME --role admin`).")
     server_port: int = Field(8080, ge=1, le=65535, description="Port `qa serve` listens on.")
     upload_roles: list[Role] = Field(
-        default_factory=lambda: ["admin"], description="Roles allowed to upload documents (JSON list, "
+        default_factory=lambda: ["admin"],  # type: ignore[arg-type]
+        description="Roles allowed to upload documents (JSON list, "
         'e.g. ["admin","member"]); removing documents is for admins only.'
     )
     max_request_mb: float = Field(1.0, gt=0, description="Largest request body other than an upload.")

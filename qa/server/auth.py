@@ -1,0 +1,53 @@
+"""Who is asking: an API key or session token (``Authorization: Bearer``, or the session
+cookie), checked on every route; the roles each route needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from qa import LOCAL_OWNER, Accounts, Forbidden, NotSignedIn, Role, User
+
+SESSION_COOKIE = "qa_session"
+# The one person of a loopback server without accounts: owns the chats kept before accounts.
+LOCAL_USER = User(LOCAL_OWNER, "local", "admin", False, "")
+
+
+@dataclass(frozen=True)
+class Gate:
+    accounts: Accounts
+    loopback: bool  # the server listens on a loopback address only
+
+
+def credential(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def current_user(request: Request) -> User:
+    gate: Gate = request.app.state.gate
+    token = credential(request)
+    if token is not None:
+        return gate.accounts.authenticate(token)
+    if gate.loopback and not gate.accounts.exist():  # one person on their own machine, as before accounts
+        return LOCAL_USER
+    raise NotSignedIn("Sign in first: send an API key or session token as `Authorization: Bearer ...`.")
+
+
+def require(*roles: Role):
+    def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"This needs the {' or '.join(roles)} role.")
+        return user
+
+    return check
+
+
+# Route parameters: the signed-in user, with the role checked.
+Member = Annotated[User, Depends(require("admin", "member"))]
+Admin = Annotated[User, Depends(require("admin"))]

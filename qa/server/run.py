@@ -1,0 +1,46 @@
+"""``python -m qa serve``: check it is safe to listen, build the assistant, run uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from qa import Accounts, Assistant, ServerSettings, Settings, SettingsError
+
+logger = logging.getLogger(__name__)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+def check_listen(host: str, accounts: Accounts) -> None:
+    """Listening beyond this machine needs accounts: else anyone who reaches the port could use it."""
+    if not is_loopback(host) and not accounts.exist():
+        raise SettingsError(f"Refusing to listen on {host} without accounts: add one first with "
+                            "`python -m qa users add NAME --role admin` (or listen on 127.0.0.1).")
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    import uvicorn
+
+    from qa.server.app import create_app
+
+    server = ServerSettings()
+    host, port = host or server.server_host, port or server.server_port
+    accounts = Accounts.open(settings.index_dir)
+    check_listen(host, accounts)
+    assistant = Assistant(settings)
+    summary = assistant.ensure_corpus()
+    if summary is not None:
+        logger.info("indexed %s: %s", settings.corpus_dir, summary.describe())
+    app = create_app(assistant, accounts, server, loopback=is_loopback(host))
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+    finally:
+        assistant.close()
