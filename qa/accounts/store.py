@@ -126,12 +126,11 @@ class SqliteAccountStore:
 
     def add_user(self, name: str, role: Role, password_hash: str) -> User:
         user = User(uuid.uuid4().hex[:16], name, role, False, now_iso())
-        try:
-            with self._connect() as db:
-                db.execute("INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                           (user.id, name, role, password_hash, user.created_at))
-        except sqlite3.IntegrityError as exc:
-            raise AccountError(f"a user named '{name}' already exists") from exc
+        with self._connect() as db:  # checked in the transaction: the wrapper reports any database error as damage
+            if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+                raise AccountError(f"a user named '{name}' already exists")
+            db.execute("INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                       (user.id, name, role, password_hash, user.created_at))
         return user
 
     _USER = "SELECT id, name, role, disabled, created_at, password_hash, failures, locked_until FROM users"
