@@ -44,7 +44,7 @@ def test_bad_account_input_is_one_clear_error(accounts):
                                           ("bob", "owner", PASSWORD, "role 'owner'"),
                                           ("b o b", "member", PASSWORD, "without spaces")]:
         with pytest.raises(AccountError, match=message):
-            accounts.add(name, role, password)  # type: ignore[arg-type]
+            accounts.add(name, role, password)
     assert [u.name for u in accounts.users()] == ["ada"]
 
 
