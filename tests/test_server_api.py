@@ -5,6 +5,7 @@ who asks; limits and safe defaults hold."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from qa import Accounts, Assistant, Role, Settings
-from testsupport.helpers import SEED_ARTICLE, SEEDS, error_lines, run_cli, seed_questions
+from testsupport.helpers import ROOT, SEED_ARTICLE, SEEDS, error_lines, run_cli, seed_questions
 from testsupport.servers import qa_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -28,7 +29,7 @@ def site(tmp_path_factory, embeddings):
     bot = Assistant(settings, embeddings=embeddings)
     bot.ingest([SEED_ARTICLE, SEEDS / "docs" / "haystack-faq.md"])
     env = {"QA_UPLOAD_DIR": str(root / "uploads"), "QA_MAX_UPLOAD_MB": "0.05", "QA_BACKEND": "extractive",
-           "QA_CORPUS_DIR": str(root / "no-corpus")}
+           "QA_CORPUS_DIR": str(root / "no-corpus"), "QA_TESTSET_DIR": str(ROOT / "tests" / "data")}
     with qa_server(settings.index_dir, root / "logs", env) as url:
         yield {"url": url, "bot": bot, "root": root, "settings": settings}
     bot.close()
@@ -268,3 +269,24 @@ def test_refuses_to_listen_publicly_without_accounts(tmp_path):
     assert error_lines(result.stderr) == ["error: Refusing to listen on 0.0.0.0 without accounts: add one first with "
                                           "`python -m qa users add NAME --role admin` (or listen on 127.0.0.1)."]
     assert not (tmp_path / "index" / "chroma.sqlite3").exists()
+
+
+def test_an_admin_runs_an_evaluation_polls_it_and_reads_its_report(site):
+    people = _add_people(site)
+    url, ada, bob = site["url"], _auth(people["ada_key"]), _auth(people["bob_key"])
+    assert httpx.get(f"{url}/api/evaluations/testsets", headers=bob).status_code == 403
+    assert "mini-testset.jsonl" in httpx.get(f"{url}/api/evaluations/testsets", headers=ada).json()
+    for name in ("../../seeds/testset.jsonl", "nothing.jsonl"):
+        assert httpx.post(f"{url}/api/evaluations", json={"testset": name}, headers=ada).status_code == 404
+    started = httpx.post(f"{url}/api/evaluations", json={"testset": "mini-testset.jsonl", "limit": 2}, headers=ada)
+    assert started.status_code == 200, started.text
+    run_id = started.json()["id"]
+    deadline = time.monotonic() + 600
+    while (run := httpx.get(f"{url}/api/evaluations/{run_id}", headers=ada).json())["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(1)
+    assert run["status"] == "done", run
+    assert run["done"] == run["total"] == 2 and run["summary"]
+    report = httpx.get(f"{url}/api/evaluations/{run_id}/report", headers=ada)
+    assert report.status_code == 200 and report.text.strip()
+    assert httpx.get(f"{url}/api/evaluations/{run_id}", headers=bob).status_code == 403

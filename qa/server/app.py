@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa import Accounts, Assistant, ServerSettings, TooLarge
-from qa.server import api, errors, openai_routes
+from qa.server import api, errors, evaluations, openai_routes
 from qa.server.auth import Gate
 
 UPLOAD_OVERHEAD = 64_000  # multipart headers around an upload of the largest allowed size
@@ -63,6 +63,7 @@ def create_app(assistant: Assistant, accounts: Accounts, server: ServerSettings,
     app.state.server_settings = server
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(evaluations.router)
     app.include_router(openai_routes.router)
     app.add_middleware(BodyLimit, request_bytes=int(server.max_request_mb * 1_000_000),
                        upload_bytes=assistant.settings.max_upload_bytes)
