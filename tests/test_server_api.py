@@ -60,6 +60,10 @@ def test_without_accounts_loopback_serves_one_person_without_sign_in(site):
     docs = httpx.get(f"{url}/api/documents").json()
     assert sorted(Path(d["source"]).name for d in docs) == ["eu-defense-innovation-office-kyiv.md", "haystack-faq.md"]
     assert httpx.get(f"{url}/openapi.json").json()["paths"]["/v1/chat/completions"]
+    # another site open in the browser, or a DNS name rebound to this machine, gets no free pass
+    assert httpx.get(f"{url}/api/me", headers={"Origin": "http://attacker.example"}).status_code == 401
+    assert httpx.get(f"{url}/api/me", headers={"Host": "attacker.example"}).status_code == 401
+    assert httpx.get(f"{url}/api/me", headers={"Origin": url}).status_code == 200
     keys = httpx.post(f"{url}/api/keys")  # keys need an account
     assert keys.status_code == 400 and "users add" in keys.json()["error"]["message"]
 

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 
 from qa import Accounts, Assistant, ServerSettings, Settings, SettingsError
+from qa.server.auth import is_loopback
 
 logger = logging.getLogger(__name__)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a host name: it may resolve to anything
-        return False
 
 
 def check_listen(host: str, accounts: Accounts) -> None:
