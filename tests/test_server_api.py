@@ -294,3 +294,26 @@ def test_an_admin_runs_an_evaluation_polls_it_and_reads_its_report(site):
     report = httpx.get(f"{url}/api/evaluations/{run_id}/report", headers=ada)
     assert report.status_code == 200 and report.text.strip()
     assert httpx.get(f"{url}/api/evaluations/{run_id}", headers=bob).status_code == 403
+
+
+def test_concurrent_clients_get_the_python_apis_answers(site):
+    from concurrent.futures import ThreadPoolExecutor
+
+    people = _add_people(site)
+    questions = _questions()
+    expected = {q: _expected(site["bot"], q) for q in questions}
+
+    def client_run(index: int) -> list[bool]:
+        headers = _auth(people["bob_key" if index % 2 else "cy_key"])
+        results = []
+        with httpx.Client(base_url=site["url"], headers=headers, timeout=300) as client:
+            for q in questions:
+                answer = client.post("/api/ask", json={"question": q})
+                results.append(answer.status_code == 200 and
+                               (answer.json()["text"], answer.json()["refused"], _cited(answer.json()["citations"]))
+                               == expected[q])
+        return results
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = [ok for results in pool.map(client_run, range(4)) for ok in results]
+    assert outcomes == [True] * (4 * len(questions))
