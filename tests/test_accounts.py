@@ -9,7 +9,7 @@ import pytest
 
 from qa import LOCAL_OWNER, AccountError, Accounts, AccountSettings, ConversationStore, NotSignedIn, SignInLocked, Turn
 from qa.accounts import secrets
-from testsupport.helpers import run_cli
+from testsupport.helpers import error_lines, run_cli
 
 PASSWORD = "correct horse battery"
 
@@ -173,3 +173,22 @@ def test_the_first_admin_added_by_the_cli_takes_the_earlier_chats(tmp_path):
     assert short.returncode == 2 and short.stderr.strip().splitlines() == ["error: a password needs at least 10 characters"]
     listed = run_cli("users", "list", "--index-dir", str(tmp_path))
     assert [line.split("\t")[:2] for line in listed.stdout.splitlines()] == [["ada", "admin"], ["bob", "member"]]
+
+
+@pytest.mark.integration
+def test_cli_keys_are_printed_once_listed_without_secret_and_revoked(tmp_path):
+    assert run_cli("users", "add", "ada", "--role", "admin", "--index-dir", str(tmp_path),
+                   input_text=PASSWORD + "\n").returncode == 0
+    created = run_cli("users", "key", "create", "ada", "--label", "laptop", "--index-dir", str(tmp_path))
+    key = created.stdout.strip()
+    assert created.returncode == 0 and key.startswith("qa_") and "shown only now" in created.stderr
+    listed = run_cli("users", "key", "list", "--index-dir", str(tmp_path))
+    key_id = key.split("_")[1]
+    assert listed.stdout.split("\t")[:4] == [key_id, "ada", "laptop", "active"] and key not in listed.stdout
+    assert run_cli("users", "key", "revoke", key_id, "--index-dir", str(tmp_path)).returncode == 0
+    with pytest.raises(NotSignedIn):
+        Accounts.open(tmp_path).authenticate(key)
+    disabled = run_cli("users", "disable", "ada", "--index-dir", str(tmp_path))
+    assert disabled.stdout.strip() == "ada is disabled"
+    unknown = run_cli("users", "disable", "nobody", "--index-dir", str(tmp_path))
+    assert unknown.returncode == 2 and error_lines(unknown.stderr) == ["error: no user named 'nobody'"]
