@@ -6,23 +6,48 @@
     answer = bot.ask("Who opened the office?")
 """
 
+from qa.accounts import ROLES, Accounts, AccountSettings, ApiKeyInfo, NewKey, Role, ServerSettings, SignedIn, User
 from qa.answer.backends import BACKENDS, AnswerBackend
 from qa.assistant import AskOptions, Assistant
-from qa.conversations import Conversation, ConversationInfo, Turn
+from qa.conversations import LOCAL_OWNER, Conversation, ConversationInfo, ConversationStore, Turn
 from qa.errors import (
+    AccountError,
     BackendUnavailable,
     Busy,
     ChromaUnavailable,
     DocumentError,
+    Forbidden,
     IndexDamaged,
+    NotFound,
+    NotSignedIn,
     QAError,
     SettingsError,
+    SignInLocked,
+    TooLarge,
 )
+from qa.export import conversation_markdown
 from qa.settings import Backend, RetrievalMode, Settings
 from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, Passage, Retrieved, SearchFilter
 
 __all__ = [
     "BACKENDS",
+    "LOCAL_OWNER",
+    "ROLES",
+    "AccountError",
+    "AccountSettings",
+    "Accounts",
+    "ApiKeyInfo",
+    "Forbidden",
+    "NewKey",
+    "NotFound",
+    "NotSignedIn",
+    "Role",
+    "ServerSettings",
+    "SignInLocked",
+    "SignedIn",
+    "TooLarge",
+    "User",
+    "conversation_markdown",
     "Answer",
     "AnswerBackend",
     "AskOptions",
@@ -34,6 +59,7 @@ __all__ = [
     "Citation",
     "Conversation",
     "ConversationInfo",
+    "ConversationStore",
     "DocumentError",
     "DocumentInfo",
     "FileResult",

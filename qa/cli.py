@@ -1,4 +1,4 @@
-"""Command line: ``python -m qa ingest|ask|chat``."""
+"""Command line: ``python -m qa ingest|ask|chat|eval|reindex|users|serve``."""
 
 from __future__ import annotations
 
@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--tolerance", type=float, default=0.02, help="allowed absolute drop of a gated metric")
     ev.add_argument("--grounding", metavar="CLAIMS_JSONL",
                     help="also score the grounding check on labelled claims (e.g. seeds/grounding.jsonl)")
+    from qa.cli_accounts import add_parsers
+
+    add_parsers(sub, common)
     return parser
 
 
@@ -89,8 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = _settings(args)
+        from qa.cli_accounts import serve, users
+
         commands = {"ingest": _ingest, "reindex": _reindex, "ask": _ask, "chat": _chat, "eval": _eval,
-                    "settings": _settings_command}
+                    "settings": _settings_command, "users": users, "serve": serve}
         return commands[args.command](args, settings)
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    owner TEXT NOT NULL DEFAULT 'local'  -- a user id (qa.accounts), or LOCAL_OWNER
 );
 CREATE TABLE IF NOT EXISTS turns (
     conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
@@ -34,6 +35,18 @@ CREATE TABLE IF NOT EXISTS turns (
 );
 """
 TITLE_CHARS = 60
+# Who owns the chats kept before accounts existed, and every chat of a server without accounts;
+# ``adopt`` hands them to the first admin.
+LOCAL_OWNER = "local"
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Stores made before accounts have no owner column: add it, every existing chat owned by
+    ``LOCAL_OWNER`` (ALTER TABLE keeps each row; nothing is copied or lost)."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(conversations)")}
+    if "owner" not in columns:
+        connection.execute(f"ALTER TABLE conversations ADD COLUMN owner TEXT NOT NULL DEFAULT '{LOCAL_OWNER}'")
+    connection.execute("CREATE INDEX IF NOT EXISTS conversations_owner ON conversations (owner)")
 
 
 def _now() -> str:
@@ -57,6 +70,7 @@ class ConversationInfo:
     created_at: str
     updated_at: str
     turns: int
+    owner: str = LOCAL_OWNER
 
 
 @dataclass(frozen=True)
@@ -87,36 +101,47 @@ class ConversationStore:
         if not self._ready:
             with self._schema_lock:
                 connection.executescript(_SCHEMA)
+                _migrate(connection)
                 self._ready = True
 
     def _damaged(self, exc: Exception) -> IndexDamaged:
         return IndexDamaged(f"the conversation store '{self.path}' cannot be read ({exc})")
 
-    def create(self, title: str = "New chat") -> ConversationInfo:
+    def create(self, title: str = "New chat", owner: str = LOCAL_OWNER) -> ConversationInfo:
         conversation_id, now = uuid.uuid4().hex[:16], _now()
         with self._connect() as db:
-            db.execute("INSERT INTO conversations VALUES (?, ?, ?, ?)", (conversation_id, title, now, now))
-        return ConversationInfo(conversation_id, title, now, now, 0)
+            db.execute("INSERT INTO conversations (id, title, created_at, updated_at, owner) VALUES (?, ?, ?, ?, ?)",
+                       (conversation_id, title, now, now, owner))
+        return ConversationInfo(conversation_id, title, now, now, 0, owner)
 
-    def list(self) -> list[ConversationInfo]:
+    def list(self, owner: str | None = None) -> list[ConversationInfo]:
+        """Every conversation, or only ``owner``'s."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT c.id, c.title, c.created_at, c.updated_at, COUNT(t.position) FROM conversations AS c "
-                "LEFT JOIN turns AS t ON t.conversation_id = c.id GROUP BY c.id ORDER BY c.updated_at DESC, c.rowid DESC"
+                "SELECT c.id, c.title, c.created_at, c.updated_at, COUNT(t.position), c.owner FROM conversations AS c "
+                "LEFT JOIN turns AS t ON t.conversation_id = c.id WHERE ? IS NULL OR c.owner = ? "
+                "GROUP BY c.id ORDER BY c.updated_at DESC, c.rowid DESC", (owner, owner)
             ).fetchall()
         return [ConversationInfo(*row) for row in rows]
 
-    def load(self, conversation_id: str) -> Conversation | None:
+    def load(self, conversation_id: str, owner: str | None = None) -> Conversation | None:
+        """The conversation, or None when there is none of that id (owned by ``owner``, if given)."""
         with self._connect() as db:
-            head = db.execute("SELECT id, title, created_at, updated_at FROM conversations WHERE id = ?",
-                              (conversation_id,)).fetchone()
+            head = db.execute("SELECT id, title, created_at, updated_at, owner FROM conversations WHERE id = ? "
+                              "AND (? IS NULL OR owner = ?)", (conversation_id, owner, owner)).fetchone()
             if head is None:
                 return None
             rows = db.execute("SELECT question, answer, error, asked_at FROM turns WHERE conversation_id = ? "
                               "ORDER BY position", (conversation_id,)).fetchall()
         turns = [Turn(q, Answer.from_dict(json.loads(a)) if a else None, e or "", at) for q, a, e, at in rows]
-        id_, title, created_at, updated_at = head
-        return Conversation(ConversationInfo(id_, title, created_at, updated_at, len(turns)), turns)
+        id_, title, created_at, updated_at, owner_ = head
+        return Conversation(ConversationInfo(id_, title, created_at, updated_at, len(turns), owner_), turns)
+
+    def adopt(self, owner: str, previous: str = LOCAL_OWNER) -> int:
+        """Hand every chat of ``previous`` to ``owner`` (the first admin takes the chats kept
+        before accounts existed); returns how many moved."""
+        with self._connect() as db:
+            return db.execute("UPDATE conversations SET owner = ? WHERE owner = ?", (owner, previous)).rowcount
 
     def append(self, conversation_id: str, turn: Turn) -> int:
         """Add a turn at the end; the first question names an untitled conversation."""

@@ -29,6 +29,30 @@ class SettingsError(QAError):
     """A setting whose value cannot work."""
 
 
+class AccountError(QAError):
+    """A user name, role, password or key that cannot be used (taken, unknown, too short...)."""
+
+
+class NotSignedIn(QAError):
+    """No valid credentials: a wrong password, an expired session, a revoked or unknown key."""
+
+
+class SignInLocked(NotSignedIn):
+    """Too many failed sign-ins for one name: sign-in is refused for a while."""
+
+
+class Forbidden(QAError):
+    """Signed in, but the role does not allow this."""
+
+
+class NotFound(QAError):
+    """No such thing, or one the asker may not see (another person's chat)."""
+
+
+class TooLarge(QAError):
+    """A request or upload over its size limit."""
+
+
 _SERVER_CLIENT_MODULES = ("openai", "langchain_openai", "httpx", "httpcore")
 
 

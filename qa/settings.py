@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PACKAGED_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 Backend = Literal["extractive", "local", "openai"]
 RetrievalMode = Literal["hybrid", "dense", "keyword"]
+Role = Literal["admin", "member"]
 
 
 class _Group(BaseSettings):
@@ -276,10 +277,46 @@ class EvaluationSettings(_Group):
 
 
 
+class AccountSettings(_Group):
+    """Where accounts live, how long a session lasts, how sign-in resists guessing."""
+
+    accounts_path: Path | None = Field(
+        None, description="SQLite file of users, API keys and sessions; by default accounts.sqlite3 in QA_INDEX_DIR."
+    )
+    session_secret: SecretStr | None = Field(
+        None, description="Key that signs session tokens; unset: one is generated once and kept (mode 0600) "
+        "in session.key beside the accounts file. Set the same value on every host sharing the accounts."
+    )
+    session_hours: float = Field(12.0, gt=0, le=24 * 90, description="How long a sign-in lasts.")
+    signin_max_failures: int = Field(
+        5, ge=1, le=100, description="Failed sign-ins in a row after which a name is locked for QA_SIGNIN_LOCK_S."
+    )
+    signin_lock_s: float = Field(300.0, ge=1, description="How long a name stays locked after too many failures.")
+    min_password_chars: int = Field(10, ge=8, le=128, description="Shortest password accepted.")
+
+    def accounts_file(self, index_dir: Path) -> Path:
+        return self.accounts_path or index_dir / "accounts.sqlite3"
+
+
+class ServerSettings(_Group):
+    """``python -m qa serve``: where it listens and what it accepts."""
+
+    server_host: str = Field("127.0.0.1", description="Address `qa serve` listens on; any non-loopback "
+                             "address needs accounts (`python -m qa users add NAME --role admin`).")
+    server_port: int = Field(8080, ge=1, le=65535, description="Port `qa serve` listens on.")
+    upload_roles: list[Role] = Field(
+        default_factory=lambda: ["admin"],  # type: ignore[arg-type]
+        description="Roles allowed to upload documents (JSON list, "
+        'e.g. ["admin","member"]); removing documents is for admins only.'
+    )
+    max_request_mb: float = Field(1.0, gt=0, description="Largest request body other than an upload.")
+
+
 GROUPS: dict[str, type[_Group]] = {
     "storage": StorageSettings, "ingest": IngestSettings, "embedding": EmbeddingSettings,
     "retrieval": RetrievalSettings, "answering": AnsweringSettings, "generation": GenerationSettings,
-    "interface": InterfaceSettings, "evaluation": EvaluationSettings,
+    "interface": InterfaceSettings, "evaluation": EvaluationSettings, "accounts": AccountSettings,
+    "server": ServerSettings,
 }
 # The flat name of every setting (its QA_* name without the prefix) → (group, field).
 FLAT_NAMES: dict[str, tuple[str, str]] = {
@@ -303,6 +340,8 @@ class Settings(BaseModel):
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     interface: InterfaceSettings = Field(default_factory=InterfaceSettings)
     evaluation: EvaluationSettings = Field(default_factory=EvaluationSettings)
+    accounts: AccountSettings = Field(default_factory=AccountSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     @model_validator(mode="before")
     @classmethod

@@ -1,23 +1,25 @@
-"""Start real servers (Chroma, an OpenAI-compatible LLM server) on free local ports for tests and benchmarks."""
+"""Start real servers (Chroma, an OpenAI-compatible LLM server, `qa serve`) on free local ports for tests and benchmarks."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from testsupport.helpers import free_port
+from testsupport.helpers import ROOT, free_port
 
 BIN = Path(sys.executable).parent
 
 
 @contextlib.contextmanager
-def running(command: list[str], health_url: str, log_path: Path, timeout: float = 180):
+def running(command: list[str], health_url: str, log_path: Path, timeout: float = 180,
+            env: dict[str, str] | None = None):
     with open(log_path, "w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         try:
             deadline = time.monotonic() + timeout
             while True:
@@ -56,3 +58,15 @@ def openai_compatible_server(model_path: Path, log_dir: Path):
                "--port", str(port), "--n_ctx", "2048", "--model_alias", "gemma-3-270m"]
     with running(command, f"http://127.0.0.1:{port}/v1/models", log_dir / "llm-server.log"):
         yield f"http://127.0.0.1:{port}/v1"
+
+
+@contextlib.contextmanager
+def qa_server(index_dir: Path, log_dir: Path, env: dict[str, str] | None = None, timeout: float = 300):
+    """``python -m qa serve`` on a free 127.0.0.1 port over ``index_dir``; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "qa", "serve", "--index-dir", str(index_dir), "--host", "127.0.0.1",
+               "--port", str(port)]
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with running(command, f"http://127.0.0.1:{port}/api/health", log_dir / "qa-serve.log", timeout,
+                 env={**os.environ, "TOKENIZERS_PARALLELISM": "false", **(env or {})}):
+        yield f"http://127.0.0.1:{port}"

@@ -1,0 +1,78 @@
+"""Request bodies and the JSON shape of answers (built from the Python API's typed results)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from qa import Answer, AskOptions, Backend, Citation, ConversationInfo, Passage, SearchFilter, Turn
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=4000)
+    conversation_id: str | None = Field(None, description="Ask within this chat of yours (its history is used "
+                                        "and the answer is saved in it).")
+    backend: Backend | None = None
+    top_k: int | None = Field(None, ge=1, le=50)
+    files: list[str] = Field(default_factory=list, description="Search only these files (names or path tails).")
+
+    def options(self) -> AskOptions:
+        filters = SearchFilter(tuple(self.files)) if self.files else None
+        return AskOptions(backend=self.backend, top_k=self.top_k, filters=filters)
+
+
+class SignInRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class NewUserRequest(SignInRequest):
+    role: str = Field(pattern="^(admin|member)$")
+
+
+class TitleRequest(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+
+
+class KeyRequest(BaseModel):
+    label: str = Field("", max_length=80)
+
+
+def span(text: str, part: str) -> list[int] | None:
+    """[start, end) of ``part`` in ``text`` (character offsets; runs of white space may differ, as
+    quotes join a passage's lines), or None when it is not there."""
+    words = part.split()
+    found = re.search(r"\s+".join(map(re.escape, words)), text) if words else None
+    return None if found is None else [found.start(), found.end()]
+
+
+def citation_json(c: Citation) -> dict[str, Any]:
+    return {"number": c.number, "file": c.file_name, "source": c.source, "title": c.title, "page": c.page,
+            "quote": c.quote, "relevance": c.relevance, "chunk_id": c.chunk_id, "highlight": c.highlight,
+            "quote_offsets": span(c.passage, c.quote), "highlight_offsets": span(c.quote, c.highlight)}
+
+
+def passage_json(p: Passage) -> dict[str, Any]:
+    return {"number": p.number, "file": p.file_name, "source": p.source, "title": p.title, "page": p.page,
+            "relevance": p.relevance, "chunk_id": p.chunk_id, "text": p.text}
+
+
+def answer_json(a: Answer) -> dict[str, Any]:
+    return {"question": a.question, "text": a.text, "refused": a.refused, "stopped": a.stopped,
+            "confidence": a.confidence, "short_answer": a.short_answer, "backend": a.backend,
+            "search_query": a.search_query, "timings": a.timings,
+            "citations": [citation_json(c) for c in a.citations]}
+
+
+def conversation_info_json(info: ConversationInfo) -> dict[str, Any]:
+    data = asdict(info)
+    data.pop("owner")
+    return data
+
+
+def turn_json(turn: Turn) -> dict[str, Any]:
+    return {"question": turn.question, "asked_at": turn.asked_at, "error": turn.error,
+            "answer": answer_json(turn.answer) if turn.answer else None}
