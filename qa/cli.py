@@ -170,7 +170,7 @@ def format_answer(answer) -> str:
     if answer.search_query != answer.question:
         lines.append(f"(searched for: {answer.search_query})")
     for c in answer.citations:
-        where = f", page {c.page}" if c.page else ""
+        where = f", {c.where}" if c.where else ""
         lines.append(f"\n[{c.number}] {c.file_name}{where} (relevance {c.relevance:.2f})")
         lines.append(f'    "{c.quote}"')
         if c.highlight and not answer.short_answer:
