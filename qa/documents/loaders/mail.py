@@ -27,8 +27,12 @@ def eml_pages(data: bytes, limits: LoadLimits) -> tuple[list[Page], dict[str, st
         if len(parts) > MAX_PARTS:
             raise DocumentError(f"{len(parts)} message parts, over the {MAX_PARTS} this reader takes")
         head = [f"{name}: {' '.join(str(message[name]).split())}" for name in HEADERS if message.get(name)]
-        body_part = message.get_body(preferencelist=("plain", "html"))
-        body = _part_text(body_part) if body_part is not None else ""
+        body = ""
+        for kind in ("plain", "html"):  # the HTML alternative when the plain one is missing or blank
+            part = message.get_body(preferencelist=(kind,))
+            body = _part_text(part).strip() if part is not None else ""
+            if body:
+                break
         pages = [Page(None, budget.take("\n".join(head) + "\n\n" + body))]
         for part in message.iter_attachments():
             name = part.get_filename() or "attachment"
