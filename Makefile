@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: setup run lint test test-fast browser clean-index eval eval-baseline bench bench-speed
+.PHONY: setup run lint test test-fast browser ocr clean-index eval eval-baseline bench bench-speed
 
 setup: $(VENV)/.installed
 
@@ -19,12 +19,16 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(VENV)/bin/pip install --no-deps -e .
 	touch $@
 
-run: setup
+run: setup ocr
 	$(PY) -m qa ingest seeds/docs/
 	$(VENV)/bin/streamlit run ui/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 browser:
 	@command -v chromium >/dev/null || scripts/install-chromium.sh
+
+# Debian's Tesseract, for OCR of scanned PDFs and images (without it such files get one line saying so).
+ocr:
+	@command -v tesseract >/dev/null || scripts/install-tesseract.sh
 
 # Integration tests that take the `settings` fixture, run a second time against a real
 # `chroma run` server on a free loopback port (started and stopped by the test session).
@@ -36,7 +40,7 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test: setup lint browser
+test: setup lint browser ocr
 	$(PY) -m pytest $(PYTEST_ARGS)
 	QA_TEST_CHROMA=server $(PY) -m pytest -m "not slow and not browser" $(SERVER_MODE_TESTS) $(PYTEST_ARGS)
 
