@@ -19,7 +19,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(VENV)/bin/pip install --no-deps -e .
 	touch $@
 
-run: setup ocr
+run: setup
 	$(PY) -m qa ingest seeds/docs/
 	$(VENV)/bin/streamlit run ui/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
