@@ -278,3 +278,16 @@ def test_fuzzed_new_loader_inputs_load_or_refuse_cleanly(tmp_path, suffix):
     print(f"\nfuzzed {suffix}: {outcomes}, {len(unclean)} unclean, 0 hangs, slowest {slowest:.2f} s")
     assert outcomes["loaded"] + outcomes["refused in one line"] == FUZZ_CASES, unclean[:5]
     assert slowest < SLOWEST_FUZZED_LOAD_S, f"slowest fuzzed {suffix} load took {slowest:.1f} s"
+
+
+def test_a_bad_ocr_setting_is_one_line_naming_it(monkeypatch):
+    from qa.errors import SettingsError
+    from qa.settings import Settings
+
+    monkeypatch.setenv("QA_OCR_LANGUAGES", "eng; rm -rf /")
+    with pytest.raises(SettingsError, match=r"^setting QA_OCR_LANGUAGES: String should match pattern"):
+        LoadLimits.from_settings(Settings())
+    monkeypatch.setenv("QA_OCR_LANGUAGES", "eng+deu")
+    monkeypatch.setenv("QA_OCR", "false")
+    limits = LoadLimits.from_settings(Settings())
+    assert (limits.ocr, limits.ocr_languages) == (False, "eng+deu")

@@ -35,9 +35,17 @@ class LoadLimits:
 
     @classmethod
     def from_settings(cls, settings) -> LoadLimits:
-        from qa.documents.reading_settings import ReadingSettings
+        from pydantic import ValidationError
 
-        reading = ReadingSettings()
+        from qa.documents.reading_settings import ReadingSettings
+        from qa.errors import SettingsError
+
+        try:
+            reading = ReadingSettings()
+        except ValidationError as exc:  # one line naming the setting, as for every other QA_* value
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "settings"
+            raise SettingsError(f"setting QA_{field.upper()}: {first['msg']}") from exc
         return cls(settings.max_file_bytes, settings.max_file_chars, settings.max_unzipped_bytes,
                    settings.max_pdf_pages, reading.ocr, reading.ocr_languages, reading.ocr_timeout_s,
                    reading.max_ocr_pages, reading.ocr_dpi)
