@@ -140,6 +140,8 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="every case once on tiny inputs (for CI)")
     parser.add_argument("--formats-only", action="store_true",
                         help="only the per-format throughput and OCR pages/s (bench/speed/formats.py)")
+    parser.add_argument("--formats-scale", type=float, default=1.0,
+                        help="size of the per-format files as a share of the default (0.1: 1,000 rows, 20 slides)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out" / "speed")
     parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
                         help="settings for our pipeline, e.g. embedding_precision=fp32 ingest_threads=1")
@@ -154,7 +156,7 @@ def main() -> None:
     started = time.perf_counter()
     if args.formats_only:
         with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
-            results["formats"] = format_rates(Path(tmp), args.repeats, run_case, settings)
+            results["formats"] = format_rates(Path(tmp), args.repeats, run_case, settings, scale=args.formats_scale)
         (args.out / "formats.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
         (args.out / "formats.md").write_text(formats_table(results["formats"]), encoding="utf-8")
         say(formats_table(results["formats"]))
