@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: setup setup-local run lint test test-fast browser clean-index eval eval-baseline bench bench-speed
+.PHONY: setup setup-local run lint test test-fast browser ocr clean-index eval eval-baseline bench bench-speed
 
 setup: $(VENV)/.installed
 
@@ -36,6 +36,10 @@ run: setup
 browser:
 	@command -v chromium >/dev/null || scripts/install-chromium.sh
 
+# Debian's Tesseract, for OCR of scanned PDFs and images (without it such files get one line saying so).
+ocr:
+	@command -v tesseract >/dev/null || scripts/install-tesseract.sh
+
 # Integration tests that take the `settings` fixture, run a second time against a real
 # `chroma run` server on a free loopback port (started and stopped by the test session).
 SERVER_MODE_TESTS ?= tests/test_ingest_integration.py tests/test_index_reliability.py tests/test_concurrency.py tests/test_retrieval.py \
@@ -46,7 +50,7 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test: setup setup-local lint browser
+test: setup setup-local lint browser ocr
 	$(PY) -m pytest $(PYTEST_ARGS)
 	QA_TEST_CHROMA=server $(PY) -m pytest -m "not slow and not browser" $(SERVER_MODE_TESTS) $(PYTEST_ARGS)
 

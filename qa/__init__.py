@@ -6,7 +6,7 @@
     answer = bot.ask("Who opened the office?")
 """
 
-from qa.accounts import ROLES, Accounts, AccountSettings, ApiKeyInfo, NewKey, Role, ServerSettings, SignedIn, User
+from qa.accounts import ROLES, Accounts, ApiKeyInfo, NewKey, SignedIn, User
 from qa.answer.backends import BACKENDS, AnswerBackend
 from qa.assistant import AskOptions, Assistant
 from qa.conversations import LOCAL_OWNER, Conversation, ConversationInfo, ConversationStore, Turn
@@ -26,7 +26,7 @@ from qa.errors import (
     TooLarge,
 )
 from qa.export import conversation_markdown
-from qa.settings import Backend, RetrievalMode, Settings
+from qa.settings import AccountSettings, Backend, RetrievalMode, Role, ServerSettings, Settings, load_settings
 from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, Passage, Retrieved, SearchFilter
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "Retrieved",
     "SearchFilter",
     "Settings",
+    "load_settings",
     "SettingsError",
     "Turn",
 ]

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from qa.evaluation.compare import DEFAULT_GATED
 from qa.evaluation.splits import Half
-from qa.settings import Backend, RetrievalMode
+from qa.settings import Backend, RetrievalMode, describe_invalid
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -75,14 +75,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace):
-    from qa.settings import Settings
+    from qa.settings import load_settings
 
     overrides = {
         name: getattr(args, name)
         for name in ("index_dir", "collection", "backend", "top_k", "retrieval")
         if getattr(args, name, None) is not None
     }
-    return Settings(**overrides)
+    return load_settings(**overrides)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -97,10 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands = {"ingest": _ingest, "reindex": _reindex, "ask": _ask, "chat": _chat, "eval": _eval,
                     "settings": _settings_command, "users": users, "serve": serve}
         return commands[args.command](args, settings)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]).upper().removeprefix("QA_") or "SETTINGS"
-        print(f"error: setting QA_{field}: {first['msg']}", file=sys.stderr)
+    except ValidationError as exc:  # a setting changed after start-up (e.g. by a command's options)
+        print(f"error: {describe_invalid(exc)}", file=sys.stderr)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
@@ -190,7 +188,7 @@ def format_answer(answer) -> str:
     if answer.search_query != answer.question:
         lines.append(f"(searched for: {answer.search_query})")
     for c in answer.citations:
-        where = f", page {c.page}" if c.page else ""
+        where = f", {c.where}" if c.where else ""
         lines.append(f"\n[{c.number}] {c.file_name}{where} (relevance {c.relevance:.2f})")
         lines.append(f'    "{c.quote}"')
         if c.highlight and not answer.short_answer:

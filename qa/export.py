@@ -25,7 +25,7 @@ def conversation_markdown(turns: Sequence[Turn], title: str = "Conversation") ->
         if answer.citations:
             lines += ["Sources:", ""]
         for c in answer.citations:
-            page = f", page {c.page}" if c.page else ""
+            page = f", {c.where}" if c.where else ""
             lines.append(f"[{c.number}] **{c.file_name}**{page}: {c.title} (relevance {c.relevance:.2f}; {c.source})  ")
             lines.append(f"> {c.quote}")
             lines.append("")

@@ -56,7 +56,7 @@ class StorageSettings(_Group):
 
 
 class IngestSettings(_Group):
-    """Reading, limiting and chunking files, and batching them into the index."""
+    """Reading (with OCR of scans), limiting and chunking files, and batching them into the index."""
 
     corpus_dir: Path = Field(Path("seeds/docs"), description="Folder indexed by `make run` and the UI on first start.")
 
@@ -96,7 +96,12 @@ class IngestSettings(_Group):
         1, ge=1, le=64, description="Threads that read, parse and chunk files at ingest, ahead of the embedding "
         "(one measured fastest on 2 cores, where the model already uses both)."
     )
-
+    ocr: bool = Field(True, description="Read PDF pages without a text layer and .png/.jpg images with Tesseract.")
+    ocr_languages: str = Field("eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$",
+                               description="Tesseract language packs, joined by '+' (e.g. eng+deu).")
+    ocr_timeout_s: float = Field(300.0, gt=0, description="Most seconds OCR may spend on one file; more is refused.")
+    max_ocr_pages: int = Field(200, ge=1, description="Most pages of one file read by OCR; more is refused.")
+    ocr_dpi: int = Field(200, ge=72, le=600, description="Resolution PDF pages are rendered at for OCR.")
 
     @property
     def max_file_bytes(self) -> int:
@@ -105,7 +110,6 @@ class IngestSettings(_Group):
     @property
     def max_unzipped_bytes(self) -> int:
         return int(self.max_unzipped_mb * 1_000_000)
-
 
 
 class EmbeddingSettings(_Group):
@@ -383,3 +387,23 @@ class Settings(BaseModel):
             for group, values in groups.items()
         }
         return self.model_copy(update=updated)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings of an entry point (CLI, browser app, server): the environment plus
+    ``overrides`` by flat name; a bad value is one ``SettingsError`` line naming its variable."""
+    from pydantic import ValidationError
+
+    from qa.errors import SettingsError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_invalid(exc)) from exc
+
+
+def describe_invalid(exc: Any) -> str:
+    """One line naming the variable of a settings ``ValidationError`` and what is wrong with it."""
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]).upper().removeprefix("QA_") or "SETTINGS"
+    return f"setting QA_{field}: {first['msg']}"

@@ -19,10 +19,16 @@ class Citation:
     passage: str
     relevance: float  # cosine relevance of the passage to the question searched (not its rank)
     highlight: str = ""  # the short answer, an exact span of ``quote``, when the answer is one
+    location: str = ""  # where in the file when a page number does not say it: "slide 3", "Install › Docker"
 
     @property
     def file_name(self) -> str:
         return self.source.replace("\\", "/").rsplit("/", 1)[-1]
+
+    @property
+    def where(self) -> str:
+        """The place in the file as a reader names it: the location, else "page N", else ""."""
+        return self.location or (f"page {self.page}" if self.page else "")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class Passage:
     relevance: float
     rank_score: float = 0.0
     found_by: tuple[str, ...] = ()
+    location: str = ""  # see Citation.location
 
     @property
     def file_name(self) -> str:

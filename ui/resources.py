@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from qa import Assistant, QAError, Settings
+from qa import Assistant, QAError, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner=False)
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()
 
 
 @st.cache_resource(show_spinner="Loading the embedding model…")

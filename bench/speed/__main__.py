@@ -3,6 +3,7 @@
     python -m bench.speed                      # the default suite (about 20 minutes here)
     python -m bench.speed --sizes 1000 10000 100000   # adds the 100k-chunk case (opt-in)
     python -m bench.speed --smoke              # a minute: every case once, tiny sizes (CI)
+    python -m bench.speed --formats-only       # throughput per document format and OCR pages/s
 
 Every case runs in a fresh process (cold loads, the case's own peak RSS). "busy" cases run
 beside a second process spinning on one core, as a server answering questions while it
@@ -26,6 +27,8 @@ from datetime import date
 from pathlib import Path
 
 from bench.speed.corpus import copy_files, generate_corpus, pubmedqa_files, pubmedqa_questions
+from bench.speed.formats import format_rates
+from bench.speed.formats import markdown_table as formats_table
 from bench.speed.report import growth_plot, markdown
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,6 +138,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients in the concurrency case")
     parser.add_argument("--local-questions", type=int, default=5, help="questions for the local backend (0: skip)")
     parser.add_argument("--smoke", action="store_true", help="every case once on tiny inputs (for CI)")
+    parser.add_argument("--formats-only", action="store_true",
+                        help="only the per-format throughput and OCR pages/s (bench/speed/formats.py)")
+    parser.add_argument("--formats-scale", type=float, default=1.0,
+                        help="size of the per-format files as a share of the default (0.1: 1,000 rows, 20 slides)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out" / "speed")
     parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
                         help="settings for our pipeline, e.g. embedding_precision=fp32 ingest_threads=1")
@@ -147,6 +154,13 @@ def main() -> None:
     results: dict = {"date": date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                      f"Python {platform.python_version()}", "settings": settings, "command": " ".join(sys.argv)}
     started = time.perf_counter()
+    if args.formats_only:
+        with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
+            results["formats"] = format_rates(Path(tmp), args.repeats, run_case, settings, scale=args.formats_scale)
+        (args.out / "formats.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+        (args.out / "formats.md").write_text(formats_table(results["formats"]), encoding="utf-8")
+        say(formats_table(results["formats"]))
+        return
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         work = Path(tmp)
         loads = [run_case("load_model", index_dir=str(work / "unused"), settings=settings)
@@ -158,6 +172,8 @@ def main() -> None:
         results["ingest"] = [ingest_comparison(pubmed, work, args.repeats, busy, f"pubmedqa-{args.pubmed_docs}",
                                                settings) for busy in (False, True)]
         results["scale"] = [scale_case(size, work, args, settings) for size in args.sizes]
+        results["formats"] = format_rates(work / "formats", 1 if args.smoke else args.repeats, run_case, settings,
+                                          ocr_pages=2 if args.smoke else 10, scale=0.02 if args.smoke else 1.0)
         if args.local_questions:
             index_dir = work / "pubmed-index"
             run_case("ingest_ours", folder=str(pubmed), index_dir=str(index_dir), settings=settings)

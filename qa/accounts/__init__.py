@@ -2,7 +2,5 @@
 
 from qa.accounts.accounts import ROLES, Accounts, NewKey, SignedIn
 from qa.accounts.store import AccountStore, ApiKeyInfo, SqliteAccountStore, User
-from qa.settings import AccountSettings, Role, ServerSettings
 
-__all__ = ["ROLES", "AccountSettings", "AccountStore", "Accounts", "ApiKeyInfo", "NewKey", "Role", "ServerSettings",
-           "SignedIn", "SqliteAccountStore", "User"]
+__all__ = ["ROLES", "AccountStore", "Accounts", "ApiKeyInfo", "NewKey", "SignedIn", "SqliteAccountStore", "User"]

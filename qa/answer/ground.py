@@ -120,6 +120,7 @@ def assemble(claims: list[Claim], passages: list[Passage]) -> tuple[str, list[Ci
             quote=" ".join(quotes[n]),
             passage=by_number[original].text,
             relevance=round(by_number[original].relevance, 4),
+            location=by_number[original].location,
         )
         for original, n in renumber.items()
     ]

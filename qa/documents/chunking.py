@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pysbd
@@ -21,6 +21,7 @@ class Chunk:
     text: str
     page: int | None
     index: int
+    location: str = ""  # where in the file, for citations: "slide 3", "sheet Budget", "Install › Docker"
 
 
 # pysbd's Segmenter keeps the text it is splitting on the object, so one shared instance
@@ -76,9 +77,12 @@ def split_sentences(text: str, max_line_chars: int = MAX_SEGMENTED_LINE_CHARS) -
     return sentences
 
 
-def chunk_id(doc_id: str, page: int | None, text: str) -> str:
-    """Stable id: the same text at the same place of the same document always gets the same id."""
-    digest = hashlib.sha256(f"{doc_id}\x1f{page}\x1f{text}".encode("utf-8", "surrogatepass")).hexdigest()
+def chunk_id(doc_id: str, page: int | None, text: str, location: str = "") -> str:
+    """Stable id: the same text at the same place of the same document always gets the same id.
+    A location is part of the place (the same line under two headings is two chunks); without
+    one the id is what it was before locations existed, so indexes built then stay valid."""
+    place = f"{page}\x1f{location}" if location else f"{page}"
+    digest = hashlib.sha256(f"{doc_id}\x1f{place}\x1f{text}".encode("utf-8", "surrogatepass")).hexdigest()
     return digest[:32]
 
 
@@ -171,15 +175,32 @@ def pack_pages(
                                              overlap_tokens, count)]
 
 
-def assign_ids(doc_id: str, packed: list[tuple[int | None, str]]) -> list[Chunk]:
-    """Chunks with their stable ids, in document order; duplicates (same text, same page) dropped."""
+def pack_located_pages(
+    pages: list[tuple[int | None, str, str]],
+    max_tokens: int,
+    overlap_tokens: int,
+    count: TokenCounter,
+    max_line_chars: int = MAX_SEGMENTED_LINE_CHARS,
+) -> list[tuple[int | None, str, str]]:
+    """``pack_pages`` for pages that carry a location label (a slide, a sheet, a section): each
+    chunk keeps its page's label, and never crosses into the next page or section."""
+    return [(page, text_chunk, location) for page, text, location in pages
+            for text_chunk in pack_sentences(keep_fences_whole(split_sentences(text, max_line_chars)), max_tokens,
+                                             overlap_tokens, count)]
+
+
+def assign_ids(doc_id: str, packed: Sequence[tuple[int | None, str] | tuple[int | None, str, str]]) -> list[Chunk]:
+    """Chunks with their stable ids, in document order; duplicates (same text, same place) dropped.
+    ``packed`` holds (page, text) or (page, text, location) items."""
     chunks: list[Chunk] = []
     seen: set[str] = set()
-    for page, text_chunk in packed:
-        cid = chunk_id(doc_id, page, text_chunk)
+    for item in packed:
+        page, text_chunk = item[0], item[1]
+        location = item[2] if len(item) > 2 else ""
+        cid = chunk_id(doc_id, page, text_chunk, location)
         if cid not in seen:
             seen.add(cid)
-            chunks.append(Chunk(cid, text_chunk, page, len(chunks)))
+            chunks.append(Chunk(cid, text_chunk, page, len(chunks), location))
     return chunks
 
 

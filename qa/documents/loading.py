@@ -5,25 +5,24 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from charset_normalizer import from_bytes
 
+from qa.documents.pages import LoadLimits, Page, check_unzipped_size, first_line
 from qa.errors import DocumentError
-from qa.settings import IngestSettings
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf", ".docx", ".html", ".htm"}
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+# Every suffix the loaders read: the CLI's folders, the API and the browser uploader all take
+# exactly these. .odt is not here: odfpy, its reader, has had no release since 2020.
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | IMAGE_SUFFIXES | {
+    ".pdf", ".docx", ".html", ".htm", ".pptx", ".xlsx", ".csv", ".eml", ".rst", ".epub",
+}
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Page:
-    number: int | None  # 1-based for paged formats, None otherwise
-    text: str
 
 
 @dataclass(frozen=True)
@@ -35,29 +34,18 @@ class LoadedDocument:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-_DEFAULTS = IngestSettings.model_construct()  # the settings' defaults, without reading the environment
-
-
-@dataclass(frozen=True)
-class LoadLimits:
-    """What one file may cost; each limit refused with one line naming its setting."""
-
-    max_bytes: int = _DEFAULTS.max_file_bytes
-    max_chars: int = _DEFAULTS.max_file_chars
-    max_unzipped_bytes: int = _DEFAULTS.max_unzipped_bytes
-    max_pdf_pages: int = _DEFAULTS.max_pdf_pages
-
-    @classmethod
-    def from_settings(cls, ingest: IngestSettings) -> LoadLimits:
-        return cls(ingest.max_file_bytes, ingest.max_file_chars, ingest.max_unzipped_bytes, ingest.max_pdf_pages)
-
-
 def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def unsupported_message(suffix: str) -> str:
+    """The plain sentence shown for a file type no loader reads."""
+    kind = f"'{suffix}' is an unsupported file type" if suffix else "a file without a suffix is of an unsupported type"
+    return f"{kind}; the supported types are {', '.join(sorted(SUPPORTED_SUFFIXES))}."
 
 
 def load_document(path: Path, limits: LoadLimits | int) -> LoadedDocument:
@@ -68,7 +56,7 @@ def load_document(path: Path, limits: LoadLimits | int) -> LoadedDocument:
     max_bytes = limits.max_bytes
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise DocumentError(f"unsupported file type '{suffix or path.name}' (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})")
+        raise DocumentError(unsupported_message(suffix))
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -79,18 +67,8 @@ def load_document(path: Path, limits: LoadLimits | int) -> LoadedDocument:
     if not data.strip():
         raise DocumentError("file is empty")
 
-    metadata: dict[str, str] = {}
-    if suffix in TEXT_SUFFIXES:
-        text, metadata = _split_front_matter(_decode_text(data))
-        pages = [Page(None, text)]
-    elif suffix == ".pdf":
-        pages, metadata = _read_pdf(path, limits)
-    elif suffix == ".docx":
-        pages, metadata = _read_docx(path, limits)
-    else:
-        pages, metadata = _read_html(data)
-
-    pages = [Page(p.number, p.text.strip()) for p in pages if p.text and p.text.strip()]
+    pages, metadata = _read(path, suffix, data, limits)
+    pages = [Page(p.number, p.text.strip(), p.location) for p in pages if p.text and p.text.strip()]
     if not pages:
         raise DocumentError("no text could be extracted")
     chars = sum(len(p.text) for p in pages)
@@ -101,6 +79,39 @@ def load_document(path: Path, limits: LoadLimits | int) -> LoadedDocument:
     return LoadedDocument(
         source=str(path), title=title, content_hash=file_hash(data), pages=pages, metadata=metadata
     )
+
+
+def _read(path: Path, suffix: str, data: bytes, limits: LoadLimits) -> tuple[list[Page], dict[str, str]]:
+    """The pages and metadata of one file, by the loader of its family."""
+    from qa.documents.loaders import mail, markup, office, scans
+
+    metadata: dict[str, str] = {}
+    if suffix in MARKDOWN_SUFFIXES:
+        text, metadata = _split_front_matter(_decode_text(data))
+        return (markup.mdx_pages(text) if suffix == ".mdx" else markup.markdown_pages(text)), metadata
+    if suffix in TEXT_SUFFIXES:
+        text, metadata = _split_front_matter(_decode_text(data))
+        return [Page(None, text)], metadata
+    if suffix == ".rst":
+        return markup.rst_pages(_decode_text(data)), metadata
+    if suffix == ".csv":
+        return office.csv_pages(_decode_text(data), limits), metadata
+    if suffix == ".pdf":
+        pages, metadata = _read_pdf(path, limits)
+        return scans.ocr_pdf_pages(path, pages, limits), metadata
+    if suffix in IMAGE_SUFFIXES:
+        return scans.image_pages(path, limits), metadata
+    if suffix == ".docx":
+        return _read_docx(path, limits)
+    if suffix == ".pptx":
+        return office.pptx_pages(path, limits)
+    if suffix == ".xlsx":
+        return office.xlsx_pages(path, limits)
+    if suffix == ".eml":
+        return mail.eml_pages(data, limits)
+    if suffix == ".epub":
+        return markup.epub_pages(path, limits)
+    return _read_html(data)
 
 
 def _decode_text(data: bytes) -> str:
@@ -135,11 +146,6 @@ def _split_front_matter(text: str) -> tuple[str, dict[str, str]]:
     return text[match.end():], {str(k): str(v) for k, v in fields.items() if v is not None}
 
 
-def _first_line(exc: BaseException) -> str:
-    """The error's kind and its first 150 characters, on one line."""
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:150]}"
-
-
 def _read_pdf(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, str]]:
     from pypdf import PdfReader
 
@@ -157,27 +163,14 @@ def _read_pdf(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, str
     except Exception as exc:
         # pypdf raises a dozen kinds on damaged files (PyPdfError, DeprecationError, ValueError,
         # KeyError, ZeroDivisionError, RecursionError...; seen in the fuzz tests): all mean unreadable.
-        raise DocumentError(f"not a readable PDF ({_first_line(exc)})") from exc
+        raise DocumentError(f"not a readable PDF ({first_line(exc)})") from exc
     return pages, {"title": title} if title else {}
-
-
-def _check_unzipped_size(path: Path, limit: int) -> None:
-    """Refuse a zip whose parts expand past ``limit`` before any part is parsed (zip bombs)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
-    except Exception as exc:  # zipfile raises BadZipFile, NotImplementedError, ValueError... on damaged headers
-        raise DocumentError(f"not a readable DOCX ({_first_line(exc)})") from exc
-    if expanded > limit:
-        raise DocumentError(
-            f"expands to {expanded / 1e6:,.0f} MB, over the {limit / 1e6:,.0f} MB limit (QA_MAX_UNZIPPED_MB)"
-        )
 
 
 def _read_docx(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, str]]:
     import docx
 
-    _check_unzipped_size(path, limits.max_unzipped_bytes)
+    check_unzipped_size(path, limits.max_unzipped_bytes)
     try:
         document = docx.Document(str(path))
         blocks = [p.text for p in document.paragraphs]
@@ -189,7 +182,7 @@ def _read_docx(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, st
         # A damaged part fails while it is read, not only when the package opens: python-docx and
         # lxml raise many kinds (BadZipFile, XMLSyntaxError, KeyError, AttributeError on a wrong root
         # element; seen in the fuzz tests).
-        raise DocumentError(f"not a readable DOCX ({_first_line(exc)})") from exc
+        raise DocumentError(f"not a readable DOCX ({first_line(exc)})") from exc
     return [Page(None, "\n".join(blocks))], {"title": title} if title else {}
 
 
@@ -207,10 +200,10 @@ def _is_hidden(tag) -> bool:
     )
 
 
-def _read_html(data: bytes) -> tuple[list[Page], dict[str, str]]:
-    from bs4 import BeautifulSoup, Comment
+def clean_html(soup):
+    """The soup without scripts, styles, comments and hidden elements."""
+    from bs4 import Comment
 
-    soup = BeautifulSoup(data, "lxml")
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
     for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
@@ -219,7 +212,14 @@ def _read_html(data: bytes) -> tuple[list[Page], dict[str, str]]:
     # instructions hide.
     for tag in soup.find_all(_is_hidden):
         tag.decompose()
+    return soup
+
+
+def _read_html(data: bytes) -> tuple[list[Page], dict[str, str]]:
+    from bs4 import BeautifulSoup
+
+    from qa.documents.loaders.markup import html_section_pages
+
+    soup = clean_html(BeautifulSoup(data, "lxml"))
     title = soup.title.get_text(strip=True) if soup.title else ""
-    body = soup.body or soup
-    text = body.get_text("\n", strip=True)
-    return [Page(None, text)], {"title": title} if title else {}
+    return html_section_pages(soup), {"title": title} if title else {}

@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.documents.loading import SUPPORTED_SUFFIXES
+from qa.documents.loading import SUPPORTED_SUFFIXES, unsupported_message
 from qa.errors import DocumentError
 
 # Well under every file system's 255-byte limit on one name, with room for a suffix.
@@ -50,7 +50,7 @@ def save_upload(upload_dir: Path, name: str, data: bytes, max_bytes: int, replac
     unless ``replace`` asks to overwrite it."""
     safe = safe_file_name(name)
     if Path(safe).suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise DocumentError(f"{name}: unsupported file type (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})")
+        raise DocumentError(f"{name}: {unsupported_message(Path(safe).suffix.lower())}")
     if len(data) > max_bytes:
         raise DocumentError(f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB upload limit "
                             "(QA_MAX_UPLOAD_MB)")

@@ -235,4 +235,5 @@ def _chunk_metadata(record: FileRecord, chunk: Chunk) -> dict:
     # Source and title live in the manifest (a move or retitle is then one row); Chroma keeps
     # what filters need.
     return {"doc_id": record.doc_id, "page": chunk.page if chunk.page is not None else NO_PAGE,
+            **({"location": chunk.location} if chunk.location else {}),
             **{f"meta_{k}": v for k, v in record.metadata.items()}}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qa.documents.chunking import Chunk, TokenCounter, assign_ids, pack_pages
+from qa.documents.chunking import Chunk, TokenCounter, assign_ids, pack_located_pages
 from qa.documents.loading import LoadedDocument, LoadLimits, load_document
 from qa.errors import DocumentError, QAError
 from qa.index.document_index import DocumentIndex, FileRecord
@@ -160,8 +160,8 @@ class Ingestor:
 
 
 def pack_document(document: LoadedDocument, ingest: IngestSettings, count_tokens: TokenCounter):
-    return pack_pages([(p.number, p.text) for p in document.pages], ingest.chunk_tokens,
-                      ingest.chunk_overlap_tokens, count_tokens, ingest.max_line_chars)
+    return pack_located_pages([(p.number, p.text, p.location) for p in document.pages], ingest.chunk_tokens,
+                              ingest.chunk_overlap_tokens, count_tokens, ingest.max_line_chars)
 
 
 @dataclass

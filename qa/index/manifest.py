@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     doc_id TEXT NOT NULL,
     position INTEGER NOT NULL,
     page INTEGER,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    location TEXT NOT NULL DEFAULT ''   -- "slide 3", "sheet Budget", "Install › Docker"; '' for none
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, position);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
@@ -70,7 +71,8 @@ class FileRecord:
     indexed_at: str
 
 
-_CHUNK_COLUMNS = "chunks.chunk_id, chunks.doc_id, chunks.position, chunks.page, chunks.text, files.source, files.title"
+_CHUNK_COLUMNS = ("chunks.chunk_id, chunks.doc_id, chunks.position, chunks.page, chunks.text, files.source, "
+                  "files.title, chunks.location")
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class StoredChunk:
     text: str
     source: str
     title: str
+    location: str = ""
 
 
 class Manifest:
@@ -114,6 +117,9 @@ class Manifest:
                 return
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(_SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(chunks)")}
+            if "location" not in columns:  # a manifest written before chunks had locations
+                connection.execute("ALTER TABLE chunks ADD COLUMN location TEXT NOT NULL DEFAULT ''")
             connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
             self._ready = True
 
@@ -269,8 +275,9 @@ class Manifest:
                 db.execute("UPDATE chunks SET position = ? WHERE chunk_id = ?", (c.index, c.id))
             else:
                 db.execute(
-                    "INSERT OR REPLACE INTO chunks (chunk_id, doc_id, position, page, text) VALUES (?, ?, ?, ?, ?)",
-                    (c.id, record.doc_id, c.index, c.page, c.text),
+                    "INSERT OR REPLACE INTO chunks (chunk_id, doc_id, position, page, text, location) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (c.id, record.doc_id, c.index, c.page, c.text, c.location),
                 )
         db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c,) for c in new_ids])
         db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", [(c, record.doc_id) for c in stale])

@@ -85,7 +85,7 @@ class HybridRetriever:
             passages.append(Passage(
                 number=len(passages) + 1, chunk_id=chunk_id, text=chunk.text, source=chunk.source, title=chunk.title,
                 page=chunk.page, relevance=relevance.get(chunk_id, 0.0), rank_score=round(rank_score, 6),
-                found_by=found_by,
+                found_by=found_by, location=chunk.location,
             ))
         if self.reranker is not None:
             main = [p for p in passages if p.found_by != ("neighbour",)]

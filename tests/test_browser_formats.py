@@ -1,0 +1,88 @@
+"""The browser uploader takes exactly the supported types: an .mdx page (once refused as
+"application/x-genesis-32x-rom files are not allowed"), a deck and a workbook are uploaded,
+indexed and cited by section / slide / sheet in a real Chromium; a type outside the list is refused."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect
+
+from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_documents, wait_for_health
+from testsupport.formats import write_pptx, write_xlsx
+from testsupport.helpers import ROOT, free_port
+
+pytestmark = pytest.mark.browser
+ANSWER_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("browser-formats")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    (corpus / "start.txt").write_text("The library opens at nine.\n", encoding="utf-8")
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads"),
+           "QA_CORPUS_DIR": str(corpus)}
+    port = free_port()
+    with open(tmp / "streamlit.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port), "--server.address",
+             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_for_health(url, process)
+            yield url, tmp
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_mdx_pptx_xlsx_upload_and_cite_their_place(app_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = app_url
+    page_mdx = tmp_path / "hayhooks.mdx"
+    page_mdx.write_text("import Tabs from '@theme/Tabs'\n\n# Hayhooks\n\nIntro.\n\n## Deploying pipelines\n\n"
+                        "<Tip>\nPipelines are deployed with the hayhooks deploy-files command.\n</Tip>\n", encoding="utf-8")
+    deck, book = tmp_path / "plan.pptx", tmp_path / "figures.xlsx"
+    write_pptx(deck, [("Plan", ["Kickoff is in January."], ""), ("Launch", ["The beta ships on 14 May."], "")])
+    write_xlsx(book, {"Regions": [["Region", "Revenue"], ["North", 1270], ["South", 950]]})
+    odd = tmp_path / "notes.odt"
+    odd.write_bytes(b"PK\x03\x04 not supported")
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        expect.set_options(timeout=30_000)
+        page.goto(url)
+        wait_for_documents(page, 1, 3 * ANSWER_TIMEOUT_MS)  # the first start loads the model, then indexes
+        uploader = page.locator("[data-testid='stFileUploaderDropzone'] input[type='file']")
+
+        uploader.set_input_files([str(page_mdx), str(deck), str(book)])
+        for name in ("hayhooks.mdx", "plan.pptx", "figures.xlsx"):
+            expect(page.get_by_text(name).first).to_be_visible()
+        expect(page.get_by_text("files are not allowed")).to_have_count(0)
+        page.get_by_role("button", name="Index uploaded files").click()
+        for name in ("hayhooks.mdx", "plan.pptx", "figures.xlsx"):
+            page.get_by_text(f"{name}: added").wait_for(timeout=ANSWER_TIMEOUT_MS)
+
+        answers = [("How are pipelines deployed?", "deploy-files", "hayhooks.mdx › Hayhooks › Deploying pipelines"),
+                   ("When does the beta ship?", "14 May", "plan.pptx › slide 2"),
+                   ("What was the revenue of the North region?", "1270", "figures.xlsx › sheet Regions")]
+        for n, (question, answer, card) in enumerate(answers):
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.fill(question)
+            box.press("Enter")
+            page.wait_for_function("n => document.querySelectorAll('.answer, .refusal').length > n", arg=n,
+                                   timeout=ANSWER_TIMEOUT_MS)
+            expect(page.locator(".answer").last).to_contain_text(answer)
+            expect(page.get_by_text(card).last).to_be_visible()
+
+        uploader.set_input_files(str(odd))  # the uploader refuses a type outside the list
+        expect(page.get_by_text("application/vnd.oasis.opendocument.text files are not allowed")).to_be_visible()
+        browser.close()
