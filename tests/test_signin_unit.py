@@ -82,3 +82,26 @@ def test_roles_decide_uploads_removal_and_evaluation():
     members_upload = default.changed(upload_roles=["admin", "member"])
     assert allowed(member, "upload", members_upload)
     assert not allowed(member, "remove", members_upload)
+
+
+def test_with_accounts_the_app_shows_only_the_form(tmp_path, monkeypatch):
+    """Through Streamlit's AppTest: the gate stops the run before any page (no model loads)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from testsupport.helpers import ROOT
+
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path))
+    Accounts.open(tmp_path).add("ann", "member", "ann-password-1")
+    st.cache_resource.clear()  # settings and accounts are cached per process
+    try:
+        at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=60).run()
+        assert not at.exception
+        assert [t.value for t in at.title] == ["Sign in"] and not at.chat_input and not at.sidebar.button
+        at.text_input[0].input("ann")
+        at.text_input[1].input("not-her-password")
+        at.button[0].click().run()
+        assert [e.value for e in at.error] == ["Wrong user name or password."]
+        assert [t.value for t in at.title] == ["Sign in"] and not at.chat_input
+    finally:
+        st.cache_resource.clear()

@@ -73,17 +73,19 @@ def presented_token(signed: SignedIn | None, signed_out: bool, cookies: Mapping[
     if signed_out:
         return None
     token = cookies.get(COOKIE)
-    return token if token and _TOKEN_SHAPE.fullmatch(token) else None
+    return token if isinstance(token, str) and _TOKEN_SHAPE.fullmatch(token) else None
 
 
 def on_this_machine(address: str | None, headers: Mapping[str, str]) -> bool:
     """The app listens on loopback and the page was addressed by a loopback name from a loopback
     page (no rebound DNS name, no other site). Without a Host header there is no network
-    request at all (Streamlit's in-process AppTest), which is this machine too."""
+    request at all (Streamlit's in-process AppTest, whose context is a mock), which is this
+    machine too: a browser's WebSocket always sends one."""
     host = headers.get("host") or headers.get("Host")
-    if host is None:
+    if not isinstance(host, str):
         return True
     origin = headers.get("origin") or headers.get("Origin")
+    origin = origin if isinstance(origin, str) else None
     return (is_loopback(address) and is_loopback(urlsplit(f"//{host}").hostname)
             and (origin is None or is_loopback(urlsplit(origin).hostname)))
 
