@@ -26,6 +26,7 @@ from qa.errors import (
     TooLarge,
 )
 from qa.export import conversation_markdown
+from qa.loopback import is_loopback
 from qa.settings import AccountSettings, Backend, RetrievalMode, Role, ServerSettings, Settings, load_settings
 from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, Passage, Retrieved, SearchFilter
 
@@ -48,6 +49,7 @@ __all__ = [
     "TooLarge",
     "User",
     "conversation_markdown",
+    "is_loopback",
     "Answer",
     "AnswerBackend",
     "AskOptions",

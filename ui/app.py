@@ -9,6 +9,7 @@ from qa import Assistant, QAError
 from ui.conversation import COPY_LISTENER, Job, answer_now, empty_state, render_turn
 from ui.resources import corpus_indexing, get_assistant, get_settings
 from ui.sidebar import sidebar
+from ui.signin import current, gate
 
 STYLE = """
 <style>
@@ -71,7 +72,7 @@ def chat_page() -> None:
     init_state()
     finish_stopped_answer()
     chat_id = st.query_params.get("chat") or st.session_state.get("chat_id")
-    conversation = bot.conversations.load(chat_id) if chat_id else None
+    conversation = bot.conversations.load(chat_id, current().owner) if chat_id else None  # another's: none
     if chat_id and conversation is None:  # deleted elsewhere, or a stale link
         st.query_params.pop("chat", None)
         st.session_state.pop("chat_id", None)
@@ -97,7 +98,7 @@ def chat_page() -> None:
     st.html(COPY_LISTENER, unsafe_allow_javascript=True)
     if job is not None:
         if chat_id is None:
-            chat_id = bot.conversations.create().id
+            chat_id = bot.conversations.create(owner=current().owner).id
             st.query_params["chat"] = chat_id
             st.session_state["chat_id"] = chat_id
         history = [(t.question, t.answer.text) for t in shown[:job.position] if t.answer is not None]
@@ -105,6 +106,7 @@ def chat_page() -> None:
 
 
 st.set_page_config(page_title="Document QA", page_icon="📄", layout="wide")
+gate()  # every page: signed in (or the local person), else only the sign-in form
 st.navigation([
     st.Page(chat_page, title="Chat", icon=":material/chat:", default=True),
     st.Page("evaluate_page.py", title="Evaluate", icon=":material/analytics:", url_path="evaluate"),

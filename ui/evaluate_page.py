@@ -15,6 +15,7 @@ from qa.evaluation import run_evaluation
 from qa.evaluation.report import failure_reason, fmt, metric_rows
 from ui.render import card_label
 from ui.resources import get_assistant, get_settings
+from ui.signin import refusal
 
 BACKENDS = list(get_args(Backend))
 
@@ -92,6 +93,9 @@ def show(result) -> None:
 
 def main() -> None:
     st.title("Evaluate answers against a test set")
+    if refused := refusal("evaluate"):  # as the API: runs are for admins
+        st.error(refused)
+        return
     settings = get_settings()
     testset = choose_testset(settings)
     col1, col2, col3 = st.columns(3)

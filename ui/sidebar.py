@@ -12,6 +12,7 @@ from qa import BACKENDS, Assistant, Backend, Conversation, DocumentInfo, Retriev
 from qa.documents.loading import SUPPORTED_SUFFIXES
 from qa.documents.uploads import safe_file_name
 from qa.export import conversation_markdown
+from ui import signin
 
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 RECENT_CHATS = 30
@@ -32,7 +33,7 @@ def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
     st.button("New chat", icon=":material/add:", on_click=open_chat, args=(None,), disabled=conversation is None,
               use_container_width=True)
     current = conversation.info.id if conversation else None
-    for info in bot.conversations.list()[:RECENT_CHATS]:
+    for info in bot.conversations.list(signin.current().owner)[:RECENT_CHATS]:  # only this person's
         st.button(info.title, key=f"chat-{info.id}", on_click=open_chat, args=(info.id,),
                   type="primary" if info.id == current else "tertiary", use_container_width=True,
                   help=f"{info.turns} questions · last {info.updated_at.replace('T', ' ')[:16]} UTC")
@@ -64,8 +65,9 @@ def documents_section(bot: Assistant, docs: list[DocumentInfo]) -> None:
                 st.markdown(f"- **{PurePath(d.source).name}** — {d.title} ({d.chunks} chunks)")
             if len(docs) > 200:
                 st.caption(f"and {len(docs) - 200} more")
-    upload_section(bot)
-    if docs:
+    if signin.may("upload"):  # hidden without the role; index_upload and Remove refuse it too
+        upload_section(bot)
+    if docs and signin.may("remove"):
         remove_section(bot, {d.source: PurePath(d.source).name for d in docs})
 
 
@@ -75,7 +77,7 @@ def remove_section(bot: Assistant, names: dict[str, str]) -> None:
         st.warning(f"Remove **{names[pending]}** from the index? Earlier answers keep their quotes, marked "
                    "as from a removed document.")
         yes, no = st.columns(2)
-        if yes.button("Remove", type="primary", key="remove-yes"):
+        if yes.button("Remove", type="primary", key="remove-yes") and not signin.refusal("remove"):
             removed = bot.remove(pending)
             st.session_state.pop("confirm_remove")
             st.session_state["upload_results"] = []
@@ -118,6 +120,8 @@ def upload_section(bot: Assistant) -> None:
 
 
 def index_upload(bot: Assistant, name: str, data: bytes, replace: bool = False) -> tuple[bool, str]:
+    if refused := signin.refusal("upload"):
+        return False, refused
     result = bot.ingest_upload(name, data, replace=replace)
     if result.status == "failed":
         return False, f"{name}: {result.error[:1].upper()}{result.error[1:]}"

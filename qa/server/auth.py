@@ -3,7 +3,6 @@ cookie), checked on every route; the roles each route needs."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -11,6 +10,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 
 from qa import LOCAL_OWNER, Accounts, Forbidden, NotSignedIn, Role, User
+from qa.loopback import is_loopback
 
 SESSION_COOKIE = "qa_session"
 # The one person of a loopback server without accounts: owns the chats kept before accounts.
@@ -29,17 +29,6 @@ def credential(request: Request) -> str | None:
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return request.cookies.get(SESSION_COOKIE) or None
-
-
-def is_loopback(host: str | None) -> bool:
-    """``localhost`` or a loopback address (a host name that may resolve elsewhere is not)."""
-    host = (host or "").strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _from_this_machine(request: Request) -> bool:
