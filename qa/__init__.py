@@ -12,6 +12,7 @@ from qa.conversations import Conversation, ConversationInfo, Turn
 from qa.errors import (
     BackendUnavailable,
     Busy,
+    ChatChanged,
     ChromaUnavailable,
     DocumentError,
     IndexDamaged,
@@ -30,6 +31,7 @@ __all__ = [
     "Backend",
     "BackendUnavailable",
     "Busy",
+    "ChatChanged",
     "ChromaUnavailable",
     "Citation",
     "Conversation",

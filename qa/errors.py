@@ -29,6 +29,11 @@ class SettingsError(QAError):
     """A setting whose value cannot work."""
 
 
+class ChatChanged(QAError):
+    """A change to a saved chat asked on a page that showed an older state of it (another tab
+    or person edited it since): refused, so it never lands on another turn."""
+
+
 _SERVER_CLIENT_MODULES = ("openai", "langchain_openai", "httpx", "httpcore")
 
 
