@@ -81,8 +81,34 @@ def test_export_names_backend_time_and_sources(tmp_path):
     text = conversation_markdown(turns, "Budget")
     assert "# Budget" in text and "Asked 2026-11-26 10:00:00" in text
     assert "answered by the extractive backend in 0.03 s" in text
-    assert "[1] **report.md**, page 2: Report" in text and "/docs/report.md" in text
+    assert "\\[1\\] **report.md**, page 2: Report" in text and "/docs/" not in text  # a file name, no server path
     assert "**Error:** The model server did not answer." in text
+
+
+@pytest.mark.unit
+def test_export_keeps_html_and_links_from_people_and_documents_as_text():
+    """Rendered by a real CommonMark renderer: nothing a person or document wrote becomes markup."""
+    from markdown_it import MarkdownIt
+
+    question = "<img src=x onerror=alert(1)> See [the site](http://evil.example) **now**?"
+    answer = an_answer(question)
+    turns = [Turn(question, answer), Turn("- 2026. <b>list?</b>", error="No <i>answer</i> & no luck.")]
+    rendered = MarkdownIt().render(conversation_markdown(turns, "<script>x</script> [t](http://e)"))
+    assert "<img" not in rendered and "<script>" not in rendered and "<a " not in rendered
+    assert "<strong>now</strong>" not in rendered and "<b>" not in rendered and "<li>" not in rendered
+    assert "&lt;img src=x onerror=alert(1)&gt; See [the site](http://evil.example) **now**?" in rendered
+    assert "- 2026. &lt;b&gt;list?&lt;/b&gt;" in rendered and "No &lt;i&gt;answer&lt;/i&gt; &amp; no luck." in rendered
+    assert "70 euros [1]." in rendered  # the answer's markers read as they did on the page
+
+
+@pytest.mark.unit
+def test_export_file_is_named_after_the_chat_and_its_date():
+    from qa.export import export_file_name
+
+    assert export_file_name("Who opened the office?", "2026-11-30T18:40:12+00:00") == \
+        "who-opened-the-office-2026-11-30.md"
+    assert export_file_name("../../etc/passwd", "2026-11-30T18:40:12+00:00") == "etc-passwd-2026-11-30.md"
+    assert export_file_name("???", "2026-11-30T18:40:12+00:00") == "chat-2026-11-30.md"
 
 
 @pytest.mark.integration
