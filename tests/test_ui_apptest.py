@@ -142,7 +142,7 @@ def test_empty_index_says_what_to_do(tmp_path, monkeypatch):
 
 def test_evaluate_page_runs_the_seed_test_set(tmp_path, monkeypatch):
     monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
-    monkeypatch.chdir(tmp_path)  # eval-out/ lands in the temporary folder
+    monkeypatch.chdir(tmp_path)  # nothing may land in the working folder
     monkeypatch.setenv("QA_CORPUS_DIR", str(ROOT / "seeds" / "docs"))
     monkeypatch.setenv("QA_TESTSET_DIR", str(ROOT / "seeds"))
     st.cache_resource.clear()
@@ -156,7 +156,8 @@ def test_evaluate_page_runs_the_seed_test_set(tmp_path, monkeypatch):
     assert len(at.expander) == 6
     at.toggle[0].set_value(True).run()
     assert len(at.expander) < 6  # only the failures
-    assert (tmp_path / "eval-out").is_dir()
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]  # the report went under the index
+    assert len(list((tmp_path / "index" / "evaluations").glob("ui-*/summary.json"))) == 1
     st.cache_resource.clear()
 
 

@@ -87,14 +87,13 @@ def chat_page() -> None:
     docs = bot.documents()
     sidebar(bot, conversation, docs)
     st.title("Ask your documents")
-    # Fixed slots: whatever a run shows or not, later elements keep their places, so nothing of
-    # the previous run (example chips, an old answer) lingers beside the new one.
-    progress_slot, notice_slot = st.empty(), st.empty()
     if indexing.error:
-        progress_slot.error(indexing.error)
+        st.error(indexing.error)
     elif not indexing.finished:
-        with progress_slot.container():
-            indexing_progress()
+        indexing_progress()  # (a run_every fragment must not sit in an st.empty: it would not rerun)
+    # A fixed slot: whether a notice shows or not, later elements keep their places, so nothing
+    # of the previous run (example chips, an old answer) lingers beside the new one.
+    notice_slot = st.empty()
     version = conversation.info.version if conversation else 0
     job: Job | None = st.session_state.pop("job", None)
     if question and run is None:
