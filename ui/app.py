@@ -85,7 +85,6 @@ def chat_page() -> None:
     question = st.chat_input("Ask a question about your documents", submit_mode="disable", key="chat_box",
                              disabled=run is not None)
     docs = bot.documents()
-    sidebar(bot, conversation, docs)
     st.title("Ask your documents")
     if indexing.error:
         st.error(indexing.error)
@@ -131,6 +130,9 @@ def chat_page() -> None:
         render_turn(bot, turn, position, indexed, version)
     st.html(COPY_LISTENER, unsafe_allow_javascript=True)
     st.session_state["seen"] = (chat_id, version)
+    # The sidebar after the conversation: a rerun (a Stop, say) redraws the chat first.
+    sidebar(bot, bot.conversations.load(chat_id) if run is not None and conversation is None and chat_id else conversation,
+            docs)
     if run is not None:
         show_answer_run(run)
 
