@@ -293,6 +293,7 @@ def test_item_7_the_chat_list_is_scannable_and_searchable(page):
         ask(page, "Who is the President of the European Commission?")
     rows = page.locator(".st-key-chat-list button")
     titled = rows.filter(has_text="Who is the President of the European Commission?")
+    print("\nchat list rows:", rows.all_inner_texts())
     expect(titled).to_have_count(2)
     labels = [titled.nth(n).inner_text() for n in range(2)]
     assert sum("Commission? (2)" in label for label in labels) == 1, labels
@@ -326,8 +327,8 @@ def test_item_8_export_is_named_after_the_chat_and_holds_no_server_paths(page, s
     with page.expect_download() as download:
         page.get_by_role("button", name="Download as Markdown").click()
     name = download.value.suggested_filename
-    assert re.fullmatch(r"how-much-money-has-the-b-it-coalition-b-attracted-see-this-http-evil-ex\w*-"
-                        r"\d{4}-\d\d-\d\d\.md", name), name
+    # The title is the first question shortened to 60 characters (qa/conversations.py).
+    assert re.fullmatch(r"how-much-money-has-the-b-it-coalition-b-attracted-see-\d{4}-\d\d-\d\d\.md", name), name
     text = Path(download.value.path()).read_text(encoding="utf-8")
     assert str(server["tmp"]) not in text and str(ROOT) not in text and "/seeds/" not in text
     assert "eu-defense-innovation-office-kyiv.md" in text  # the file name is there
