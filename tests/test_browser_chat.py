@@ -291,7 +291,7 @@ def test_item_7_the_chat_list_is_scannable_and_searchable(page):
     for _ in range(2):
         new_chat(page)
         ask(page, "Who is the President of the European Commission?")
-    rows = page.locator(".st-key-chat-list button")
+    rows = page.locator(".st-key-chat-list button:visible")  # (Streamlit keeps a hidden copy of a button with help)
     titled = rows.filter(has_text="Who is the President of the European Commission?")
     print("\nchat list rows:", rows.all_inner_texts())
     expect(titled).to_have_count(2)
@@ -305,7 +305,7 @@ def test_item_7_the_chat_list_is_scannable_and_searchable(page):
     page.get_by_placeholder("Search by title").fill("Commission? (2)")
     page.get_by_placeholder("Search by title").press("Enter")
     settle(page)
-    expect(page.locator(".st-key-chat-list button")).to_have_count(1)
+    expect(page.locator(".st-key-chat-list button:visible")).to_have_count(1)
     page.screenshot(path=str(ARTIFACTS / "i19-7-chat-list.png"), full_page=True)
     page.get_by_placeholder("Search by title").fill("")
     page.get_by_placeholder("Search by title").press("Enter")
@@ -322,18 +322,18 @@ def test_item_8_export_is_named_after_the_chat_and_holds_no_server_paths(page, s
 
     choose_backend(page, "extractive")
     new_chat(page)
-    ask(page, "How much money has the <b>IT coalition</b> attracted? See [this](http://evil.example)", "attracted?")
+    ask(page, "How much money has the IT coalition attracted? <b>bold</b> [this](http://evil.example)", "attracted?")
     page.get_by_text("This chat", exact=True).click()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download as Markdown").click()
     name = download.value.suggested_filename
     # The title is the first question shortened to 60 characters (qa/conversations.py).
-    assert re.fullmatch(r"how-much-money-has-the-b-it-coalition-b-attracted-see-\d{4}-\d\d-\d\d\.md", name), name
+    assert re.fullmatch(r"how-much-money-has-the-it-coalition-attracted-b-bold-b-th-\d{4}-\d\d-\d\d\.md", name), name
     text = Path(download.value.path()).read_text(encoding="utf-8")
     assert str(server["tmp"]) not in text and str(ROOT) not in text and "/seeds/" not in text
     assert "eu-defense-innovation-office-kyiv.md" in text  # the file name is there
     rendered = MarkdownIt().render(text)
-    assert "<b>" not in rendered and "<a " not in rendered and "&lt;b&gt;IT coalition&lt;/b&gt;" in rendered
+    assert "<b>" not in rendered and "<a " not in rendered and "&lt;b&gt;bold&lt;/b&gt; [this](http://evil.example)" in rendered
 
 
 def test_item_12_earlier_turns_are_named_and_can_be_left_out(page):
