@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qa.errors import IndexDamaged
+from qa.errors import ChatChanged, IndexDamaged
 from qa.sqlite_transaction import transaction
 from qa.types import Answer
 
@@ -41,11 +41,14 @@ LOCAL_OWNER = "local"
 
 
 def _migrate(connection: sqlite3.Connection) -> None:
-    """Stores made before accounts have no owner column: add it, every existing chat owned by
-    ``LOCAL_OWNER`` (ALTER TABLE keeps each row; nothing is copied or lost)."""
+    """Stores made before accounts have no owner column (every existing chat is then owned by
+    ``LOCAL_OWNER``), and before stale-page checks no version column: add them (ALTER TABLE keeps
+    each row; nothing is copied or lost)."""
     columns = {row[1] for row in connection.execute("PRAGMA table_info(conversations)")}
     if "owner" not in columns:
         connection.execute(f"ALTER TABLE conversations ADD COLUMN owner TEXT NOT NULL DEFAULT '{LOCAL_OWNER}'")
+    if "version" not in columns:  # a store written before versions existed
+        connection.execute("ALTER TABLE conversations ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
     connection.execute("CREATE INDEX IF NOT EXISTS conversations_owner ON conversations (owner)")
 
 
@@ -71,6 +74,7 @@ class ConversationInfo:
     updated_at: str
     turns: int
     owner: str = LOCAL_OWNER
+    version: int = 0  # goes up with every change to the turns; a page names the one it showed
 
 
 @dataclass(frozen=True)
@@ -112,14 +116,14 @@ class ConversationStore:
         with self._connect() as db:
             db.execute("INSERT INTO conversations (id, title, created_at, updated_at, owner) VALUES (?, ?, ?, ?, ?)",
                        (conversation_id, title, now, now, owner))
-        return ConversationInfo(conversation_id, title, now, now, 0, owner)
+        return ConversationInfo(conversation_id, title, now, now, 0, owner, 0)
 
     def list(self, owner: str | None = None) -> list[ConversationInfo]:
         """Every conversation, or only ``owner``'s."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT c.id, c.title, c.created_at, c.updated_at, COUNT(t.position), c.owner FROM conversations AS c "
-                "LEFT JOIN turns AS t ON t.conversation_id = c.id WHERE ? IS NULL OR c.owner = ? "
+                "SELECT c.id, c.title, c.created_at, c.updated_at, COUNT(t.position), c.owner, c.version "
+                "FROM conversations AS c LEFT JOIN turns AS t ON t.conversation_id = c.id WHERE ? IS NULL OR c.owner = ? "
                 "GROUP BY c.id ORDER BY c.updated_at DESC, c.rowid DESC", (owner, owner)
             ).fetchall()
         return [ConversationInfo(*row) for row in rows]
@@ -127,15 +131,15 @@ class ConversationStore:
     def load(self, conversation_id: str, owner: str | None = None) -> Conversation | None:
         """The conversation, or None when there is none of that id (owned by ``owner``, if given)."""
         with self._connect() as db:
-            head = db.execute("SELECT id, title, created_at, updated_at, owner FROM conversations WHERE id = ? "
+            head = db.execute("SELECT id, title, created_at, updated_at, owner, version FROM conversations WHERE id = ? "
                               "AND (? IS NULL OR owner = ?)", (conversation_id, owner, owner)).fetchone()
             if head is None:
                 return None
             rows = db.execute("SELECT question, answer, error, asked_at FROM turns WHERE conversation_id = ? "
                               "ORDER BY position", (conversation_id,)).fetchall()
         turns = [Turn(q, Answer.from_dict(json.loads(a)) if a else None, e or "", at) for q, a, e, at in rows]
-        id_, title, created_at, updated_at, owner_ = head
-        return Conversation(ConversationInfo(id_, title, created_at, updated_at, len(turns), owner_), turns)
+        id_, title, created_at, updated_at, owner_, version = head
+        return Conversation(ConversationInfo(id_, title, created_at, updated_at, len(turns), owner_, version), turns)
 
     def adopt(self, owner: str, previous: str = LOCAL_OWNER) -> int:
         """Hand every chat of ``previous`` to ``owner`` (the first admin takes the chats kept
@@ -143,27 +147,57 @@ class ConversationStore:
         with self._connect() as db:
             return db.execute("UPDATE conversations SET owner = ? WHERE owner = ?", (owner, previous)).rowcount
 
-    def append(self, conversation_id: str, turn: Turn) -> int:
-        """Add a turn at the end; the first question names an untitled conversation."""
+    def append(self, conversation_id: str, turn: Turn, seen_version: int | None = None) -> int:
+        """Add a turn at the end; the first question names an untitled conversation. With
+        ``seen_version`` (the version the asking page showed), a chat changed since is refused."""
         with self._connect() as db:
-            position = db.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM turns WHERE conversation_id = ?",
-                                  (conversation_id,)).fetchone()[0]
+            position = self._check(db, conversation_id, seen_version, "a new question")
             self._write(db, conversation_id, position, turn)
             if position == 0:
                 db.execute("UPDATE conversations SET title = ? WHERE id = ? AND title = 'New chat'",
                            (_title(turn.question), conversation_id))
         return position
 
-    def replace(self, conversation_id: str, position: int, turn: Turn) -> None:
-        """Put a new answer in place of an earlier one (regenerate)."""
+    def replace(self, conversation_id: str, position: int, turn: Turn, seen_version: int | None = None) -> None:
+        """Put a new answer in place of turn ``position`` (regenerate); only an existing turn,
+        so a gap can never open."""
         with self._connect() as db:
+            count = self._check(db, conversation_id, seen_version, f"regenerating turn {position + 1}")
+            if not 0 <= position < count:
+                raise ChatChanged(f"This chat changed; reload the page: it has no turn {position + 1} any more "
+                                  f"(it holds {count}).")
             self._write(db, conversation_id, position, turn)
 
-    def truncate(self, conversation_id: str, position: int) -> None:
-        """Drop the turn at ``position`` and every later one (an edited question is asked again)."""
+    def edit(self, conversation_id: str, position: int, turn: Turn, seen_version: int | None = None) -> None:
+        """Put an edited question's turn at ``position`` and drop every later turn, in one step."""
         with self._connect() as db:
+            count = self._check(db, conversation_id, seen_version, f"editing turn {position + 1}")
+            if not 0 <= position <= count:
+                raise ChatChanged(f"This chat changed; reload the page: it has no turn {position + 1} any more "
+                                  f"(it holds {count}).")
             db.execute("DELETE FROM turns WHERE conversation_id = ? AND position >= ?", (conversation_id, position))
-            db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (_now(), conversation_id))
+            self._write(db, conversation_id, position, turn)
+
+    def truncate(self, conversation_id: str, position: int, seen_version: int | None = None) -> None:
+        """Drop the turn at ``position`` and every later one."""
+        with self._connect() as db:
+            self._check(db, conversation_id, seen_version, f"dropping turns from {position + 1}")
+            db.execute("DELETE FROM turns WHERE conversation_id = ? AND position >= ?", (conversation_id, position))
+            db.execute("UPDATE conversations SET updated_at = ?, version = version + 1 WHERE id = ?",
+                       (_now(), conversation_id))
+
+    @staticmethod
+    def _check(db: sqlite3.Connection, conversation_id: str, seen_version: int | None, change: str) -> int:
+        """The chat's turn count, after refusing a change asked on a page that showed another version."""
+        row = db.execute("SELECT version, (SELECT COUNT(*) FROM turns WHERE conversation_id = ?) FROM conversations "
+                         "WHERE id = ?", (conversation_id, conversation_id)).fetchone()
+        if row is None:
+            raise ChatChanged("This chat changed; reload the page: it was deleted.")
+        version, count = row
+        if seen_version is not None and seen_version != version:
+            raise ChatChanged(f"This chat changed; reload the page. {change[0].upper()}{change[1:]} was asked on "
+                              f"version {seen_version} of it; it is now at version {version} with {count} turns.")
+        return count
 
     def rename(self, conversation_id: str, title: str) -> None:
         title = title.strip()[:200] or "Untitled chat"
@@ -176,12 +210,11 @@ class ConversationStore:
 
     @staticmethod
     def _write(db: sqlite3.Connection, conversation_id: str, position: int, turn: Turn) -> None:
-        if db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
-            raise KeyError(f"no conversation {conversation_id}")
         answer = json.dumps(turn.answer.to_dict()) if turn.answer else None
         db.execute("INSERT OR REPLACE INTO turns VALUES (?, ?, ?, ?, ?, ?)",
                    (conversation_id, position, turn.question, answer, turn.error or None, turn.asked_at))
-        db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (_now(), conversation_id))
+        db.execute("UPDATE conversations SET updated_at = ?, version = version + 1 WHERE id = ?",
+                   (_now(), conversation_id))
 
 
 def _title(question: str) -> str:

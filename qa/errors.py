@@ -53,6 +53,11 @@ class TooLarge(QAError):
     """A request or upload over its size limit."""
 
 
+class ChatChanged(QAError):
+    """A change to a saved chat asked on a page that showed an older state of it (another tab
+    or person edited it since): refused, so it never lands on another turn."""
+
+
 _SERVER_CLIENT_MODULES = ("openai", "langchain_openai", "httpx", "httpcore")
 
 

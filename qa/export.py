@@ -1,32 +1,61 @@
 """A conversation as Markdown: each question, the answer with the backend that wrote it and
-when, and the sources it cites."""
+when, and the sources it cites. Everything that came from a person or a document is escaped,
+so a question holding HTML or a link stays text in any Markdown viewer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from qa.conversations import Turn
 
+# CommonMark lets any ASCII punctuation be backslash-escaped. These are the ones that can make
+# emphasis, code, links, images, raw HTML, entities, tables or strikethrough anywhere in a line;
+# the rest stays readable in the file.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>!&|~#])")
+_LINE_START = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")  # a list item, a setext underline, a numbered item
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as literal Markdown text, on one line (a newline would start a new block)."""
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", " ".join(text.split()))
+    # "- x" → "\- x"; "2026. x" → "2026\. x" (the digits stay, the marker after them is escaped)
+    return _LINE_START.sub(lambda m: m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit()
+                                                   else "\\" + m.group(2)), escaped)
+
+
+def export_file_name(title: str, stamp: str) -> str:
+    """"Who opened the office?", "2026-11-30T18:40:12+00:00" → "who-opened-the-office-2026-11-30.md"."""
+    slug = re.sub(r"[^\w]+", "-", title.casefold(), flags=re.UNICODE).strip("-_")[:60].rstrip("-_") or "chat"
+    return f"{slug}-{stamp[:10]}.md"
+
 
 def conversation_markdown(turns: Sequence[Turn], title: str = "Conversation") -> str:
-    lines = [f"# {title}", ""]
+    lines = [f"# {escape_markdown(title)}", ""]
     for turn in turns:
-        lines += [f"## Q: {turn.question}", "", f"*Asked {turn.asked_at.replace('T', ' ')}*", ""]
+        lines += [f"## Q: {escape_markdown(turn.question)}", "", f"*Asked {turn.asked_at.replace('T', ' ')}*", ""]
         answer = turn.answer
         if answer is None:
-            lines += [f"**Error:** {turn.error}", ""]
+            lines += [f"**Error:** {escape_markdown(turn.error)}", ""]
+            continue
+        if not answer.checked:
+            lines += [escape_markdown(answer.text) or "*(nothing written)*", "",
+                      f"*stopped by the user; the {answer.backend} backend's draft so far, not checked against "
+                      "the documents*", ""]
             continue
         if answer.search_query != answer.question:
-            lines += [f"*Searched for: {answer.search_query}*", ""]
+            lines += [f"*Earlier turns used: searched for {escape_markdown(answer.search_query)}*", ""]
         status = "not in the documents" if answer.refused else ("stopped by the user" if answer.stopped else "answered")
         total = answer.timings.get("total_s")
-        lines += [answer.text, "", f"*{status} by the {answer.backend} backend"
+        lines += [escape_markdown(answer.text), "", f"*{status} by the {answer.backend} backend"
                   + (f" in {total:.2f} s*" if total is not None else "*"), ""]
         if answer.citations:
             lines += ["Sources:", ""]
         for c in answer.citations:
-            page = f", {c.where}" if c.where else ""
-            lines.append(f"[{c.number}] **{c.file_name}**{page}: {c.title} (relevance {c.relevance:.2f}; {c.source})  ")
-            lines.append(f"> {c.quote}")
+            where = f", {escape_markdown(c.where)}" if c.where else ""
+            # The file name only: the server's folders are nobody's business in a shared file.
+            lines.append(f"\\[{c.number}\\] **{escape_markdown(c.file_name)}**{where}: {escape_markdown(c.title)} "
+                         f"(relevance {c.relevance:.2f})  ")
+            lines.append(f"> {escape_markdown(c.quote)}")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -277,8 +277,11 @@ class EvaluationSettings(_Group):
     )
 
     judge_model: str = Field("gpt-4o-mini", description="Model name of the LLM judge.")
+    eval_dir: Path | None = Field(None, description="Folder of the Evaluate page's reports and uploaded test "
+                                  "sets; by default evaluations/ in index_dir.")
 
-
+    def folder(self, index_dir: Path) -> Path:
+        return self.eval_dir or index_dir / "evaluations"
 
 
 class AccountSettings(_Group):

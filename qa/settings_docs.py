@@ -31,7 +31,7 @@ def settings_markdown() -> str:
     for group, cls in GROUPS.items():
         parts += [f"**{group}** — {(cls.__doc__ or '').strip()}", "", "| variable | default | meaning |", "|---|---|---|"]
         for name, field in cls.model_fields.items():
-            default = _shown(field.default)
+            default = _shown(field.get_default(call_default_factory=True))
             meaning = " ".join((field.description or "").split()).replace("|", "\\|")
             parts.append(f"| `{env_name(name, field)}` | `{default}` | {meaning} |")
         parts.append("")

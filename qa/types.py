@@ -85,6 +85,9 @@ class Answer:
     signals: dict[str, float | bool] = field(default_factory=dict)  # what the confidence was made of
     short_answer: str = ""  # the phrase shown as the answer ("" when the sentence is the answer)
     phrase_confidence: float | None = None  # calibrated probability that the likeliest phrase is right
+    # False: ``text`` is the model's draft as it stood when the user stopped it, kept as shown
+    # then and never checked against the passages (no citations).
+    checked: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
 
 CHROMIUM = os.environ.get("QA_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -38,3 +41,26 @@ def wait_for_documents(page, count: int, timeout_ms: float) -> None:
                m.querySelector('[data-testid="stMetricValue"]')?.innerText.trim() === String(n))""",
         arg=count, timeout=timeout_ms,
     )
+
+
+@contextlib.contextmanager
+def streamlit_app(root: Path, tmp: Path, env_extra: dict[str, str] | None = None):
+    """`streamlit run ui/app.py` on a free loopback port with its index and uploads under ``tmp``;
+    yields (url, process, seconds to healthy)."""
+    from testsupport.helpers import free_port
+
+    port = free_port()
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads"),
+           **(env_extra or {})}
+    with open(tmp / "streamlit.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            yield url, process, wait_for_health(url, process)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from qa import Assistant, QAError
-from ui.conversation import COPY_LISTENER, Job, answer_now, empty_state, render_turn
+from ui.answering import AnswerRun, Job
+from ui.conversation import COPY_LISTENER, empty_state, render_turn, show_answer_run, start_answer
 from ui.resources import corpus_indexing, get_assistant, get_settings
 from ui.sidebar import sidebar
 from ui.signin import current, gate
@@ -23,8 +24,15 @@ mark { background: #fff3a3; padding: 0 2px; border-radius: 3px; }
 a.marker { display: inline-block; min-width: 2.2em; min-height: 1.9em; padding: .15em .35em; margin: 0 .1em;
            text-align: center; border-radius: 6px; background: #e8eefc; text-decoration: none; font-weight: 600; }
 a.anchor { display: block; position: relative; top: -5rem; visibility: hidden; }
-div[data-testid="stVerticalBlockBorderWrapper"]:has(a.anchor:target) { outline: 3px solid #3a6ff7;
-           border-radius: 8px; }
+/* Each source card is a keyed container (class st-key-card-<turn>-<n>): the marker's target lies inside it. */
+div[class*="st-key-card-"]:has(a.anchor:target) { outline: 3px solid #3a6ff7; outline-offset: 2px; border-radius: 8px; }
+.draft, .stopped { border: 1px dashed #9aa0aa; border-radius: 6px; padding: .5rem .8rem; color: #5b616b; }
+.draft-label { display: block; font-size: .8rem; font-weight: 600; color: #5b616b; margin-bottom: .2rem; }
+.draft-text { font-style: italic; white-space: pre-wrap; }
+.stage { color: #5b616b; font-size: .9rem; }
+/* The chat list (a keyed container of our own in the sidebar): buttons read as list rows. */
+.st-key-chat-list button { justify-content: flex-start; text-align: left; }
+.st-key-chat-list button p { text-align: left; }
 button.qa-copy { border: 1px solid #c8ccd4; background: white; border-radius: 6px; padding: .25rem .8rem;
            min-height: 2.2rem; cursor: pointer; }
 </style>
@@ -52,15 +60,6 @@ def indexing_progress() -> None:
                 f"{job.current}. You can ask already; answers use what is indexed so far.")
 
 
-def finish_stopped_answer() -> None:
-    """After a Stop, the stopped run ends at the model's next token and keeps what was written;
-    a run that starts meanwhile waits for that, so the kept turn shows."""
-    answering = st.session_state.get("answering")
-    if answering is not None and not answering.is_set():
-        with st.spinner("Stopping the answer…"):
-            answering.wait(timeout=30)
-
-
 def chat_page() -> None:
     st.markdown(STYLE, unsafe_allow_html=True)
     try:
@@ -70,39 +69,73 @@ def chat_page() -> None:
         st.error(f"The assistant could not start: {exc}\n\nAfter fixing it, restart the app.")
         st.stop()
     init_state()
-    finish_stopped_answer()
+    run: AnswerRun | None = st.session_state.get("run")
+    if run is not None and run.finished.is_set():  # stored (or refused): the store shows it from now on
+        st.session_state.pop("run")
+        if run.problem:
+            st.session_state["notice"] = run.problem
+        run = None
     chat_id = st.query_params.get("chat") or st.session_state.get("chat_id")
     conversation = bot.conversations.load(chat_id, current().owner) if chat_id else None  # another's: none
     if chat_id and conversation is None:  # deleted elsewhere, or a stale link
         st.query_params.pop("chat", None)
         st.session_state.pop("chat_id", None)
         chat_id = None
-    question = st.chat_input("Ask a question about your documents", submit_mode="stop", key="chat_box")
+    # Disabled while an answer is written (Stop is beside the answer); "disable" covers the moment
+    # between sending and the answer starting.
+    question = st.chat_input("Ask a question about your documents", submit_mode="disable", key="chat_box",
+                             disabled=run is not None)
     docs = bot.documents()
-    sidebar(bot, conversation, docs)
     st.title("Ask your documents")
     if indexing.error:
         st.error(indexing.error)
     elif not indexing.finished:
-        indexing_progress()
+        indexing_progress()  # (a run_every fragment must not sit in an st.empty: it would not rerun)
+    # A fixed slot: whether a notice shows or not, later elements keep their places, so nothing
+    # of the previous run (example chips, an old answer) lingers beside the new one.
+    notice_slot = st.empty()
+    version = conversation.info.version if conversation else 0
     job: Job | None = st.session_state.pop("job", None)
-    if question:
-        job = Job(question)
+    if question and run is None:
+        seen = st.session_state.get("seen")
+        job = Job(question, seen_version=seen[1] if seen and seen[0] == chat_id else version)
+    if job is not None and conversation is not None and job.seen_version not in (None, version):
+        # Asked on a page that showed an older state of this chat: refused before any work.
+        st.session_state["notice"] = (f"This chat changed; reload the page. {job.describe().capitalize()} was "
+                                      f"asked on version {job.seen_version} of it; it is now at version {version} "
+                                      f"with {len(conversation.turns)} turns.")
+        job = None
+    notice = st.session_state.pop("notice", None)
+    if notice:
+        with notice_slot.container():
+            st.error(notice)
+            st.button("Reload", icon=":material/refresh:", key="reload-chat")
     turns = conversation.turns if conversation else []
-    shown = turns if job is None or job.mode == "new" else turns[:job.position]
-    if not turns and job is None:
-        empty_state(bot, not indexing.finished, docs)
-    indexed = {d.source for d in docs}
-    for position, turn in enumerate(shown):
-        render_turn(bot, turn, position, indexed)
-    st.html(COPY_LISTENER, unsafe_allow_javascript=True)
-    if job is not None:
+    if run is None and job is not None:
         if chat_id is None:
             chat_id = bot.conversations.create(owner=current().owner).id
             st.query_params["chat"] = chat_id
             st.session_state["chat_id"] = chat_id
-        history = [(t.question, t.answer.text) for t in shown[:job.position] if t.answer is not None]
-        answer_now(bot, job, chat_id, history)
+        history = [(t.question, t.answer.text) for t in turns[:job.position]
+                   if t.answer is not None and t.answer.checked]
+        run = start_answer(bot, job, chat_id, history)
+    shown = turns if run is None or run.job.mode == "new" else turns[:run.job.position]
+    # One slot for the welcome text and example chips, so a question replaces them at once
+    # instead of leaving them on the page while it is answered.
+    welcome = st.empty()
+    if not turns and run is None:
+        with welcome.container():
+            empty_state(bot, not indexing.finished, docs)
+    indexed = {d.source for d in docs}
+    for position, turn in enumerate(shown):
+        render_turn(bot, turn, position, indexed, version)
+    st.html(COPY_LISTENER, unsafe_allow_javascript=True)
+    st.session_state["seen"] = (chat_id, version)
+    # The sidebar after the conversation: a rerun (a Stop, say) redraws the chat first.
+    sidebar(bot, bot.conversations.load(chat_id, current().owner) if run is not None and conversation is None and chat_id else conversation,
+            docs)
+    if run is not None:
+        show_answer_run(run)
 
 
 st.set_page_config(page_title="Document QA", page_icon="📄", layout="wide")

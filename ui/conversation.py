@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
-import threading
-from dataclasses import dataclass
+import time
 
 import streamlit as st
 
@@ -18,24 +17,14 @@ from qa import (
     ChromaUnavailable,
     DocumentInfo,
     QAError,
-    Retrieved,
     SearchFilter,
     Turn,
 )
+from ui.answering import AnswerRun, Job
 from ui.render import card_label, highlight, linked_markers
 from ui.viewer import show_document
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Job:
-    """A question to answer now: new (appended), regenerate (replaces turn ``position``) or
-    edit (drops turn ``position`` and what follows, then asks)."""
-
-    question: str
-    mode: str = "new"
-    position: int | None = None
 
 
 def current_options() -> AskOptions:
@@ -83,20 +72,26 @@ setTimeout(() => {
 """
 
 
-def render_answer(bot: Assistant, answer: Answer, turn: int, indexed: set[str]) -> None:
+def render_answer(bot: Assistant, answer: Answer, turn: int, indexed: set[str], ask_alone: Job | None = None) -> None:
+    if not answer.checked:  # stopped: the draft as it stood, never checked, kept exactly as shown then
+        text = html.escape(answer.text) if answer.text else "<i>Nothing was written before the stop.</i>"
+        st.markdown(f"<div class='stopped' role='status'><span class='draft-label'>Stopped by you · not checked "
+                    f"against the documents</span><div class='draft-text'>{text}</div></div>", unsafe_allow_html=True)
+        return
     if answer.refused:
         st.markdown(f"<div class='refusal' role='status'><b>Not in the documents.</b> {html.escape(answer.text)}</div>",
                     unsafe_allow_html=True)
-        st.caption(f"Searched for: “{answer.search_query}”")
+        searched(answer, turn, ask_alone)
         return
     if answer.stopped:
         st.caption("Stopped by you: the answer rests on what was written until then.")
     st.markdown(f"<div class='answer'>{linked_markers(answer, f'src-{turn}')}</div>", unsafe_allow_html=True)
-    if answer.search_query != answer.question:
-        st.caption(f"Searched for: “{answer.search_query}”")
+    searched(answer, turn, ask_alone)
     for c in answer.citations:
         removed = c.source not in indexed
-        with st.container(border=True):
+        # The keyed container is the card's own stable anchor: st-key-card-<turn>-<n> (Streamlit's
+        # documented class for a keyed container), outlined while its marker's target is active.
+        with st.container(border=True, key=f"card-{turn}-{c.number}"):
             gone = " · <span class='removed'>document removed</span>" if removed else ""
             st.markdown(f"<a class='anchor' id='src-{turn}-{c.number}'></a><span class='card'>"
                         f"{html.escape(card_label(c))}{gone}</span>", unsafe_allow_html=True)
@@ -111,10 +106,24 @@ def render_answer(bot: Assistant, answer: Answer, turn: int, indexed: set[str]) 
         st.caption(f"{answer.backend} · {total:.2f} s")
 
 
-def render_turn(bot: Assistant, turn: Turn, position: int, indexed: set[str]) -> None:
+def searched(answer: Answer, turn: int, ask_alone: Job | None) -> None:
+    """Say plainly when earlier turns went into the search (the question itself is unchanged),
+    and offer to ask it again on its own."""
+    if answer.search_query == answer.question:
+        if answer.refused:
+            st.caption(f"Searched the documents for your question: “{answer.question}”")
+        return
+    st.caption(f"Your question seemed to refer to an earlier one, so the earlier turns were used: the documents "
+               f"were searched for “{answer.search_query}”.")
+    if ask_alone is not None:
+        st.button("Ask again without the earlier turns", key=f"alone-{turn}", type="tertiary",
+                  icon=":material/filter_alt_off:", on_click=st.session_state.__setitem__, args=("job", ask_alone))
+
+
+def render_turn(bot: Assistant, turn: Turn, position: int, indexed: set[str], version: int) -> None:
     with st.chat_message("user"):
         if st.session_state.get("editing") == position:
-            edit_form(turn, position)
+            edit_form(turn, position, version)
         else:
             st.markdown(turn.question)
             st.button("Edit", key=f"edit-{position}", type="tertiary", icon=":material/edit:",
@@ -122,23 +131,25 @@ def render_turn(bot: Assistant, turn: Turn, position: int, indexed: set[str]) ->
                       help="Change this question and ask it again")
     with st.chat_message("assistant"):
         if turn.answer is not None:
-            render_answer(bot, turn.answer, position, indexed)
+            alone = Job(turn.question, "regenerate", position, version, alone=True)
+            render_answer(bot, turn.answer, position, indexed, alone)
         else:
             st.error(turn.error)
         left, right, _ = st.columns([1, 2, 5])
         with left:
-            if turn.answer is not None:
+            if turn.answer is not None and turn.answer.checked:
                 copy_button(turn.answer.text, str(position + 1))
         right.button("Regenerate", key=f"regenerate-{position}", type="tertiary", icon=":material/refresh:",
-                     on_click=st.session_state.__setitem__, args=("job", Job(turn.question, "regenerate", position)))
+                     on_click=st.session_state.__setitem__,
+                     args=("job", Job(turn.question, "regenerate", position, version)))
 
 
-def edit_form(turn: Turn, position: int) -> None:
+def edit_form(turn: Turn, position: int, version: int) -> None:
     with st.form(f"edit-form-{position}", border=False):
         text = st.text_area("Edit the question", value=turn.question, key=f"edit-text-{position}")
         send, cancel = st.columns([1, 1])
         if send.form_submit_button("Send", type="primary") and text.strip():
-            st.session_state["job"] = Job(text.strip(), "edit", position)
+            st.session_state["job"] = Job(text.strip(), "edit", position, version)
             st.session_state.pop("editing", None)
             st.rerun()
         if cancel.form_submit_button("Cancel"):
@@ -146,60 +157,46 @@ def edit_form(turn: Turn, position: int) -> None:
             st.rerun()
 
 
-def answer_now(bot: Assistant, job: Job, chat_id: str, history: list[tuple[str, str]]) -> None:
-    """Stream the answer with its stage shown, then keep the turn in the store. A Stop (the
-    chat box's stop button ends this script run) closes the generation and keeps what was
-    written, marked as stopped and unchecked."""
-    st.chat_message("user").markdown(job.question)
+def start_answer(bot: Assistant, job: Job, chat_id: str, history: list[tuple[str, str]]) -> AnswerRun:
     options = current_options()
-    generative = bot.backend(options.backend).generative
-    draft: list[str] = []
-    final: list[Answer] = []
-    error = ""
-    events = bot.stream(job.question, history, options)
-    answering = st.session_state["answering"] = threading.Event()
+    run = AnswerRun(job, chat_id, options.backend or bot.settings.answering.backend)
+    run.start(bot, [] if job.alone else history, options, user_message)
+    st.session_state["run"] = run
+    return run
+
+
+def stop_answer() -> None:
+    """The Stop button's callback: runs first in the next script run, so that run already shows
+    the stopped turn as stored (no spinner left behind)."""
+    from ui.resources import get_assistant
+
+    run: AnswerRun | None = st.session_state.get("run")
+    if run is not None:
+        run.stop(get_assistant())
+
+
+DRAFT = ("<div class='draft' role='status'><span class='draft-label'>Draft · not yet checked against the documents; "
+         "the checked answer replaces it</span><div class='draft-text'>{text} ▌</div></div>")
+
+
+def show_answer_run(run: AnswerRun) -> None:
+    """The question being answered: its stage (with the time so far), the model's draft marked
+    as a draft, and Stop. Polls the run until its turn is stored, then shows the stored chat."""
+    st.chat_message("user").markdown(run.job.question)
     with st.chat_message("assistant"):
-        status = st.status("Searching the documents…", expanded=False)
-        shown = st.empty()
-        try:
-            for event in events:
-                if isinstance(event, Retrieved):
-                    status.update(label="Writing the answer…" if generative else "Choosing the sentences that answer…")
-                elif isinstance(event, str):
-                    draft.append(event)
-                    shown.markdown("".join(draft) + " ▌")
-                else:
-                    status.update(label="Checking the answer against the documents…")
-                    final.append(event)
-            status.update(label="Done", state="complete")
-        except QAError as exc:
-            error = user_message(exc)
-        except Exception as exc:  # shown to the user in words; the traceback goes to the log
-            log.exception("answering failed")
-            error = user_message(exc)
-        finally:
-            events.close()  # a Stop lands here: the generation ends and the model is free again
-            if final:
-                turn = Turn(job.question, final[0])
-            elif error:
-                turn = Turn(job.question, error=error)
-            else:
-                written = "".join(draft).strip()
-                turn = Turn(job.question, error="Stopped before the answer was finished."
-                            + (f" What was written so far, not checked against the documents: “{written}”"
-                               if written else ""))
-            save_turn(bot, chat_id, job, turn)
-            answering.set()
+        stage = st.empty()
+        body = st.empty()
+        st.button("Stop", key="stop-answer", icon=":material/stop_circle:", on_click=stop_answer,
+                  help="Stop the answer here; what was written so far is kept, marked as not checked")
+        started, shown = time.monotonic(), None
+        while not run.finished.wait(0.15):
+            # Each element call is also where Streamlit takes a Stop click (a rerun) into account.
+            stage.markdown(f"<span class='stage'>{html.escape(run.stage)} "
+                           f"{time.monotonic() - started:.0f} s</span>", unsafe_allow_html=True)
+            if run.draft != shown:
+                shown = run.draft
+                body.markdown(DRAFT.format(text=html.escape(shown)), unsafe_allow_html=True)
     st.rerun()
-
-
-def save_turn(bot: Assistant, chat_id: str, job: Job, turn: Turn) -> None:
-    if job.mode == "regenerate" and job.position is not None:
-        bot.conversations.replace(chat_id, job.position, turn)
-        return
-    if job.mode == "edit" and job.position is not None:
-        bot.conversations.truncate(chat_id, job.position)
-    bot.conversations.append(chat_id, turn)
 
 
 def empty_state(bot: Assistant, indexing: bool, docs: list[DocumentInfo]) -> None:

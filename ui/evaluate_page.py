@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from qa import Backend, QAError
-from qa.documents.uploads import safe_file_name
 from qa.evaluation import run_evaluation
 from qa.evaluation.report import failure_reason, fmt, metric_rows
+from qa.evaluation.runs import EvaluationStore
 from ui.render import card_label
 from ui.resources import get_assistant, get_settings
 from ui.signin import refusal
@@ -20,9 +20,14 @@ from ui.signin import refusal
 BACKENDS = list(get_args(Backend))
 
 
-def choose_testset(settings) -> Path | None:
+def evaluation_store(settings) -> EvaluationStore:
+    """Reports and uploaded test sets live under the index (or QA_EVAL_DIR), not the working folder."""
+    return EvaluationStore(settings.evaluation.folder(settings.storage.index_dir))
+
+
+def choose_testset(settings, store: EvaluationStore) -> Path | None:
     bundled = sorted(settings.evaluation.testset_dir.glob("*.jsonl")) + sorted(settings.evaluation.testset_dir.glob("*.csv"))
-    options = [str(p) for p in bundled] + ["Upload a test set…"]
+    options = [str(p) for p in bundled] + [str(t.path) for t in store.testsets()] + ["Upload a test set…"]
     choice = st.selectbox("Test set", options, help="JSONL or CSV: question, reference_answer / all_answers, "
                                                     "answerable, source / doc_id, gold_passage")
     if choice != options[-1]:
@@ -30,16 +35,34 @@ def choose_testset(settings) -> Path | None:
     upload = st.file_uploader("Test set file", type=["jsonl", "csv"])
     if upload is None:
         return None
-    target = settings.interface.upload_dir / "testsets" / safe_file_name(upload.name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(upload.getvalue())
-    return target
+    return store.save_testset(upload.name, upload.getvalue())
 
 
-def run(settings, testset: Path, backend: str, top_k: int, limit: int | None) -> None:
+def stored_section(store: EvaluationStore) -> None:
+    """Earlier reports and uploaded test sets, each removable."""
+    runs, testsets = store.runs(), store.testsets()
+    with st.expander(f"Stored reports ({len(runs)}) and uploaded test sets ({len(testsets)})"):
+        st.caption(f"Kept in `{store.folder.name}/` beside the index (set QA_EVAL_DIR to move it).")
+        for kind, items, remove in (("report", runs, store.remove_run), ("test set", testsets, store.remove_testset)):
+            for item in items:
+                name_col, button_col = st.columns([4, 1])
+                name_col.markdown(f"{kind.capitalize()} `{item.name}` · {item.modified} UTC")
+                if button_col.button("Remove", key=f"remove-{kind}-{item.name}", help=f"Delete this {kind}"):
+                    try:
+                        remove(item.name)
+                    except QAError as exc:
+                        st.error(str(exc))
+                    else:
+                        st.session_state.pop("eval_result", None)
+                        st.rerun()
+        if not runs and not testsets:
+            st.caption("Nothing stored yet.")
+
+
+def run(settings, store: EvaluationStore, testset: Path, backend: str, top_k: int, limit: int | None) -> None:
     base = get_assistant()
-    run_settings = settings.changed(**{"backend": backend, "top_k": top_k})
-    out = Path("eval-out") / f"ui-{time.strftime('%Y%m%d-%H%M%S')}"
+    run_settings = settings.changed(backend=backend, top_k=top_k)
+    out = store.new_run(time.strftime("%Y%m%d-%H%M%S"))
     progress = st.progress(0.0, text="Starting…")
 
     def on_progress(done: int, total: int) -> None:
@@ -60,7 +83,8 @@ def show(result) -> None:
     meta = summary["meta"]
     st.subheader("Metrics")
     st.caption(f"{meta['questions']} questions ({meta['answerable']} answerable) · backend {meta['backend']} · "
-               f"top-k {meta['top_k']} · {meta['seconds']} s · report in `{result.files['report']}`")
+               f"top-k {meta['top_k']} · {meta['seconds']} s · report `{Path(result.files['report']).parent.name}` "
+               "(listed under Stored reports)")
     table = pd.DataFrame([(label, fmt(value)) for label, value in metric_rows(summary)], columns=["Metric", "Value"])
     col1, col2 = st.columns([1, 1])
     col1.table(table.set_index("Metric"))
@@ -97,16 +121,18 @@ def main() -> None:
         st.error(refused)
         return
     settings = get_settings()
-    testset = choose_testset(settings)
+    store = evaluation_store(settings)
+    testset = choose_testset(settings, store)
     col1, col2, col3 = st.columns(3)
     backend = col1.selectbox("Answer backend", BACKENDS, index=BACKENDS.index(settings.answering.backend))
     top_k = col2.slider("Passages to retrieve (top-k)", 1, 10, settings.retrieval.top_k)
     limit = col3.number_input("Only the first N questions (0 = all)", min_value=0, value=0, step=5)
     st.caption("Questions are asked about the current index (the documents in the chat's sidebar).")
     if st.button("Run evaluation", type="primary", disabled=testset is None) and testset is not None:
-        run(settings, testset, backend, top_k, int(limit) or None)
+        run(settings, store, testset, backend, top_k, int(limit) or None)
     if "eval_result" in st.session_state:
         show(st.session_state["eval_result"])
+    stored_section(store)
 
 
 main()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from pathlib import PurePath
 from typing import get_args
 
 import streamlit as st
 
-from qa import BACKENDS, Assistant, Backend, Conversation, DocumentInfo, RetrievalMode
+from qa import BACKENDS, Assistant, Backend, Conversation, ConversationInfo, DocumentInfo, RetrievalMode
 from qa.documents.loading import SUPPORTED_SUFFIXES
 from qa.documents.uploads import safe_file_name
-from qa.export import conversation_markdown
+from qa.export import conversation_markdown, export_file_name
 from ui import signin
 
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
@@ -28,15 +29,46 @@ def open_chat(chat_id: str | None) -> None:
     st.session_state.pop("editing", None)
 
 
+def chat_labels(chats: list[ConversationInfo]) -> dict[str, str]:
+    """A distinct title per chat: a title that repeats gets a number, in the order the chats were
+    started ("Who opened the office?", "Who opened the office? (2)")."""
+    seen: dict[str, int] = {}
+    labels = {}
+    for info in sorted(chats, key=lambda c: (c.created_at, c.id)):
+        seen[info.title] = seen.get(info.title, 0) + 1
+        labels[info.id] = info.title if seen[info.title] == 1 else f"{info.title} ({seen[info.title]})"
+    return labels
+
+
+def short_date(stamp: str) -> str:
+    """"2026-11-30T18:40:12+00:00" → "30 Nov 18:40" (UTC, as stored)."""
+    try:
+        return datetime.fromisoformat(stamp).strftime("%d %b %H:%M")
+    except ValueError:
+        return stamp[:16]
+
+
 def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
     st.header("Chats")
     st.button("New chat", icon=":material/add:", on_click=open_chat, args=(None,), disabled=conversation is None,
               use_container_width=True)
     current = conversation.info.id if conversation else None
-    for info in bot.conversations.list(signin.current().owner)[:RECENT_CHATS]:  # only this person's
-        st.button(info.title, key=f"chat-{info.id}", on_click=open_chat, args=(info.id,),
-                  type="primary" if info.id == current else "tertiary", use_container_width=True,
-                  help=f"{info.turns} questions · last {info.updated_at.replace('T', ' ')[:16]} UTC")
+    chats = bot.conversations.list(signin.current().owner)  # only this person's
+    labels = chat_labels(chats)
+    query = st.text_input("Search chats", key="chat_search", placeholder="Search by title",
+                          label_visibility="collapsed") if len(chats) > 1 else ""
+    if query.strip():
+        chats = [c for c in chats if query.strip().casefold() in labels[c.id].casefold()]
+        if not chats:
+            st.caption("No chat title holds that.")
+    with st.container(key="chat-list"):  # its buttons are styled as a left-aligned list (ui/app.py)
+        for info in chats[:RECENT_CHATS]:
+            count = f"{info.turns} question{'s' if info.turns != 1 else ''}"
+            st.button(f"{labels[info.id]}  \n{short_date(info.updated_at)} · {count}", key=f"chat-{info.id}",
+                      on_click=open_chat, args=(info.id,), type="primary" if info.id == current else "secondary",
+                      use_container_width=True, help=f"Open this chat (last changed {info.updated_at[:16]} UTC)")
+    if len(chats) > RECENT_CHATS:
+        st.caption(f"and {len(chats) - RECENT_CHATS} older chats: search by title to find them")
     if conversation is None:
         return
     with st.expander("This chat"):
@@ -45,7 +77,8 @@ def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
             bot.conversations.rename(conversation.info.id, title)
             st.rerun()
         st.download_button("Download as Markdown", conversation_markdown(conversation.turns, conversation.info.title),
-                           file_name="conversation.md", mime="text/markdown", disabled=not conversation.turns)
+                           file_name=export_file_name(conversation.info.title, conversation.info.updated_at),
+                           mime="text/markdown", disabled=not conversation.turns)
         if (st.checkbox("Delete this chat", key=f"delete-check-{current}")
                 and st.button("Delete for good", type="primary", key="delete-chat")):
             bot.conversations.delete(conversation.info.id)
@@ -97,26 +130,43 @@ def remove_section(bot: Assistant, names: dict[str, str]) -> None:
 
 def upload_section(bot: Assistant) -> None:
     limit_mb = bot.settings.interface.max_upload_mb
-    files = st.file_uploader("Add files", type=UPLOAD_TYPES, accept_multiple_files=True,
-                             key=f"uploader-{st.session_state['uploader_key']}",
-                             # Streamlit refuses a larger file in the browser, before it is sent.
-                             max_upload_size=max(1, math.floor(limit_mb)),
-                             help=f"Up to {limit_mb:g} MB each: {', '.join(UPLOAD_TYPES)}.")
     replace = st.checkbox("Replace documents with the same name", key="replace_uploads",
                           help="Off: a different file with the name of an uploaded document is kept beside it "
                                "under a new name. On: it replaces that document and its chunks.")
-    if files and st.button("Index uploaded files", type="primary"):
+    files = st.file_uploader("Add files (indexed as soon as they are dropped)", type=UPLOAD_TYPES,
+                             accept_multiple_files=True, key=f"uploader-{st.session_state['uploader_key']}",
+                             # Streamlit refuses a larger file in the browser, before it is sent.
+                             max_upload_size=max(1, math.floor(limit_mb)),
+                             help=f"Up to {limit_mb:g} MB each: {', '.join(UPLOAD_TYPES)}.")
+    if files:  # dropped files are indexed right away: no second step to find
         progress = st.progress(0.0, text="Indexing…")
         results = []
         for i, upload in enumerate(files):
             progress.progress(i / len(files), text=f"Indexing {upload.name} ({i + 1} of {len(files)})")
             results.append(index_upload(bot, upload.name, upload.getvalue(), replace))
-        progress.progress(1.0, text="Done")
+        progress.progress(1.0, text="Indexed")
         st.session_state["upload_results"] = results
         st.session_state["uploader_key"] += 1  # empty the uploader for the next batch
         st.rerun()
-    for ok, message in st.session_state["upload_results"]:
-        (st.success if ok else st.error)(message)
+    upload_summary(st.session_state["upload_results"])
+
+
+def upload_summary(results: list[tuple[bool, str]]) -> None:
+    """One line for the last batch; each file's outcome on demand."""
+    if not results:
+        return
+    failed = sum(1 for ok, _ in results if not ok)
+    line = f"Indexed {len(results) - failed} of {len(results)} file{'s' if len(results) != 1 else ''}"
+    if failed:
+        st.warning(f"{line}; {failed} could not be indexed.")
+    else:
+        st.success(f"{line}.")
+    if len(results) == 1 and not failed:
+        st.caption(results[0][1])
+        return
+    with st.expander("Details", expanded=bool(failed)):
+        for ok, message in results:
+            st.markdown(f"{'✓' if ok else '✗ **failed**'} {message}")
 
 
 def index_upload(bot: Assistant, name: str, data: bytes, replace: bool = False) -> tuple[bool, str]:

@@ -84,7 +84,7 @@ def start(body: EvaluationRequest, request: Request, user: Admin) -> dict[str, A
     def work() -> None:
         try:
             result = run_evaluation(bot.settings, bot.settings.evaluation.testset_dir / body.testset,
-                                    bot.settings.storage.index_dir / "evaluations" / run.id, limit=body.limit,
+                                    bot.settings.evaluation.folder(bot.settings.storage.index_dir) / run.id, limit=body.limit,
                                     embeddings=bot.embeddings, on_progress=progress)
             run.summary, run.report, run.status = result.run.summary, result.files.get("report"), "done"
         except QAError as exc:
