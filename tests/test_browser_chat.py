@@ -322,13 +322,16 @@ def test_item_8_export_is_named_after_the_chat_and_holds_no_server_paths(page, s
 
     choose_backend(page, "extractive")
     new_chat(page)
-    ask(page, "How much money has the IT coalition attracted? <b>bold</b> [this](http://evil.example)", "attracted?")
+    # An answered question (its sources are exported), then one holding HTML and a link, which
+    # must stay text in the export whether or not it is answered.
+    ask(page, "How much money has the IT coalition attracted?")
+    ask(page, "And <b>bold</b> [this](http://evil.example)?", "bold")
     page.get_by_text("This chat", exact=True).click()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download as Markdown").click()
     name = download.value.suggested_filename
     # The title is the first question shortened to 60 characters (qa/conversations.py).
-    assert re.fullmatch(r"how-much-money-has-the-it-coalition-attracted-b-bold-b-\d{4}-\d\d-\d\d\.md", name), name
+    assert re.fullmatch(r"how-much-money-has-the-it-coalition-attracted-\d{4}-\d\d-\d\d\.md", name), name
     text = Path(download.value.path()).read_text(encoding="utf-8")
     assert str(server["tmp"]) not in text and str(ROOT) not in text and "/seeds/" not in text
     assert "eu-defense-innovation-office-kyiv.md" in text  # the file name is there
