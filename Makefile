@@ -2,6 +2,8 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PORT    ?= 8501
+# Loopback by default: the app has no sign-in of its own.
+ADDRESS ?= 127.0.0.1
 PYTEST_ARGS ?=
 # llama-cpp-python is built from source. A portable x86-64-v3 build, AMX off: on CPUs that
 # advertise AMX inside VMs, ggml's AMX kernels segfault (seen on this project's machines).
@@ -21,7 +23,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 run: setup
 	$(PY) -m qa ingest seeds/docs/
-	$(VENV)/bin/streamlit run ui/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(VENV)/bin/streamlit run ui/app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 browser:
 	@command -v chromium >/dev/null || scripts/install-chromium.sh
