@@ -19,6 +19,7 @@ from qa.errors import (
     SettingsError,
 )
 from qa.settings import Backend, RetrievalMode, Settings
+from qa.text_safety import html_text, md_document, md_text, neutralise_bidi
 from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, Passage, Retrieved, SearchFilter
 
 __all__ = [
@@ -47,4 +48,8 @@ __all__ = [
     "Settings",
     "SettingsError",
     "Turn",
+    "html_text",
+    "md_document",
+    "md_text",
+    "neutralise_bidi",
 ]

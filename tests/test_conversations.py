@@ -81,7 +81,8 @@ def test_export_names_backend_time_and_sources(tmp_path):
     text = conversation_markdown(turns, "Budget")
     assert "# Budget" in text and "Asked 2026-11-26 10:00:00" in text
     assert "answered by the extractive backend in 0.03 s" in text
-    assert "[1] **report.md**, page 2: Report" in text and "/docs/report.md" in text
+    # Brackets escaped: text from documents never forms a Markdown link in the export.
+    assert "\\[1\\] **report.md**, page 2: Report" in text and "/docs/report.md" in text
     assert "**Error:** The model server did not answer." in text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qa import Assistant, QAError
+from qa import Assistant, QAError, md_text
 from ui.conversation import COPY_LISTENER, Job, answer_now, empty_state, render_turn
 from ui.resources import corpus_indexing, get_assistant, get_settings
 from ui.sidebar import sidebar
@@ -48,7 +48,7 @@ def indexing_progress() -> None:
         st.rerun(scope="app")
     share = job.done / job.total if job.total else 0.0
     st.progress(share, text=f"Indexing the default documents: {job.done} of {job.total or '?'} files "
-                f"{job.current}. You can ask already; answers use what is indexed so far.")
+                f"{md_text(job.current)}. You can ask already; answers use what is indexed so far.")
 
 
 def finish_stopped_answer() -> None:
@@ -66,7 +66,7 @@ def chat_page() -> None:
         bot: Assistant = get_assistant()
         indexing = corpus_indexing()
     except QAError as exc:
-        st.error(f"The assistant could not start: {exc}\n\nAfter fixing it, restart the app.")
+        st.error(f"The assistant could not start: {md_text(exc)}\n\nAfter fixing it, restart the app.")
         st.stop()
     init_state()
     finish_stopped_answer()
@@ -81,7 +81,7 @@ def chat_page() -> None:
     sidebar(bot, conversation, docs)
     st.title("Ask your documents")
     if indexing.error:
-        st.error(indexing.error)
+        st.error(md_text(indexing.error))
     elif not indexing.finished:
         indexing_progress()
     job: Job | None = st.session_state.pop("job", None)

@@ -3,7 +3,6 @@ actions (copy, regenerate, edit), and asking a new question with its progress st
 
 from __future__ import annotations
 
-import html
 import logging
 import threading
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from qa import (
     Retrieved,
     SearchFilter,
     Turn,
+    html_text,
+    md_text,
 )
 from ui.render import card_label, highlight, linked_markers
 from ui.viewer import show_document
@@ -59,7 +60,7 @@ def user_message(exc: Exception) -> str:
 
 def copy_button(text: str, key: str) -> None:
     """A button that copies ``text`` to the clipboard (one page-wide listener handles them all)."""
-    st.html(f"<button class='qa-copy' type='button' data-text='{html.escape(text, quote=True)}' "
+    st.html(f"<button class='qa-copy' type='button' data-text='{html_text(text)}' "
             f"title='Copy answer {key} to the clipboard'>Copy</button>")
 
 
@@ -85,21 +86,21 @@ setTimeout(() => {
 
 def render_answer(bot: Assistant, answer: Answer, turn: int, indexed: set[str]) -> None:
     if answer.refused:
-        st.markdown(f"<div class='refusal' role='status'><b>Not in the documents.</b> {html.escape(answer.text)}</div>",
+        st.markdown(f"<div class='refusal' role='status'><b>Not in the documents.</b> {html_text(answer.text)}</div>",
                     unsafe_allow_html=True)
-        st.caption(f"Searched for: “{answer.search_query}”")
+        st.caption(f"Searched for: “{md_text(answer.search_query)}”")
         return
     if answer.stopped:
         st.caption("Stopped by you: the answer rests on what was written until then.")
     st.markdown(f"<div class='answer'>{linked_markers(answer, f'src-{turn}')}</div>", unsafe_allow_html=True)
     if answer.search_query != answer.question:
-        st.caption(f"Searched for: “{answer.search_query}”")
+        st.caption(f"Searched for: “{md_text(answer.search_query)}”")
     for c in answer.citations:
         removed = c.source not in indexed
         with st.container(border=True):
             gone = " · <span class='removed'>document removed</span>" if removed else ""
             st.markdown(f"<a class='anchor' id='src-{turn}-{c.number}'></a><span class='card'>"
-                        f"{html.escape(card_label(c))}{gone}</span>", unsafe_allow_html=True)
+                        f"{html_text(card_label(c))}{gone}</span>", unsafe_allow_html=True)
             # A short answer is marked inside the sentence it was cut from; a sentence answer is the quote.
             st.markdown(f"<div class='quote'>{highlight(c.quote, c.highlight or c.quote)}</div>", unsafe_allow_html=True)
             with st.expander("Full passage"):
@@ -116,7 +117,7 @@ def render_turn(bot: Assistant, turn: Turn, position: int, indexed: set[str]) ->
         if st.session_state.get("editing") == position:
             edit_form(turn, position)
         else:
-            st.markdown(turn.question)
+            st.markdown(md_text(turn.question))
             st.button("Edit", key=f"edit-{position}", type="tertiary", icon=":material/edit:",
                       on_click=st.session_state.__setitem__, args=("editing", position),
                       help="Change this question and ask it again")
@@ -124,7 +125,7 @@ def render_turn(bot: Assistant, turn: Turn, position: int, indexed: set[str]) ->
         if turn.answer is not None:
             render_answer(bot, turn.answer, position, indexed)
         else:
-            st.error(turn.error)
+            st.error(md_text(turn.error))
         left, right, _ = st.columns([1, 2, 5])
         with left:
             if turn.answer is not None:
@@ -150,7 +151,7 @@ def answer_now(bot: Assistant, job: Job, chat_id: str, history: list[tuple[str, 
     """Stream the answer with its stage shown, then keep the turn in the store. A Stop (the
     chat box's stop button ends this script run) closes the generation and keeps what was
     written, marked as stopped and unchecked."""
-    st.chat_message("user").markdown(job.question)
+    st.chat_message("user").markdown(md_text(job.question))
     options = current_options()
     generative = bot.backend(options.backend).generative
     draft: list[str] = []
@@ -167,7 +168,7 @@ def answer_now(bot: Assistant, job: Job, chat_id: str, history: list[tuple[str, 
                     status.update(label="Writing the answer…" if generative else "Choosing the sentences that answer…")
                 elif isinstance(event, str):
                     draft.append(event)
-                    shown.markdown("".join(draft) + " ▌")
+                    shown.markdown(md_text("".join(draft)) + " ▌")
                 else:
                     status.update(label="Checking the answer against the documents…")
                     final.append(event)
@@ -214,5 +215,5 @@ def empty_state(bot: Assistant, indexing: bool, docs: list[DocumentInfo]) -> Non
     if examples:
         st.caption("Try one of these:")
         for number, example in enumerate(examples):
-            st.button(example, key=f"example-{number}", icon=":material/help:",
+            st.button(md_text(example), key=f"example-{number}", icon=":material/help:",
                       on_click=st.session_state.__setitem__, args=("job", Job(example)))

@@ -8,7 +8,7 @@ from typing import get_args
 
 import streamlit as st
 
-from qa import BACKENDS, Assistant, Backend, Conversation, DocumentInfo, RetrievalMode
+from qa import BACKENDS, Assistant, Backend, Conversation, DocumentInfo, RetrievalMode, md_text, neutralise_bidi
 from qa.documents.loading import SUPPORTED_SUFFIXES
 from qa.documents.uploads import safe_file_name
 from qa.export import conversation_markdown
@@ -33,7 +33,7 @@ def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
               use_container_width=True)
     current = conversation.info.id if conversation else None
     for info in bot.conversations.list()[:RECENT_CHATS]:
-        st.button(info.title, key=f"chat-{info.id}", on_click=open_chat, args=(info.id,),
+        st.button(md_text(info.title), key=f"chat-{info.id}", on_click=open_chat, args=(info.id,),
                   type="primary" if info.id == current else "tertiary", use_container_width=True,
                   help=f"{info.turns} questions · last {info.updated_at.replace('T', ' ')[:16]} UTC")
     if conversation is None:
@@ -61,25 +61,25 @@ def documents_section(bot: Assistant, docs: list[DocumentInfo]) -> None:
         st.caption(f"Last indexed {max(d.indexed_at for d in docs).replace('T', ' ')}")
         with st.expander("Indexed files"):
             for d in docs[:200]:
-                st.markdown(f"- **{PurePath(d.source).name}** — {d.title} ({d.chunks} chunks)")
+                st.markdown(f"- **{md_text(PurePath(d.source).name)}** — {md_text(d.title)} ({d.chunks} chunks)")
             if len(docs) > 200:
                 st.caption(f"and {len(docs) - 200} more")
     upload_section(bot)
     if docs:
-        remove_section(bot, {d.source: PurePath(d.source).name for d in docs})
+        remove_section(bot, {d.source: neutralise_bidi(PurePath(d.source).name) for d in docs})
 
 
 def remove_section(bot: Assistant, names: dict[str, str]) -> None:
     pending = st.session_state.get("confirm_remove")
     if pending in names:
-        st.warning(f"Remove **{names[pending]}** from the index? Earlier answers keep their quotes, marked "
+        st.warning(f"Remove **{md_text(names[pending])}** from the index? Earlier answers keep their quotes, marked "
                    "as from a removed document.")
         yes, no = st.columns(2)
         if yes.button("Remove", type="primary", key="remove-yes"):
             removed = bot.remove(pending)
             st.session_state.pop("confirm_remove")
             st.session_state["upload_results"] = []
-            st.toast(f"Removed {names[pending]} ({removed} chunks)")
+            st.toast(f"Removed {md_text(names[pending])} ({removed} chunks)")
             st.rerun()
         if no.button("Cancel", key="remove-no"):
             st.session_state.pop("confirm_remove")
@@ -107,14 +107,14 @@ def upload_section(bot: Assistant) -> None:
         progress = st.progress(0.0, text="Indexing…")
         results = []
         for i, upload in enumerate(files):
-            progress.progress(i / len(files), text=f"Indexing {upload.name} ({i + 1} of {len(files)})")
+            progress.progress(i / len(files), text=f"Indexing {md_text(upload.name)} ({i + 1} of {len(files)})")
             results.append(index_upload(bot, upload.name, upload.getvalue(), replace))
         progress.progress(1.0, text="Done")
         st.session_state["upload_results"] = results
         st.session_state["uploader_key"] += 1  # empty the uploader for the next batch
         st.rerun()
     for ok, message in st.session_state["upload_results"]:
-        (st.success if ok else st.error)(message)
+        (st.success if ok else st.error)(md_text(message))
 
 
 def index_upload(bot: Assistant, name: str, data: bytes, replace: bool = False) -> tuple[bool, str]:
@@ -138,7 +138,7 @@ def options_section(docs: list[DocumentInfo]) -> None:
                  help="hybrid: meaning (embeddings) and exact words (BM25) together. dense: meaning only. "
                       "keyword: exact words only.")
     if docs:
-        sources = {d.source: PurePath(d.source).name for d in docs}
+        sources = {d.source: neutralise_bidi(PurePath(d.source).name) for d in docs}
         # A removed file leaves the choice; Streamlit refuses a selection that is not an option.
         st.session_state["search_files"] = [s for s in st.session_state["search_files"] if s in sources]
         # ignore[arg-type]: streamlit's stub wants format_func to return str; dict.get gives None for a stale value
