@@ -8,7 +8,7 @@ alerts, toasts, progress text, expander and button labels. A document title hold
 untrusted text passes through one of these functions before it reaches a renderer:
 
 - ``md_text``: for Markdown contexts (and Markdown exports). Backslash-escapes what can start
-  markup, and breaks autolink literals (``http://``, ``www.``, e-mail addresses).
+  markup; autolink literals (``http://``, ``www.``, e-mail addresses) get an invisible word joiner.
 - ``html_text``: for HTML contexts (st.html, st.markdown with unsafe_allow_html). HTML-escapes,
   and writes Markdown punctuation as numeric character references, which a Markdown parser
   never reads as structure (so text in an HTML block that Markdown parses again stays text).
@@ -31,12 +31,19 @@ _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 
 # What can start Markdown (CommonMark and GFM) or Streamlit's own extensions (:color[...], $math$).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!#|~$&{}()])")
-# GFM autolink literals: a scheme's "://", "www.", and the "@" of an e-mail address.
-_AUTOLINK_SCHEME = re.compile(r":(?=//)")
-_AUTOLINK_WWW = re.compile(r"(?i)(?<![\w.])(www)\.")
 # HTML contexts: every character HTML or Markdown could read as structure or a link, as a
 # numeric character reference (one pass, so no reference is escaped twice).
 _HTML_TABLE = {ord(c): f"&#{ord(c)};" for c in "&<>\"'\\`*_[]!#|~$:@{}"}
+# GFM autolink literals ("http://…", "www.…", "a@b.org") are found in the parsed text, after
+# escapes and character references are decoded, so neither stops them. An invisible word
+# joiner (U+2060) inside the trigger does: the text reads the same and is no longer a URL.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(:)(?=//)|(?<![\w.])(www)(?=\.)|(@)")
+
+
+def break_autolinks(text: str) -> str:
+    """``text`` with a word joiner after each "scheme:", "www" and "@", so no renderer links it."""
+    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, text)
 
 
 def neutralise_bidi(text: str) -> str:
@@ -46,23 +53,17 @@ def neutralise_bidi(text: str) -> str:
 
 def md_text(text: object) -> str:
     """``text`` for a Markdown renderer, shown literally: no link, image, HTML or formatting."""
-    value = neutralise_bidi(str(text))
-    value = _MD_SPECIAL.sub(r"\\\1", value)
-    value = _AUTOLINK_SCHEME.sub(r"\\:", value)
-    value = _AUTOLINK_WWW.sub(r"\1\\.", value)
-    return value.replace("@", "\\@")
+    return _MD_SPECIAL.sub(r"\\\1", break_autolinks(neutralise_bidi(str(text))))
 
 
 def html_text(text: object) -> str:
     """``text`` for an HTML context (which Markdown may parse again), shown literally."""
-    return _AUTOLINK_WWW.sub(r"\1&#46;", neutralise_bidi(str(text)).translate(_HTML_TABLE))
+    return break_autolinks(neutralise_bidi(str(text))).translate(_HTML_TABLE)
 
 
 def md_document(text: str) -> str:
     """A Markdown document's source for a Markdown renderer: headings, lists, emphasis, code and
     tables keep their formatting; raw HTML is shown as text; no link or image forms (``[`` and
     ``]`` are references, autolink literals broken), so nothing is fetched and nothing is clickable."""
-    value = html.escape(neutralise_bidi(text), quote=False)
-    value = value.replace("[", "&#91;").replace("]", "&#93;").replace("@", "&#64;")
-    value = _AUTOLINK_SCHEME.sub("&#58;", value)
-    return _AUTOLINK_WWW.sub(r"\1&#46;", value)
+    value = html.escape(break_autolinks(neutralise_bidi(text)), quote=False)
+    return value.replace("[", "&#91;").replace("]", "&#93;")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qa import Assistant, QAError, md_text
-from ui.conversation import COPY_LISTENER, Job, answer_now, empty_state, render_turn
+from qa import Assistant, ConversationStoreError, QAError, md_text
+from ui.conversation import COPY_LISTENER, Job, answer_now, empty_state, render_turn, render_unsaved
 from ui.resources import corpus_indexing, get_assistant, get_settings
 from ui.sidebar import sidebar
 
@@ -71,8 +71,13 @@ def chat_page() -> None:
     init_state()
     finish_stopped_answer()
     chat_id = st.query_params.get("chat") or st.session_state.get("chat_id")
-    conversation = bot.conversations.load(chat_id) if chat_id else None
-    if chat_id and conversation is None:  # deleted elsewhere, or a stale link
+    # A damaged or unreadable chat store is one line on the page; questions are still answered.
+    store_error = st.session_state.pop("store_error", "")
+    try:
+        conversation = bot.conversations.load(chat_id) if chat_id else None
+    except ConversationStoreError as exc:
+        conversation, store_error = None, str(exc)
+    if chat_id and conversation is None and not store_error:  # deleted elsewhere, or a stale link
         st.query_params.pop("chat", None)
         st.session_state.pop("chat_id", None)
         chat_id = None
@@ -84,23 +89,32 @@ def chat_page() -> None:
         st.error(md_text(indexing.error))
     elif not indexing.finished:
         indexing_progress()
+    if store_error:
+        st.error(md_text(store_error))
     job: Job | None = st.session_state.pop("job", None)
     if question:
         job = Job(question)
     turns = conversation.turns if conversation else []
+    unsaved = st.session_state.setdefault("unsaved_turns", [])
     shown = turns if job is None or job.mode == "new" else turns[:job.position]
-    if not turns and job is None:
+    if not turns and not unsaved and job is None:
         empty_state(bot, not indexing.finished, docs)
     indexed = {d.source for d in docs}
     for position, turn in enumerate(shown):
         render_turn(bot, turn, position, indexed)
+    for number, turn in enumerate(unsaved):
+        render_unsaved(bot, turn, len(shown) + number, indexed)
     st.html(COPY_LISTENER, unsafe_allow_javascript=True)
     if job is not None:
-        if chat_id is None:
-            chat_id = bot.conversations.create().id
-            st.query_params["chat"] = chat_id
-            st.session_state["chat_id"] = chat_id
-        history = [(t.question, t.answer.text) for t in shown[:job.position] if t.answer is not None]
+        if chat_id is None and not store_error:
+            try:
+                chat_id = bot.conversations.create().id
+                st.query_params["chat"] = chat_id
+                st.session_state["chat_id"] = chat_id
+            except ConversationStoreError as exc:
+                st.error(md_text(exc))
+        earlier = [*shown[:job.position], *unsaved]
+        history = [(t.question, t.answer.text) for t in earlier if t.answer is not None]
         answer_now(bot, job, chat_id, history)
 
 

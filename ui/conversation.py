@@ -15,6 +15,7 @@ from qa import (
     Assistant,
     BackendUnavailable,
     ChromaUnavailable,
+    ConversationStoreError,
     DocumentInfo,
     QAError,
     Retrieved,
@@ -147,7 +148,20 @@ def edit_form(turn: Turn, position: int) -> None:
             st.rerun()
 
 
-def answer_now(bot: Assistant, job: Job, chat_id: str, history: list[tuple[str, str]]) -> None:
+def render_unsaved(bot: Assistant, turn: Turn, position: int, indexed: set[str]) -> None:
+    """A turn the chat store could not keep: shown for this session, marked as not saved."""
+    with st.chat_message("user"):
+        st.markdown(md_text(turn.question))
+    with st.chat_message("assistant"):
+        if turn.answer is not None:
+            render_answer(bot, turn.answer, position, indexed)
+        else:
+            st.error(md_text(turn.error))
+        st.caption("Not saved: the chat store could not be written (see the message above). "
+                   "It stays on this page until you open another chat.")
+
+
+def answer_now(bot: Assistant, job: Job, chat_id: str | None, history: list[tuple[str, str]]) -> None:
     """Stream the answer with its stage shown, then keep the turn in the store. A Stop (the
     chat box's stop button ends this script run) closes the generation and keeps what was
     written, marked as stopped and unchecked."""
@@ -189,7 +203,14 @@ def answer_now(bot: Assistant, job: Job, chat_id: str, history: list[tuple[str, 
                 turn = Turn(job.question, error="Stopped before the answer was finished."
                             + (f" What was written so far, not checked against the documents: “{written}”"
                                if written else ""))
-            save_turn(bot, chat_id, job, turn)
+            try:
+                if chat_id is None:  # the store could not even start a chat
+                    raise ConversationStoreError("")
+                save_turn(bot, chat_id, job, turn)
+            except ConversationStoreError as exc:
+                st.session_state.setdefault("unsaved_turns", []).append(turn)
+                if str(exc):
+                    st.session_state["store_error"] = str(exc)
             answering.set()
     st.rerun()
 

@@ -8,7 +8,17 @@ from typing import get_args
 
 import streamlit as st
 
-from qa import BACKENDS, Assistant, Backend, Conversation, DocumentInfo, RetrievalMode, md_text, neutralise_bidi
+from qa import (
+    BACKENDS,
+    Assistant,
+    Backend,
+    Conversation,
+    ConversationStoreError,
+    DocumentInfo,
+    RetrievalMode,
+    md_text,
+    neutralise_bidi,
+)
 from qa.documents.loading import SUPPORTED_SUFFIXES
 from qa.documents.uploads import safe_file_name
 from qa.export import conversation_markdown
@@ -25,6 +35,7 @@ def open_chat(chat_id: str | None) -> None:
         st.query_params.pop("chat", None)
         st.session_state.pop("chat_id", None)
     st.session_state.pop("editing", None)
+    st.session_state.pop("unsaved_turns", None)  # answers the store could not keep belong to the chat shown
 
 
 def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
@@ -32,7 +43,12 @@ def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
     st.button("New chat", icon=":material/add:", on_click=open_chat, args=(None,), disabled=conversation is None,
               use_container_width=True)
     current = conversation.info.id if conversation else None
-    for info in bot.conversations.list()[:RECENT_CHATS]:
+    try:
+        chats = bot.conversations.list()[:RECENT_CHATS]
+    except ConversationStoreError:
+        st.caption("Saved chats cannot be shown: the chat store cannot be read (see the page).")
+        chats = []
+    for info in chats:
         st.button(md_text(info.title), key=f"chat-{info.id}", on_click=open_chat, args=(info.id,),
                   type="primary" if info.id == current else "tertiary", use_container_width=True,
                   help=f"{info.turns} questions · last {info.updated_at.replace('T', ' ')[:16]} UTC")
