@@ -38,7 +38,7 @@ _HTML_TABLE = {ord(c): f"&#{ord(c)};" for c in "&<>\"'\\`*_[]!#|~$:@{}"}
 # escapes and character references are decoded, so neither stops them. An invisible word
 # joiner (U+2060) inside the trigger does: the text reads the same and is no longer a URL.
 WORD_JOINER = "\u2060"
-_AUTOLINK = re.compile(r"(?i)(:)(?=//)|(?<![\w.])(www)(?=\.)|(@)")
+_AUTOLINK = re.compile(r"(?i):(?=//)|www(?=\.)|@")  # any "www.": "_www." links too
 
 
 def break_autolinks(text: str) -> str:

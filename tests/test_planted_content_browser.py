@@ -167,7 +167,9 @@ def test_planted_content_stays_text(app, other_host, tmp_path):
 
             # The chat renamed to the payload: the sidebar lists it.
             page.get_by_text("This chat", exact=True).click()
-            page.get_by_label("Name", exact=True).fill(f"chat{RLO}gnp {payload(other_host, 'chattitle')}")
+            name_box = page.get_by_label("Name", exact=True)
+            name_box.fill(f"chat{RLO}gnp {payload(other_host, 'chattitle')}")
+            name_box.press("Enter")  # Streamlit takes the value on Enter; Rename is enabled then
             page.get_by_role("button", name="Rename").click()
             expect(page.get_by_text("chattitle", exact=False).first).to_be_visible()
 

@@ -29,6 +29,7 @@ PAYLOADS = [
     "invoice\u202egnp.md \u2066isolate\u2069 \u200emark\u200f",
     "&lt;script&gt; &amp; &#91;x&#93;",
     "a\\[b\\] back\\slash",
+    "_Sign_in_again_www.phish.example_u_(www.img.example)",  # as safe_file_name writes an upload's name
 ]
 # CommonMark with GFM tables and strikethrough, HTML allowed: stricter than Streamlit needs.
 RENDERER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import fcntl
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -24,6 +26,10 @@ from qa.types import DocumentInfo, SearchFilter
 
 log = logging.getLogger(__name__)
 NO_PAGE = 0  # Chroma metadata cannot hold None
+T = TypeVar("T")
+# chromadb's on-disk client keeps the vector index it loaded: a chunk another process wrote
+# since is unknown to it, and a query or get that meets one fails with this.
+NOT_HELD_YET = "Error finding id"
 
 
 def manifest_path(settings: Settings, collection: str) -> Path:
@@ -44,7 +50,10 @@ class DocumentIndex:
         self.collection = collection or settings.collection
         self.store = ChromaStore(settings, self.collection)
         self.manifest = Manifest(manifest_path(settings, self.collection))
+        self._reopen_lock = threading.Lock()
+        self._generation = 0
         try:
+            self._generation = self.manifest.generation() if self.manifest.exists else 0
             self._check_consistent()
             self._check_embedding()
         except (IndexDamaged, SettingsError):
@@ -53,6 +62,45 @@ class DocumentIndex:
 
     def close(self) -> None:
         self.store.close()
+
+    # --- other processes' changes ------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reopen the Chroma client when the manifest says another process changed the chunks
+        since this one last looked (one SQLite lookup when nothing changed). A Chroma server
+        sees every writer's changes itself; only the on-disk client needs this."""
+        generation = self.manifest.generation()
+        if generation == self._generation:
+            return
+        with self._reopen_lock:
+            if generation != self._generation:
+                if not self.store.server:
+                    self._reopen()
+                self._generation = generation
+
+    def _reopen(self) -> None:
+        # Close first: chromadb shares one client per folder within a process, and only a
+        # client opened after the last one closed loads the folder again.
+        old = self.store
+        old.close()
+        self.store = ChromaStore(self.settings, self.collection)
+        log.info("reopened %s: another process changed the index", self.store.where())
+
+    def _read(self, call: Callable[[ChromaStore], T], skipped: T) -> T:
+        """A Chroma read as of the manifest's latest change. One that meets a chunk the client
+        does not know yet is retried on a reopened client, then skipped (``skipped`` is returned):
+        such a chunk was just written elsewhere, it is not damage."""
+        self.refresh()
+        for attempt in range(2):
+            try:
+                return call(self.store)
+            except IndexDamaged as exc:
+                if NOT_HELD_YET not in str(exc):
+                    raise
+                if attempt == 0 and not self.store.server:
+                    with self._reopen_lock:
+                        self._reopen()
+        log.warning("Chroma does not hold some chunks the manifest lists yet; they are skipped this time")
+        return skipped
 
     # --- integrity -------------------------------------------------------------------------
     def _check_consistent(self) -> None:
@@ -99,8 +147,13 @@ class DocumentIndex:
         with open(lock_path, "a+b") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
+                if self.manifest.exists:
+                    self.refresh()  # write on top of what other processes committed
                 yield
             finally:
+                # Our own changes: this client made them, nothing to reload.
+                with suppress(IndexDamaged):  # a damaged manifest was already reported
+                    self._generation = self.manifest.generation()
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def repair(self) -> int:
@@ -127,7 +180,8 @@ class DocumentIndex:
             return []
         where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
         # Over-fetch a little: chunks of an unfinished change are skipped.
-        hits = self.store.query(query_vector, k + 4, where)
+        nothing: list[tuple[str, float]] = []
+        hits = self._read(lambda store: store.query(query_vector, k + 4, where), nothing)
         visible = self.manifest.chunks([chunk_id for chunk_id, _ in hits])
         return [(chunk_id, relevance) for chunk_id, relevance in hits if chunk_id in visible][:k]
 
@@ -137,7 +191,8 @@ class DocumentIndex:
 
     def relevance(self, chunk_ids: Sequence[str], query_vector: Sequence[float]) -> dict[str, float]:
         """Cosine relevance of stored chunks to a query vector (for chunks keyword search found)."""
-        stored = self.store.vectors(list(chunk_ids))
+        none_stored: dict[str, list[float]] = {}
+        stored = self._read(lambda store: store.vectors(list(chunk_ids)), none_stored)
         if not stored:
             return {}
         ids = list(stored)
