@@ -117,10 +117,32 @@ class DocumentIndex:
             return
         listed = self.manifest.chunk_count()
         if stored < listed:
+            self._check_same_store(stored, listed)
             raise IndexDamaged(
                 f"{where[0].upper()}{where[1:]} holds {stored} of the {listed} chunks its manifest lists "
                 f"(the Chroma data was deleted or damaged); {REINDEX_HINT}."
             )
+
+    def store_identity(self) -> str:
+        """Which store this index's manifest describes: its own folder, or a collection on a
+        Chroma server (the manifest records it on the first write)."""
+        if self.store.server:
+            return f"server {self.settings.chroma_host}:{self.settings.chroma_port} collection {self.collection}"
+        return "folder"  # the manifest lives in the folder it describes, wherever it is moved
+
+    def _check_same_store(self, stored: int, listed: int) -> None:
+        """Settings that point at another store than the one indexed are a setting to fix, not damage."""
+        recorded = self.manifest.meta("store")
+        if recorded is None or recorded == self.store_identity():
+            return
+        described = (f"the Chroma data in '{self.settings.index_dir}'" if recorded == "folder"
+                     else "the Chroma " + recorded.replace(" collection ", ", collection '") + "'")
+        raise SettingsError(
+            f"The manifest '{self.manifest.path}' describes {described} ({listed} chunks), but these settings "
+            f"point at {self.store.where()}, collection '{self.collection}' ({stored} chunks): "
+            f"{'unset QA_CHROMA_HOST to use it' if recorded == 'folder' else 'point QA_CHROMA_HOST / QA_CHROMA_PORT / QA_COLLECTION back at it'}"
+            ", or index into this store with another QA_INDEX_DIR (`QA_INDEX_DIR=DIR python -m qa ingest PATH`)."
+        )
 
     def _check_embedding(self) -> None:
         """Vectors of another model or precision do not compare with this one's: refuse to mix."""
@@ -255,6 +277,8 @@ class DocumentIndex:
         visible, so each file is in its old or its new state after any interruption; the old
         versions' chunks are deleted from Chroma last."""
         fresh = [(record, chunk) for record, _, new in files for chunk in new]
+        if self.manifest.meta("store") is None:
+            self.manifest.set_meta("store", self.store_identity())
         self.manifest.mark_pending_many([(record.doc_id, chunk.id) for record, chunk in fresh])
         vectors = embed_for_index(self.embeddings, [chunk.text for _, chunk in fresh])
         self.store.upsert(
