@@ -55,3 +55,18 @@ def test_a_removal_by_another_process_is_not_damage(settings, embeddings, tmp_pa
     answer = bot.ask(QUESTION)
     assert "06:40" not in answer.text
     assert "70 million" in bot.ask("How much money has the IT coalition attracted?").text
+
+
+def test_own_changes_do_not_reopen_the_client(settings, embeddings, tmp_path):
+    """This process's ingests and removals went through its own client: nothing to reload, so
+    a question asked meanwhile never closes the client an ingest is writing with."""
+    bot = Assistant(settings, embeddings=embeddings)
+    bot.ingest([SEED_ARTICLE])
+    store = bot.index.store
+    note = tmp_path / "ferry.txt"
+    note.write_text("The island ferry Saga leaves pier seven every day at 06:40.\n", encoding="utf-8")
+    bot.ingest([note])
+    assert "06:40" in bot.ask(QUESTION).text
+    bot.remove(str(note.resolve()))
+    assert "06:40" not in bot.ask(QUESTION).text
+    assert bot.index.store is store

@@ -68,14 +68,22 @@ class DocumentIndex:
         """Reopen the Chroma client when the manifest says another process changed the chunks
         since this one last looked (one SQLite lookup when nothing changed). A Chroma server
         sees every writer's changes itself; only the on-disk client needs this."""
-        generation = self.manifest.generation()
-        if generation == self._generation:
+        if self.manifest.generation() == self._generation:
             return
         with self._reopen_lock:
+            generation = self.manifest.generation()  # again: an own change may have just landed
             if generation != self._generation:
                 if not self.store.server:
                     self._reopen()
                 self._generation = generation
+
+    @contextmanager
+    def _own_change(self) -> Iterator[None]:
+        """A change this process makes through its own client (the caller holds ``writing``):
+        nothing to reload for it, and a reader thread must not reopen the client meanwhile."""
+        with self._reopen_lock:
+            yield
+            self._generation = self.manifest.generation()
 
     def _reopen(self) -> None:
         # Close first: chromadb shares one client per folder within a process, and only a
@@ -185,7 +193,8 @@ class DocumentIndex:
             return 0
         orphans = self.manifest.unreferenced_pending()
         self.store.delete(orphans)
-        self.manifest.clear_pending(list(pending))
+        with self._own_change():
+            self.manifest.clear_pending(list(pending))
         if orphans:
             log.info("repaired an interrupted change: %d chunks dropped", len(orphans))
         return len(orphans)
@@ -287,9 +296,11 @@ class DocumentIndex:
             vectors,
             [_chunk_metadata(record, chunk) for record, chunk in fresh],
         )
-        stale = self.manifest.commit_files([(record, chunks) for record, chunks, _ in files])
+        with self._own_change():
+            stale = self.manifest.commit_files([(record, chunks) for record, chunks, _ in files])
         self.store.delete(stale)
-        self.manifest.clear_pending(stale)
+        with self._own_change():
+            self.manifest.clear_pending(stale)
 
     def relocate(self, doc_id: str, source: str, path: bytes) -> None:
         """A file moved: same content, new place; no chunk changes."""
@@ -304,9 +315,11 @@ class DocumentIndex:
 
     def drop(self, doc_id: str) -> int:
         """Hide a file's chunks, then delete them from Chroma; the caller holds ``writing``."""
-        ids = self.manifest.remove_file(doc_id)
+        with self._own_change():
+            ids = self.manifest.remove_file(doc_id)
         self.store.delete(ids)
-        self.manifest.clear_pending(ids)
+        with self._own_change():
+            self.manifest.clear_pending(ids)
         return len(ids)
 
 
