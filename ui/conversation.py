@@ -3,6 +3,7 @@ actions (copy, regenerate, edit), and asking a new question with its progress st
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 from dataclasses import dataclass
@@ -60,8 +61,9 @@ def user_message(exc: Exception) -> str:
 
 
 def copy_button(text: str, key: str) -> None:
-    """A button that copies ``text`` to the clipboard (one page-wide listener handles them all)."""
-    st.html(f"<button class='qa-copy' type='button' data-text='{html_text(text)}' "
+    """A button that copies ``text`` to the clipboard (one page-wide listener handles them all).
+    st.html is not Markdown: an escaped attribute is enough, and the copy keeps the text as is."""
+    st.html(f"<button class='qa-copy' type='button' data-text='{html.escape(text, quote=True)}' "
             f"title='Copy answer {key} to the clipboard'>Copy</button>")
 
 
