@@ -2,6 +2,8 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PORT    ?= 8501
+# Loopback by default: the app has no sign-in of its own.
+ADDRESS ?= 127.0.0.1
 PYTEST_ARGS ?=
 # llama-cpp-python is built from source. A portable x86-64-v3 build, AMX off: on CPUs that
 # advertise AMX inside VMs, ggml's AMX kernels segfault (seen on this project's machines).
@@ -31,7 +33,7 @@ run: setup
 	@test -f $(VENV)/.installed-local || { echo "Building the optional local backend in the background (log: $(VENV)/local-backend.log)"; \
 		nohup $(MAKE) setup-local > $(VENV)/local-backend.log 2>&1 & }
 	$(PY) -m qa ingest seeds/docs/
-	$(VENV)/bin/streamlit run ui/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(VENV)/bin/streamlit run ui/app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 browser:
 	@command -v chromium >/dev/null || scripts/install-chromium.sh
@@ -43,7 +45,7 @@ ocr:
 # Integration tests that take the `settings` fixture, run a second time against a real
 # `chroma run` server on a free loopback port (started and stopped by the test session).
 SERVER_MODE_TESTS ?= tests/test_ingest_integration.py tests/test_index_reliability.py tests/test_concurrency.py tests/test_retrieval.py \
-	tests/test_uploads.py tests/test_injection_and_local_load.py tests/test_hostile_input.py tests/test_processes.py
+	tests/test_uploads.py tests/test_injection_and_local_load.py tests/test_hostile_input.py tests/test_processes.py tests/test_other_process_ingest.py
 
 # ruff (lint rules) and mypy (types), both configured in pyproject.toml; `make test` runs this first.
 lint: setup

@@ -52,7 +52,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         env = {**os.environ, "QA_INDEX_DIR": f"{tmp}/index", "QA_BACKEND": args.backend}
-        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port)],
+        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.address", "127.0.0.1",
+                                   "--server.port", str(port)],
                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             url = f"http://127.0.0.1:{port}"

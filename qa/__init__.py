@@ -16,6 +16,7 @@ from qa.errors import (
     Busy,
     ChatChanged,
     ChromaUnavailable,
+    ConversationStoreError,
     DocumentError,
     Forbidden,
     IndexDamaged,
@@ -29,6 +30,7 @@ from qa.errors import (
 from qa.export import conversation_markdown
 from qa.loopback import is_loopback
 from qa.settings import AccountSettings, Backend, RetrievalMode, Role, ServerSettings, Settings, load_settings
+from qa.text_safety import html_text, md_document, md_text, neutralise_bidi
 from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, Passage, Retrieved, SearchFilter
 
 __all__ = [
@@ -64,6 +66,7 @@ __all__ = [
     "Conversation",
     "ConversationInfo",
     "ConversationStore",
+    "ConversationStoreError",
     "DocumentError",
     "DocumentInfo",
     "FileResult",
@@ -78,4 +81,8 @@ __all__ = [
     "load_settings",
     "SettingsError",
     "Turn",
+    "html_text",
+    "md_document",
+    "md_text",
+    "neutralise_bidi",
 ]

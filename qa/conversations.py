@@ -1,18 +1,21 @@
 """Saved conversations: each question with the answer (and citations) exactly as it was
 given, or the error it met, in one SQLite file. Safe to share between threads and processes
-(every call opens its own connection; SQLite serialises writers)."""
+(every call opens its own connection; SQLite serialises writers).
+
+A store that is damaged, truncated or unreadable is one ``ConversationStoreError`` line naming
+the file and what to do; a deleted one is created again by the next call (the schema is
+checked on every connection, not once per process)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qa.errors import ChatChanged, IndexDamaged
+from qa.errors import ChatChanged, ConversationStoreError
 from qa.sqlite_transaction import transaction
 from qa.types import Answer
 
@@ -93,23 +96,30 @@ class ConversationStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._schema_lock = threading.Lock()
-        self._ready = False
 
     def _connect(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._damaged(exc) from exc
         return transaction(self.path, 30, self._prepare, self._damaged)
 
-    def _prepare(self, connection: sqlite3.Connection) -> None:
+    @staticmethod
+    def _prepare(connection: sqlite3.Connection) -> None:
         connection.execute("PRAGMA foreign_keys = ON")  # per connection: deleting a chat deletes its turns
-        if not self._ready:
-            with self._schema_lock:
-                connection.executescript(_SCHEMA)
-                _migrate(connection)
-                self._ready = True
+        # Per connection, not once per process: a store deleted while the app runs comes back
+        # at the next call. One lookup in sqlite_master when the tables exist.
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"conversations", "turns"} <= tables:
+            connection.executescript(_SCHEMA)
+        _migrate(connection)
 
-    def _damaged(self, exc: Exception) -> IndexDamaged:
-        return IndexDamaged(f"the conversation store '{self.path}' cannot be read ({exc})")
+    def _damaged(self, exc: Exception) -> ConversationStoreError:
+        reason = getattr(exc, "strerror", None) or " ".join(str(exc).split())[:120] or type(exc).__name__
+        return ConversationStoreError(
+            f"The chat store '{self.path}' cannot be used ({reason}): move it aside or delete it and a new one "
+            "is started; until then questions are answered but not saved."
+        )
 
     def create(self, title: str = "New chat", owner: str = LOCAL_OWNER) -> ConversationInfo:
         conversation_id, now = uuid.uuid4().hex[:16], _now()
@@ -137,7 +147,10 @@ class ConversationStore:
                 return None
             rows = db.execute("SELECT question, answer, error, asked_at FROM turns WHERE conversation_id = ? "
                               "ORDER BY position", (conversation_id,)).fetchall()
-        turns = [Turn(q, Answer.from_dict(json.loads(a)) if a else None, e or "", at) for q, a, e, at in rows]
+        try:
+            turns = [Turn(q, Answer.from_dict(json.loads(a)) if a else None, e or "", at) for q, a, e, at in rows]
+        except (ValueError, TypeError, KeyError) as exc:  # a row changed by hand or by damage
+            raise self._damaged(exc) from exc
         id_, title, created_at, updated_at, owner_, version = head
         return Conversation(ConversationInfo(id_, title, created_at, updated_at, len(turns), owner_, version), turns)
 

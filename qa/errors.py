@@ -21,6 +21,11 @@ class IndexDamaged(QAError):
     """The on-disk index cannot be read or disagrees with its manifest."""
 
 
+class ConversationStoreError(QAError):
+    """The chat store (conversations.sqlite3) cannot be read or written: chats are not saved,
+    questions are still answered."""
+
+
 class Busy(QAError):
     """The local model is answering other questions and none finished within the wait."""
 

@@ -8,17 +8,14 @@ import re
 from collections.abc import Sequence
 
 from qa.conversations import Turn
+from qa.text_safety import md_text
 
-# CommonMark lets any ASCII punctuation be backslash-escaped. These are the ones that can make
-# emphasis, code, links, images, raw HTML, entities, tables or strikethrough anywhere in a line;
-# the rest stays readable in the file.
-_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>!&|~#])")
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")  # a list item, a setext underline, a numbered item
 
 
 def escape_markdown(text: str) -> str:
     """``text`` as literal Markdown text, on one line (a newline would start a new block)."""
-    escaped = _MARKDOWN_INLINE.sub(r"\\\1", " ".join(text.split()))
+    escaped = md_text(" ".join(text.split()))  # inline markup, autolinks, bidi controls (qa.text_safety)
     # "- x" → "\- x"; "2026. x" → "2026\. x" (the digits stay, the marker after them is escaped)
     return _LINE_START.sub(lambda m: m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit()
                                                    else "\\" + m.group(2)), escaped)

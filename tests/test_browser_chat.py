@@ -335,7 +335,7 @@ def test_item_8_export_is_named_after_the_chat_and_holds_no_server_paths(page, s
     text = Path(download.value.path()).read_text(encoding="utf-8")
     assert str(server["tmp"]) not in text and str(ROOT) not in text and "/seeds/" not in text
     assert "eu-defense-innovation-office-kyiv.md" in text  # the file name is there
-    rendered = MarkdownIt().render(text)
+    rendered = MarkdownIt().render(text).replace("\u2060", "")  # word joiners break autolinks (qa.text_safety)
     assert "<b>" not in rendered and "<a " not in rendered and "&lt;b&gt;bold&lt;/b&gt; [this](http://evil.example)" in rendered
 
 

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from qa import Answer, AskOptions, Assistant, ChatChanged, QAError, Retrieved, Turn
+from qa import Answer, AskOptions, Assistant, ChatChanged, ConversationStoreError, QAError, Retrieved, Turn
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class AnswerRun:
     search_query: str = ""
     draft: str = ""
     problem: str = ""  # why the turn could not be stored (the chat changed), shown once
+    unsaved: Turn | None = None  # the turn, when the chat store could not keep it
     stopped: bool = False
     finished: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -107,7 +108,11 @@ class AnswerRun:
 
     def _store(self, bot: Assistant, turn: Turn) -> None:
         try:
+            if not self.chat_id:  # the store could not even start a chat
+                raise ConversationStoreError("The chat store cannot be used: this answer is not saved.")
             save_turn(bot, self.chat_id, self.job, turn)
+        except ConversationStoreError as exc:
+            self.unsaved, self.problem = turn, str(exc)
         except ChatChanged as exc:
             self.problem = str(exc)
         except QAError as exc:

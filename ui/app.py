@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qa import Assistant, QAError
+from qa import Assistant, ConversationStoreError, QAError, md_text
 from ui.answering import AnswerRun, Job
-from ui.conversation import COPY_LISTENER, empty_state, render_turn, show_answer_run, start_answer
+from ui.conversation import COPY_LISTENER, empty_state, render_turn, render_unsaved, show_answer_run, start_answer
 from ui.resources import corpus_indexing, get_assistant, get_settings
 from ui.sidebar import sidebar
 from ui.signin import current, gate
@@ -57,7 +57,7 @@ def indexing_progress() -> None:
         st.rerun(scope="app")
     share = job.done / job.total if job.total else 0.0
     st.progress(share, text=f"Indexing the default documents: {job.done} of {job.total or '?'} files "
-                f"{job.current}. You can ask already; answers use what is indexed so far.")
+                f"{md_text(job.current)}. You can ask already; answers use what is indexed so far.")
 
 
 def chat_page() -> None:
@@ -66,7 +66,7 @@ def chat_page() -> None:
         bot: Assistant = get_assistant()
         indexing = corpus_indexing()
     except QAError as exc:
-        st.error(f"The assistant could not start: {exc}\n\nAfter fixing it, restart the app.")
+        st.error(f"The assistant could not start: {md_text(exc)}\n\nAfter fixing it, restart the app.")
         st.stop()
     init_state()
     run: AnswerRun | None = st.session_state.get("run")
@@ -74,10 +74,17 @@ def chat_page() -> None:
         st.session_state.pop("run")
         if run.problem:
             st.session_state["notice"] = run.problem
+        if run.unsaved is not None:  # the chat store failed: kept on this page, marked as not saved
+            st.session_state.setdefault("unsaved_turns", []).append(run.unsaved)
         run = None
     chat_id = st.query_params.get("chat") or st.session_state.get("chat_id")
-    conversation = bot.conversations.load(chat_id, current().owner) if chat_id else None  # another's: none
-    if chat_id and conversation is None:  # deleted elsewhere, or a stale link
+    # A damaged or unreadable chat store is one line on the page; questions are still answered.
+    store_error = st.session_state.pop("store_error", "")
+    try:
+        conversation = bot.conversations.load(chat_id, current().owner) if chat_id else None  # another's: none
+    except ConversationStoreError as exc:
+        conversation, store_error = None, str(exc)
+    if chat_id and conversation is None and not store_error:  # deleted elsewhere, or a stale link
         st.query_params.pop("chat", None)
         st.session_state.pop("chat_id", None)
         chat_id = None
@@ -88,13 +95,15 @@ def chat_page() -> None:
     docs = bot.documents()
     st.title("Ask your documents")
     if indexing.error:
-        st.error(indexing.error)
+        st.error(md_text(indexing.error))
     elif not indexing.finished:
         indexing_progress()  # (a run_every fragment must not sit in an st.empty: it would not rerun)
     # A fixed slot: whether a notice shows or not, later elements keep their places, so nothing
     # of the previous run (example chips, an old answer) lingers beside the new one.
     notice_slot = st.empty()
     version = conversation.info.version if conversation else 0
+    if store_error:
+        st.error(md_text(store_error))
     job: Job | None = st.session_state.pop("job", None)
     if question and run is None:
         seen = st.session_state.get("seen")
@@ -108,27 +117,33 @@ def chat_page() -> None:
     notice = st.session_state.pop("notice", None)
     if notice:
         with notice_slot.container():
-            st.error(notice)
+            st.error(md_text(notice))
             st.button("Reload", icon=":material/refresh:", key="reload-chat")
     turns = conversation.turns if conversation else []
+    unsaved = st.session_state.setdefault("unsaved_turns", [])
     if run is None and job is not None:
-        if chat_id is None:
-            chat_id = bot.conversations.create(owner=current().owner).id
-            st.query_params["chat"] = chat_id
-            st.session_state["chat_id"] = chat_id
-        history = [(t.question, t.answer.text) for t in turns[:job.position]
-                   if t.answer is not None and t.answer.checked]
-        run = start_answer(bot, job, chat_id, history)
+        if chat_id is None and not store_error:
+            try:
+                chat_id = bot.conversations.create(owner=current().owner).id
+                st.query_params["chat"] = chat_id
+                st.session_state["chat_id"] = chat_id
+            except ConversationStoreError as exc:
+                st.error(md_text(exc))
+        earlier = [*turns[:job.position], *unsaved]
+        history = [(t.question, t.answer.text) for t in earlier if t.answer is not None and t.answer.checked]
+        run = start_answer(bot, job, chat_id or "", history)  # no chat id: the store failed, kept unsaved
     shown = turns if run is None or run.job.mode == "new" else turns[:run.job.position]
     # One slot for the welcome text and example chips, so a question replaces them at once
     # instead of leaving them on the page while it is answered.
     welcome = st.empty()
-    if not turns and run is None:
+    if not turns and not unsaved and run is None:
         with welcome.container():
             empty_state(bot, not indexing.finished, docs)
     indexed = {d.source for d in docs}
     for position, turn in enumerate(shown):
         render_turn(bot, turn, position, indexed, version)
+    for number, turn in enumerate(unsaved):
+        render_unsaved(bot, turn, len(shown) + number, indexed)
     st.html(COPY_LISTENER, unsafe_allow_javascript=True)
     st.session_state["seen"] = (chat_id, version)
     # The sidebar after the conversation: a rerun (a Stop, say) redraws the chat first.

@@ -19,6 +19,8 @@ from qa import (
     QAError,
     SearchFilter,
     Turn,
+    html_text,
+    md_text,
 )
 from ui.answering import AnswerRun, Job
 from ui.render import card_label, highlight, linked_markers
@@ -47,7 +49,8 @@ def user_message(exc: Exception) -> str:
 
 
 def copy_button(text: str, key: str) -> None:
-    """A button that copies ``text`` to the clipboard (one page-wide listener handles them all)."""
+    """A button that copies ``text`` to the clipboard (one page-wide listener handles them all).
+    st.html is not Markdown: an escaped attribute is enough, and the copy keeps the text as is."""
     st.html(f"<button class='qa-copy' type='button' data-text='{html.escape(text, quote=True)}' "
             f"title='Copy answer {key} to the clipboard'>Copy</button>")
 
@@ -74,12 +77,12 @@ setTimeout(() => {
 
 def render_answer(bot: Assistant, answer: Answer, turn: int, indexed: set[str], ask_alone: Job | None = None) -> None:
     if not answer.checked:  # stopped: the draft as it stood, never checked, kept exactly as shown then
-        text = html.escape(answer.text) if answer.text else "<i>Nothing was written before the stop.</i>"
+        text = html_text(answer.text) if answer.text else "<i>Nothing was written before the stop.</i>"
         st.markdown(f"<div class='stopped' role='status'><span class='draft-label'>Stopped by you · not checked "
                     f"against the documents</span><div class='draft-text'>{text}</div></div>", unsafe_allow_html=True)
         return
     if answer.refused:
-        st.markdown(f"<div class='refusal' role='status'><b>Not in the documents.</b> {html.escape(answer.text)}</div>",
+        st.markdown(f"<div class='refusal' role='status'><b>Not in the documents.</b> {html_text(answer.text)}</div>",
                     unsafe_allow_html=True)
         searched(answer, turn, ask_alone)
         return
@@ -94,7 +97,7 @@ def render_answer(bot: Assistant, answer: Answer, turn: int, indexed: set[str], 
         with st.container(border=True, key=f"card-{turn}-{c.number}"):
             gone = " · <span class='removed'>document removed</span>" if removed else ""
             st.markdown(f"<a class='anchor' id='src-{turn}-{c.number}'></a><span class='card'>"
-                        f"{html.escape(card_label(c))}{gone}</span>", unsafe_allow_html=True)
+                        f"{html_text(card_label(c))}{gone}</span>", unsafe_allow_html=True)
             # A short answer is marked inside the sentence it was cut from; a sentence answer is the quote.
             st.markdown(f"<div class='quote'>{highlight(c.quote, c.highlight or c.quote)}</div>", unsafe_allow_html=True)
             with st.expander("Full passage"):
@@ -111,10 +114,10 @@ def searched(answer: Answer, turn: int, ask_alone: Job | None) -> None:
     and offer to ask it again on its own."""
     if answer.search_query == answer.question:
         if answer.refused:
-            st.caption(f"Searched the documents for your question: “{answer.question}”")
+            st.caption(f"Searched the documents for your question: “{md_text(answer.question)}”")
         return
     st.caption(f"Your question seemed to refer to an earlier one, so the earlier turns were used: the documents "
-               f"were searched for “{answer.search_query}”.")
+               f"were searched for “{md_text(answer.search_query)}”.")
     if ask_alone is not None:
         st.button("Ask again without the earlier turns", key=f"alone-{turn}", type="tertiary",
                   icon=":material/filter_alt_off:", on_click=st.session_state.__setitem__, args=("job", ask_alone))
@@ -125,7 +128,7 @@ def render_turn(bot: Assistant, turn: Turn, position: int, indexed: set[str], ve
         if st.session_state.get("editing") == position:
             edit_form(turn, position, version)
         else:
-            st.markdown(turn.question)
+            st.markdown(md_text(turn.question))
             st.button("Edit", key=f"edit-{position}", type="tertiary", icon=":material/edit:",
                       on_click=st.session_state.__setitem__, args=("editing", position),
                       help="Change this question and ask it again")
@@ -134,7 +137,7 @@ def render_turn(bot: Assistant, turn: Turn, position: int, indexed: set[str], ve
             alone = Job(turn.question, "regenerate", position, version, alone=True)
             render_answer(bot, turn.answer, position, indexed, alone)
         else:
-            st.error(turn.error)
+            st.error(md_text(turn.error))
         left, right, _ = st.columns([1, 2, 5])
         with left:
             if turn.answer is not None and turn.answer.checked:
@@ -155,6 +158,19 @@ def edit_form(turn: Turn, position: int, version: int) -> None:
         if cancel.form_submit_button("Cancel"):
             st.session_state.pop("editing", None)
             st.rerun()
+
+
+def render_unsaved(bot: Assistant, turn: Turn, position: int, indexed: set[str]) -> None:
+    """A turn the chat store could not keep: shown for this session, marked as not saved."""
+    with st.chat_message("user"):
+        st.markdown(md_text(turn.question))
+    with st.chat_message("assistant"):
+        if turn.answer is not None:
+            render_answer(bot, turn.answer, position, indexed)
+        else:
+            st.error(md_text(turn.error))
+        st.caption("Not saved: the chat store could not be written (see the message above). "
+                   "It stays on this page until you open another chat.")
 
 
 def start_answer(bot: Assistant, job: Job, chat_id: str, history: list[tuple[str, str]]) -> AnswerRun:
@@ -182,7 +198,7 @@ DRAFT = ("<div class='draft' role='status'><span class='draft-label'>Draft · no
 def show_answer_run(run: AnswerRun) -> None:
     """The question being answered: its stage (with the time so far), the model's draft marked
     as a draft, and Stop. Polls the run until its turn is stored, then shows the stored chat."""
-    st.chat_message("user").markdown(run.job.question)
+    st.chat_message("user").markdown(md_text(run.job.question))
     with st.chat_message("assistant"):
         stage = st.empty()
         body = st.empty()
@@ -191,11 +207,11 @@ def show_answer_run(run: AnswerRun) -> None:
         started, shown = time.monotonic(), None
         while not run.finished.wait(0.15):
             # Each element call is also where Streamlit takes a Stop click (a rerun) into account.
-            stage.markdown(f"<span class='stage'>{html.escape(run.stage)} "
+            stage.markdown(f"<span class='stage'>{html_text(run.stage)} "
                            f"{time.monotonic() - started:.0f} s</span>", unsafe_allow_html=True)
             if run.draft != shown:
                 shown = run.draft
-                body.markdown(DRAFT.format(text=html.escape(shown)), unsafe_allow_html=True)
+                body.markdown(DRAFT.format(text=html_text(shown)), unsafe_allow_html=True)
     st.rerun()
 
 
@@ -211,5 +227,5 @@ def empty_state(bot: Assistant, indexing: bool, docs: list[DocumentInfo]) -> Non
     if examples:
         st.caption("Try one of these:")
         for number, example in enumerate(examples):
-            st.button(example, key=f"example-{number}", icon=":material/help:",
+            st.button(md_text(example), key=f"example-{number}", icon=":material/help:",
                       on_click=st.session_state.__setitem__, args=("job", Job(example)))

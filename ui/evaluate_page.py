@@ -9,7 +9,7 @@ from typing import get_args
 import pandas as pd
 import streamlit as st
 
-from qa import Backend, QAError
+from qa import Backend, QAError, md_text
 from qa.evaluation import run_evaluation
 from qa.evaluation.report import failure_reason, fmt, metric_rows
 from qa.evaluation.runs import EvaluationStore
@@ -46,12 +46,12 @@ def stored_section(store: EvaluationStore) -> None:
         for kind, items, remove in (("report", runs, store.remove_run), ("test set", testsets, store.remove_testset)):
             for item in items:
                 name_col, button_col = st.columns([4, 1])
-                name_col.markdown(f"{kind.capitalize()} `{item.name}` · {item.modified} UTC")
+                name_col.markdown(f"{kind.capitalize()} {md_text(item.name)} · {item.modified} UTC")
                 if button_col.button("Remove", key=f"remove-{kind}-{item.name}", help=f"Delete this {kind}"):
                     try:
                         remove(item.name)
                     except QAError as exc:
-                        st.error(str(exc))
+                        st.error(md_text(exc))
                     else:
                         st.session_state.pop("eval_result", None)
                         st.rerun()
@@ -72,7 +72,7 @@ def run(settings, store: EvaluationStore, testset: Path, backend: str, top_k: in
         result = run_evaluation(run_settings, testset, out, limit=limit, embeddings=base.embeddings, on_progress=on_progress)
     except QAError as exc:
         progress.empty()
-        st.error(f"Evaluation failed: {exc}")
+        st.error(f"Evaluation failed: {md_text(exc)}")
         return
     progress.progress(1.0, text="Done")
     st.session_state["eval_result"] = result
@@ -83,7 +83,7 @@ def show(result) -> None:
     meta = summary["meta"]
     st.subheader("Metrics")
     st.caption(f"{meta['questions']} questions ({meta['answerable']} answerable) · backend {meta['backend']} · "
-               f"top-k {meta['top_k']} · {meta['seconds']} s · report `{Path(result.files['report']).parent.name}` "
+               f"top-k {meta['top_k']} · {meta['seconds']} s · report `{md_text(Path(result.files['report']).parent.name)}` "
                "(listed under Stored reports)")
     table = pd.DataFrame([(label, fmt(value)) for label, value in metric_rows(summary)], columns=["Metric", "Value"])
     col1, col2 = st.columns([1, 1])
@@ -103,15 +103,15 @@ def show(result) -> None:
             continue
         f1 = r.scores.get("f1")
         badge = ":red[✗ fail]" if reason else ":green[✓ pass]"  # text and colour, not an emoji alone
-        label = f"{badge} {r.case.id} · {r.case.question}" + (f" · F1 {f1:.2f}" if f1 is not None else "")
+        label = f"{badge} {md_text(r.case.id)} · {md_text(r.case.question)}" + (f" · F1 {f1:.2f}" if f1 is not None else "")
         with st.expander(label):
             if reason:
-                st.markdown(f"**Failed:** {reason}")
-            st.markdown(f"**Answer:** {r.answer.text}")
+                st.markdown(f"**Failed:** {md_text(reason)}")
+            st.markdown(f"**Answer:** {md_text(r.answer.text)}")
             if r.case.answers:
-                st.markdown(f"**Reference:** {' / '.join(r.case.answers)}")
+                st.markdown(f"**Reference:** {md_text(' / '.join(r.case.answers))}")
             for c in r.answer.citations:
-                st.markdown(f"*{card_label(c)}*  \n> {c.quote}")
+                st.markdown(f"*{md_text(card_label(c))}*  \n> {md_text(c.quote)}")
             st.caption(" · ".join(f"{k} {fmt(v, 2)}" for k, v in r.scores.items() if v is not None))
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import html
 import re
 
+from qa import Answer, Citation, html_text, md_document
 from qa.documents.chunking import split_sentences
-from qa.types import Answer, Citation
 
 
 def _quote_pattern(sentence: str) -> re.Pattern[str] | None:
@@ -30,16 +29,18 @@ def highlight_spans(text: str, quote: str) -> list[tuple[int, int]]:
 def highlight(text: str, quote: str, markdown: bool = False, anchor: bool = False) -> str:
     """``text`` as HTML with every sentence of ``quote`` found in it wrapped in <mark> (with
     ``anchor``, the first one has id "hl", to scroll to). With ``markdown`` the line structure is kept for a
-    Markdown renderer (a mark never spans lines, so lists survive); otherwise lines become <br>."""
+    Markdown renderer (a mark never spans lines, so lists survive) and only formatting survives
+    (no link, image or raw HTML); otherwise every character is text and lines become <br>."""
+    escape = md_document if markdown else html_text
     out, pos = [], 0
     for start, end in highlight_spans(text, quote):
         if start < pos:
             continue
-        out.append(html.escape(text[pos:start]))
+        out.append(escape(text[pos:start]))
         lines = text[start:end].split("\n")
-        out.append("\n".join(f"<mark>{html.escape(line)}</mark>" if line.strip() else line for line in lines))
+        out.append("\n".join(f"<mark>{escape(line)}</mark>" if line.strip() else line for line in lines))
         pos = end
-    out.append(html.escape(text[pos:]))
+    out.append(escape(text[pos:]))
     result = "".join(out)
     if anchor:
         result = result.replace("<mark>", "<mark id='hl'>", 1)
@@ -57,7 +58,8 @@ def relevance_words(relevance: float) -> str:
 
 
 def card_label(c: Citation) -> str:
-    # A location reads as a path into the file ("guide.md › Install › Docker", "deck.pptx › slide 3").
+    """The card's heading as plain text: escape it for the context it is shown in. A location reads
+    as a path into the file ("guide.md › Install › Docker", "deck.pptx › slide 3")."""
     page = f" › {c.location}" if c.location else (f" · page {c.page}" if c.page else "")
     title = f" · {c.title}" if c.title else ""
     return f"[{c.number}] {c.file_name}{page}{title} · {relevance_words(c.relevance)} ({c.relevance:.2f})"
@@ -66,18 +68,29 @@ def card_label(c: Citation) -> str:
 def linked_markers(answer: Answer, anchor_prefix: str) -> str:
     """Answer text whose [n] markers are links (a finger-sized target) to the matching source card."""
     numbers = {c.number for c in answer.citations}
-
-    def link(match: re.Match) -> str:
-        n = int(match.group(1))
-        if n not in numbers:
-            return match.group(0)
-        return (f"<a class='marker' href='#{anchor_prefix}-{n}' title='Show source {n}' "
-                f"aria-label='Source {n}'>[{n}]</a>")
-
-    text = re.sub(r"\[(\d+)\]", link, html.escape(answer.text))
     # A sentence answer marks the phrase the reading step found likeliest (not confident enough
     # to stand alone), so the eye finds it without the sentence being cut.
     phrase = next((c.highlight for c in answer.citations if c.highlight), "")
-    if phrase and not answer.short_answer and html.escape(phrase) in text:
-        text = text.replace(html.escape(phrase), f"<mark class='phrase'>{html.escape(phrase)}</mark>", 1)
-    return text
+    mark = phrase if phrase and not answer.short_answer else ""
+
+    def text_part(part: str) -> str:
+        nonlocal mark
+        if mark and mark in part:
+            before, after = part.split(mark, 1)
+            marked = f"{html_text(before)}<mark class='phrase'>{html_text(mark)}</mark>{html_text(after)}"
+            mark = ""
+            return marked
+        return html_text(part)
+
+    # The markers become links before the text is escaped (escaping turns "[" into a reference).
+    out, pos = [], 0
+    for match in re.finditer(r"\[(\d+)\]", answer.text):
+        n = int(match.group(1))
+        if n not in numbers:
+            continue
+        out.append(text_part(answer.text[pos:match.start()]))
+        out.append(f"<a class='marker' href='#{anchor_prefix}-{n}' title='Show source {n}' "
+                   f"aria-label='Source {n}'>[{n}]</a>")
+        pos = match.end()
+    out.append(text_part(answer.text[pos:]))
+    return "".join(out)

@@ -9,7 +9,18 @@ from typing import get_args
 
 import streamlit as st
 
-from qa import BACKENDS, Assistant, Backend, Conversation, ConversationInfo, DocumentInfo, RetrievalMode
+from qa import (
+    BACKENDS,
+    Assistant,
+    Backend,
+    Conversation,
+    ConversationInfo,
+    ConversationStoreError,
+    DocumentInfo,
+    RetrievalMode,
+    md_text,
+    neutralise_bidi,
+)
 from qa.documents.loading import SUPPORTED_SUFFIXES
 from qa.documents.uploads import safe_file_name
 from qa.export import conversation_markdown, export_file_name
@@ -27,6 +38,7 @@ def open_chat(chat_id: str | None) -> None:
         st.query_params.pop("chat", None)
         st.session_state.pop("chat_id", None)
     st.session_state.pop("editing", None)
+    st.session_state.pop("unsaved_turns", None)  # answers the store could not keep belong to the chat shown
 
 
 def chat_labels(chats: list[ConversationInfo]) -> dict[str, str]:
@@ -53,7 +65,11 @@ def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
     st.button("New chat", icon=":material/add:", on_click=open_chat, args=(None,), disabled=conversation is None,
               use_container_width=True)
     current = conversation.info.id if conversation else None
-    chats = bot.conversations.list(signin.current().owner)  # only this person's
+    try:
+        chats = bot.conversations.list(signin.current().owner)  # only this person's
+    except ConversationStoreError:
+        st.caption("Saved chats cannot be shown: the chat store cannot be read (see the page).")
+        chats = []
     labels = chat_labels(chats)
     query = st.text_input("Search chats", key="chat_search", placeholder="Search by title",
                           label_visibility="collapsed") if len(chats) > 1 else ""
@@ -64,7 +80,7 @@ def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
     with st.container(key="chat-list"):  # its buttons are styled as a left-aligned list (ui/app.py)
         for info in chats[:RECENT_CHATS]:
             count = f"{info.turns} question{'s' if info.turns != 1 else ''}"
-            st.button(f"{labels[info.id]}  \n{short_date(info.updated_at)} · {count}", key=f"chat-{info.id}",
+            st.button(f"{md_text(labels[info.id])}  \n{short_date(info.updated_at)} · {count}", key=f"chat-{info.id}",
                       on_click=open_chat, args=(info.id,), type="primary" if info.id == current else "secondary",
                       use_container_width=True, help=f"Open this chat (last changed {info.updated_at[:16]} UTC)")
     if len(chats) > RECENT_CHATS:
@@ -95,26 +111,26 @@ def documents_section(bot: Assistant, docs: list[DocumentInfo]) -> None:
         st.caption(f"Last indexed {max(d.indexed_at for d in docs).replace('T', ' ')}")
         with st.expander("Indexed files"):
             for d in docs[:200]:
-                st.markdown(f"- **{PurePath(d.source).name}** — {d.title} ({d.chunks} chunks)")
+                st.markdown(f"- **{md_text(PurePath(d.source).name)}** — {md_text(d.title)} ({d.chunks} chunks)")
             if len(docs) > 200:
                 st.caption(f"and {len(docs) - 200} more")
     if signin.may("upload"):  # hidden without the role; index_upload and Remove refuse it too
         upload_section(bot)
     if docs and signin.may("remove"):
-        remove_section(bot, {d.source: PurePath(d.source).name for d in docs})
+        remove_section(bot, {d.source: neutralise_bidi(PurePath(d.source).name) for d in docs})
 
 
 def remove_section(bot: Assistant, names: dict[str, str]) -> None:
     pending = st.session_state.get("confirm_remove")
     if pending in names:
-        st.warning(f"Remove **{names[pending]}** from the index? Earlier answers keep their quotes, marked "
+        st.warning(f"Remove **{md_text(names[pending])}** from the index? Earlier answers keep their quotes, marked "
                    "as from a removed document.")
         yes, no = st.columns(2)
         if yes.button("Remove", type="primary", key="remove-yes") and not signin.refusal("remove"):
             removed = bot.remove(pending)
             st.session_state.pop("confirm_remove")
             st.session_state["upload_results"] = []
-            st.toast(f"Removed {names[pending]} ({removed} chunks)")
+            st.toast(f"Removed {md_text(names[pending])} ({removed} chunks)")
             st.rerun()
         if no.button("Cancel", key="remove-no"):
             st.session_state.pop("confirm_remove")
@@ -142,7 +158,7 @@ def upload_section(bot: Assistant) -> None:
         progress = st.progress(0.0, text="Indexing…")
         results = []
         for i, upload in enumerate(files):
-            progress.progress(i / len(files), text=f"Indexing {upload.name} ({i + 1} of {len(files)})")
+            progress.progress(i / len(files), text=f"Indexing {md_text(upload.name)} ({i + 1} of {len(files)})")
             results.append(index_upload(bot, upload.name, upload.getvalue(), replace))
         progress.progress(1.0, text="Indexed")
         st.session_state["upload_results"] = results
@@ -162,11 +178,11 @@ def upload_summary(results: list[tuple[bool, str]]) -> None:
     else:
         st.success(f"{line}.")
     if len(results) == 1 and not failed:
-        st.caption(results[0][1])
+        st.caption(md_text(results[0][1]))
         return
     with st.expander("Details", expanded=bool(failed)):
         for ok, message in results:
-            st.markdown(f"{'✓' if ok else '✗ **failed**'} {message}")
+            st.markdown(f"{'✓' if ok else '✗ **failed**'} {md_text(message)}")
 
 
 def index_upload(bot: Assistant, name: str, data: bytes, replace: bool = False) -> tuple[bool, str]:
@@ -192,7 +208,7 @@ def options_section(docs: list[DocumentInfo]) -> None:
                  help="hybrid: meaning (embeddings) and exact words (BM25) together. dense: meaning only. "
                       "keyword: exact words only.")
     if docs:
-        sources = {d.source: PurePath(d.source).name for d in docs}
+        sources = {d.source: neutralise_bidi(PurePath(d.source).name) for d in docs}
         # A removed file leaves the choice; Streamlit refuses a selection that is not an option.
         st.session_state["search_files"] = [s for s in st.session_state["search_files"] if s in sources]
         # ignore[arg-type]: streamlit's stub wants format_func to return str; dict.get gives None for a stale value

@@ -7,7 +7,7 @@ from pathlib import PurePath
 
 import streamlit as st
 
-from qa import Assistant
+from qa import Assistant, md_text
 from ui.render import highlight
 
 SCROLL_TO_HIGHLIGHT = """
@@ -28,7 +28,7 @@ SCROLL_TO_HIGHLIGHT = """
 @st.dialog("Source document", width="large")
 def show_document(bot: Assistant, source: str, title: str, quote: str) -> None:
     name = PurePath(source).name
-    st.markdown(f"**{name}**" + (f" — {title}" if title and title != name else ""))
+    st.markdown(f"**{md_text(name)}**" + (f" — {md_text(title)}" if title and title != name else ""))
     pages = bot.document_pages(source)
     markdown = PurePath(source).suffix.lower() in (".md", ".markdown")
     found = False

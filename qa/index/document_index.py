@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import fcntl
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -24,6 +26,10 @@ from qa.types import DocumentInfo, SearchFilter
 
 log = logging.getLogger(__name__)
 NO_PAGE = 0  # Chroma metadata cannot hold None
+T = TypeVar("T")
+# chromadb's on-disk client keeps the vector index it loaded: a chunk another process wrote
+# since is unknown to it, and a query or get that meets one fails with this.
+NOT_HELD_YET = "Error finding id"
 
 
 def manifest_path(storage: StorageSettings, collection: str) -> Path:
@@ -44,7 +50,10 @@ class DocumentIndex:
         self.collection = collection or storage.collection
         self.store = ChromaStore(storage, self.collection)
         self.manifest = Manifest(manifest_path(storage, self.collection))
+        self._reopen_lock = threading.Lock()
+        self._generation = 0
         try:
+            self._generation = self.manifest.generation() if self.manifest.exists else 0
             self._check_consistent()
             self._check_embedding()
         except (IndexDamaged, SettingsError):
@@ -53,6 +62,53 @@ class DocumentIndex:
 
     def close(self) -> None:
         self.store.close()
+
+    # --- other processes' changes ------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reopen the Chroma client when the manifest says another process changed the chunks
+        since this one last looked (one SQLite lookup when nothing changed). A Chroma server
+        sees every writer's changes itself; only the on-disk client needs this."""
+        if self.manifest.generation() == self._generation:
+            return
+        with self._reopen_lock:
+            generation = self.manifest.generation()  # again: an own change may have just landed
+            if generation != self._generation:
+                if not self.store.server:
+                    self._reopen()
+                self._generation = generation
+
+    @contextmanager
+    def _own_change(self) -> Iterator[None]:
+        """A change this process makes through its own client (the caller holds ``writing``):
+        nothing to reload for it, and a reader thread must not reopen the client meanwhile."""
+        with self._reopen_lock:
+            yield
+            self._generation = self.manifest.generation()
+
+    def _reopen(self) -> None:
+        # Close first: chromadb shares one client per folder within a process, and only a
+        # client opened after the last one closed loads the folder again.
+        old = self.store
+        old.close()
+        self.store = ChromaStore(self.storage, self.collection)
+        log.info("reopened %s: another process changed the index", self.store.where())
+
+    def _read(self, call: Callable[[ChromaStore], T], skipped: T) -> T:
+        """A Chroma read as of the manifest's latest change. One that meets a chunk the client
+        does not know yet is retried on a reopened client, then skipped (``skipped`` is returned):
+        such a chunk was just written elsewhere, it is not damage."""
+        self.refresh()
+        for attempt in range(2):
+            try:
+                return call(self.store)
+            except IndexDamaged as exc:
+                if NOT_HELD_YET not in str(exc):
+                    raise
+                if attempt == 0 and not self.store.server:
+                    with self._reopen_lock:
+                        self._reopen()
+        log.warning("Chroma does not hold some chunks the manifest lists yet; they are skipped this time")
+        return skipped
 
     # --- integrity -------------------------------------------------------------------------
     def _check_consistent(self) -> None:
@@ -69,10 +125,32 @@ class DocumentIndex:
             return
         listed = self.manifest.chunk_count()
         if stored < listed:
+            self._check_same_store(stored, listed)
             raise IndexDamaged(
                 f"{where[0].upper()}{where[1:]} holds {stored} of the {listed} chunks its manifest lists "
                 f"(the Chroma data was deleted or damaged); {REINDEX_HINT}."
             )
+
+    def store_identity(self) -> str:
+        """Which store this index's manifest describes: its own folder, or a collection on a
+        Chroma server (the manifest records it on the first write)."""
+        if self.store.server:
+            return f"server {self.storage.chroma_host}:{self.storage.chroma_port} collection {self.collection}"
+        return "folder"  # the manifest lives in the folder it describes, wherever it is moved
+
+    def _check_same_store(self, stored: int, listed: int) -> None:
+        """Settings that point at another store than the one indexed are a setting to fix, not damage."""
+        recorded = self.manifest.meta("store")
+        if recorded is None or recorded == self.store_identity():
+            return
+        described = (f"the Chroma data in '{self.storage.index_dir}'" if recorded == "folder"
+                     else "the Chroma " + recorded.replace(" collection ", ", collection '") + "'")
+        raise SettingsError(
+            f"The manifest '{self.manifest.path}' describes {described} ({listed} chunks), but these settings "
+            f"point at {self.store.where()}, collection '{self.collection}' ({stored} chunks): "
+            f"{'unset QA_CHROMA_HOST to use it' if recorded == 'folder' else 'point QA_CHROMA_HOST / QA_CHROMA_PORT / QA_COLLECTION back at it'}"
+            ", or index into this store with another QA_INDEX_DIR (`QA_INDEX_DIR=DIR python -m qa ingest PATH`)."
+        )
 
     def _check_embedding(self) -> None:
         """Vectors of another model or precision do not compare with this one's: refuse to mix."""
@@ -99,8 +177,13 @@ class DocumentIndex:
         with open(lock_path, "a+b") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
+                if self.manifest.exists:
+                    self.refresh()  # write on top of what other processes committed
                 yield
             finally:
+                # Our own changes: this client made them, nothing to reload.
+                with suppress(IndexDamaged):  # a damaged manifest was already reported
+                    self._generation = self.manifest.generation()
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def repair(self) -> int:
@@ -110,7 +193,8 @@ class DocumentIndex:
             return 0
         orphans = self.manifest.unreferenced_pending()
         self.store.delete(orphans)
-        self.manifest.clear_pending(list(pending))
+        with self._own_change():
+            self.manifest.clear_pending(list(pending))
         if orphans:
             log.info("repaired an interrupted change: %d chunks dropped", len(orphans))
         return len(orphans)
@@ -127,7 +211,8 @@ class DocumentIndex:
             return []
         where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
         # Over-fetch a little: chunks of an unfinished change are skipped.
-        hits = self.store.query(query_vector, k + 4, where)
+        nothing: list[tuple[str, float]] = []
+        hits = self._read(lambda store: store.query(query_vector, k + 4, where), nothing)
         visible = self.manifest.chunks([chunk_id for chunk_id, _ in hits])
         return [(chunk_id, relevance) for chunk_id, relevance in hits if chunk_id in visible][:k]
 
@@ -137,7 +222,8 @@ class DocumentIndex:
 
     def relevance(self, chunk_ids: Sequence[str], query_vector: Sequence[float]) -> dict[str, float]:
         """Cosine relevance of stored chunks to a query vector (for chunks keyword search found)."""
-        stored = self.store.vectors(list(chunk_ids))
+        none_stored: dict[str, list[float]] = {}
+        stored = self._read(lambda store: store.vectors(list(chunk_ids)), none_stored)
         if not stored:
             return {}
         ids = list(stored)
@@ -200,6 +286,8 @@ class DocumentIndex:
         visible, so each file is in its old or its new state after any interruption; the old
         versions' chunks are deleted from Chroma last."""
         fresh = [(record, chunk) for record, _, new in files for chunk in new]
+        if self.manifest.meta("store") is None:
+            self.manifest.set_meta("store", self.store_identity())
         self.manifest.mark_pending_many([(record.doc_id, chunk.id) for record, chunk in fresh])
         vectors = embed_for_index(self.embeddings, [chunk.text for _, chunk in fresh])
         self.store.upsert(
@@ -208,9 +296,11 @@ class DocumentIndex:
             vectors,
             [_chunk_metadata(record, chunk) for record, chunk in fresh],
         )
-        stale = self.manifest.commit_files([(record, chunks) for record, chunks, _ in files])
+        with self._own_change():
+            stale = self.manifest.commit_files([(record, chunks) for record, chunks, _ in files])
         self.store.delete(stale)
-        self.manifest.clear_pending(stale)
+        with self._own_change():
+            self.manifest.clear_pending(stale)
 
     def relocate(self, doc_id: str, source: str, path: bytes) -> None:
         """A file moved: same content, new place; no chunk changes."""
@@ -225,9 +315,11 @@ class DocumentIndex:
 
     def drop(self, doc_id: str) -> int:
         """Hide a file's chunks, then delete them from Chroma; the caller holds ``writing``."""
-        ids = self.manifest.remove_file(doc_id)
+        with self._own_change():
+            ids = self.manifest.remove_file(doc_id)
         self.store.delete(ids)
-        self.manifest.clear_pending(ids)
+        with self._own_change():
+            self.manifest.clear_pending(ids)
         return len(ids)
 
 

@@ -23,6 +23,10 @@ from qa.errors import IndexDamaged
 from qa.sqlite_transaction import transaction
 
 SCHEMA_VERSION = "2"
+# Counts the changes of what Chroma holds (a commit, a removal, a cleanup after them), in the
+# same transaction as the change: a process that sees it move reopens its Chroma client.
+_BUMP_GENERATION = ("INSERT INTO meta VALUES ('generation', '1') "
+                    "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -237,6 +241,13 @@ class Manifest:
         with self._connect(write=True) as db:
             db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", [(c, d) for d, c in doc_chunk_ids])
 
+    def generation(self) -> int:
+        """How many times the chunks in Chroma changed (0 for a manifest not written yet)."""
+        if not self.exists:
+            return 0
+        value = self.meta("generation")
+        return int(value) if value and value.isdigit() else 0
+
     def meta(self, key: str) -> str | None:
         with self._connect() as db:
             row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -255,6 +266,7 @@ class Manifest:
     def commit_files(self, files: Sequence[tuple[FileRecord, Sequence[Chunk]]]) -> list[str]:
         """``commit_file`` for several files in one transaction (one disk sync for a batch)."""
         with self._connect(write=True) as db:
+            db.execute(_BUMP_GENERATION)
             return [c for record, chunks in files for c in self._commit(db, record, chunks)]
 
     @staticmethod
@@ -296,12 +308,16 @@ class Manifest:
             db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             db.execute("DELETE FROM files WHERE doc_id = ?", (doc_id,))
             db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", [(c, doc_id) for c in ids])
+            db.execute(_BUMP_GENERATION)
         return ids
 
     def clear_pending(self, chunk_ids: Iterable[str]) -> None:
         """Last step: Chroma no longer holds these (or holds them as visible chunks)."""
+        ids = [(c,) for c in chunk_ids]
         with self._connect(write=True) as db:
-            db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c,) for c in chunk_ids])
+            db.executemany("DELETE FROM pending WHERE chunk_id = ?", ids)
+            if ids:  # Chroma dropped them: a reader's client may still list them
+                db.execute(_BUMP_GENERATION)
 
     def unreferenced_pending(self) -> list[str]:
         """Pending chunk ids that no visible version uses: Chroma should not hold them."""

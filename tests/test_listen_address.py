@@ -1,0 +1,30 @@
+"""The Streamlit app listens on loopback unless someone asks otherwise: it has no sign-in."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+
+from testsupport.helpers import ROOT
+
+pytestmark = pytest.mark.unit
+
+
+def test_streamlit_config_listens_on_loopback():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"
+
+
+def test_make_run_passes_a_loopback_address():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    run_line = next(line for line in makefile.splitlines() if "streamlit run" in line)
+    assert "--server.address $(ADDRESS)" in run_line
+    assert re.search(r"^ADDRESS\s*\?=\s*127\.0\.0\.1\s*$", makefile, re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", ["tests/test_browser.py", "bench/browser_latency.py"])
+def test_test_servers_pass_loopback(path):
+    text = (ROOT / path).read_text(encoding="utf-8")
+    assert '"--server.address", "127.0.0.1"' in text
