@@ -93,7 +93,7 @@ def test_export_keeps_html_and_links_from_people_and_documents_as_text():
     question = "<img src=x onerror=alert(1)> See [the site](http://evil.example) **now**?"
     answer = an_answer(question)
     turns = [Turn(question, answer), Turn("- 2026. <b>list?</b>", error="No <i>answer</i> & no luck.")]
-    rendered = MarkdownIt().render(conversation_markdown(turns, "<script>x</script> [t](http://e)"))
+    rendered = MarkdownIt().render(conversation_markdown(turns, "<script>x</script> [t](http://e)")).replace("\u2060", "")  # word joiners break autolinks (qa.text_safety)
     assert "<img" not in rendered and "<script>" not in rendered and "<a " not in rendered
     assert "<strong>now</strong>" not in rendered and "<b>" not in rendered and "<li>" not in rendered
     assert "&lt;img src=x onerror=alert(1)&gt; See [the site](http://evil.example) **now**?" in rendered

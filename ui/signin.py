@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from qa import LOCAL_OWNER, Accounts, NotSignedIn, QAError, Settings, SignedIn, User, is_loopback
+from qa import LOCAL_OWNER, Accounts, NotSignedIn, QAError, Settings, SignedIn, User, is_loopback, md_text
 from ui.resources import get_settings
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,9 @@ def allowed(visitor: Visitor, action: Action, settings: Settings) -> bool:
 
 
 def current() -> Visitor:
-    """The visitor ``gate`` let in on this run."""
+    """The visitor ``gate`` let in on this run (a page run on its own, as in tests, passes the gate here)."""
+    if _VISITOR not in st.session_state:
+        return gate()
     visitor: Visitor = st.session_state[_VISITOR]
     return visitor
 
@@ -139,7 +141,7 @@ def gate() -> Visitor:
     try:
         visitor = visitor_for(accounts, token, on_this_machine(st.get_option("server.address"), st.context.headers))
     except QAError as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         st.stop()
     if visitor is None:
         if state.pop(_SIGNED, None) is not None or state.get(_CLEAR) or token is not None:
@@ -167,7 +169,7 @@ def signin_form(accounts: Accounts) -> None:
     try:
         signed = accounts.sign_in(name, password)
     except QAError as exc:  # wrong name or password, or locked: one line
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
     logger.info("%s signed in to the browser app", signed.user.name)
     st.session_state.pop(_CLEAR, None)
