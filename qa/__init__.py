@@ -10,6 +10,8 @@ from qa.accounts import ROLES, Accounts, ApiKeyInfo, NewKey, SignedIn, User
 from qa.answer.backends import BACKENDS, AnswerBackend
 from qa.assistant import AskOptions, Assistant
 from qa.conversations import LOCAL_OWNER, Conversation, ConversationInfo, ConversationStore, Turn
+from qa.documents.chunking import split_sentences
+from qa.documents.loading import SUPPORTED_SUFFIXES
 from qa.errors import (
     AccountError,
     BackendUnavailable,
@@ -27,13 +29,24 @@ from qa.errors import (
     SignInLocked,
     TooLarge,
 )
-from qa.export import conversation_markdown
+from qa.evaluation.api import run_evaluation
+from qa.evaluation.report import failure_reason, fmt, metric_rows
+from qa.evaluation.runs import EvaluationStore
+from qa.export import conversation_markdown, export_file_name
 from qa.loopback import is_loopback
 from qa.settings import AccountSettings, Backend, RetrievalMode, Role, ServerSettings, Settings, load_settings
 from qa.text_safety import html_text, md_document, md_text, neutralise_bidi
 from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, Passage, Retrieved, SearchFilter
 
 __all__ = [
+    "SUPPORTED_SUFFIXES",
+    "EvaluationStore",
+    "export_file_name",
+    "failure_reason",
+    "fmt",
+    "metric_rows",
+    "run_evaluation",
+    "split_sentences",
     "BACKENDS",
     "LOCAL_OWNER",
     "ROLES",

@@ -6,6 +6,7 @@ local model generates for one question at a time."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -25,7 +26,7 @@ from qa.answer.select import SentenceVectors
 from qa.conversations import ConversationStore
 from qa.documents.chunking import TokenCounter
 from qa.documents.loading import LoadLimits, load_document
-from qa.documents.uploads import save_upload
+from qa.documents.uploads import safe_file_name, save_upload
 from qa.embeddings import make_embeddings, make_token_counter
 from qa.errors import DocumentError, QAError, as_server_error
 from qa.index.document_index import DocumentIndex
@@ -103,7 +104,9 @@ class Assistant:
         result = self.ingest([saved.path]).files[0]
         if result.status == "failed":
             saved.restore()
-        return result
+            return result
+        asked = safe_file_name(name)
+        return dataclasses.replace(result, renamed_from=asked) if saved.path.name != asked else result
 
     def remove(self, source: str) -> int:
         """Drop one indexed file; returns how many chunks went. A file that was uploaded

@@ -119,6 +119,9 @@ class FileResult:
     status: FileStatus
     chunks: int = 0
     error: str = ""
+    # An upload stored under another name (a different file already had this one): the name it
+    # asked for; the stored name is ``path``'s.
+    renamed_from: str = ""
 
 
 @dataclass

@@ -141,6 +141,9 @@ def test_long_and_colliding_upload_names(assistant, settings):
     team_a = assistant.ingest_upload("teamA/report.txt", b"Team A meets on Mondays in room 12.")
     team_b = assistant.ingest_upload("teamB/report.txt", b"Team B meets on Fridays in room 40.")
     assert team_a.status == team_b.status == "added" and team_a.path != team_b.path
+    # The second report.txt is stored under another name, and the result says so.
+    assert team_a.renamed_from == "" and team_b.renamed_from == "report.txt"
+    assert os.path.basename(team_b.path) != "report.txt"
     assert len(assistant.documents()) == 3
     assert "room 12" in assistant.ask("When does team A meet?").text
     again = assistant.ingest_upload("teamA/report.txt", b"Team A meets on Mondays in room 12.")

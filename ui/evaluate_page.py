@@ -9,10 +9,7 @@ from typing import get_args
 import pandas as pd
 import streamlit as st
 
-from qa import Backend, QAError, md_text
-from qa.evaluation import run_evaluation
-from qa.evaluation.report import failure_reason, fmt, metric_rows
-from qa.evaluation.runs import EvaluationStore
+from qa import Backend, EvaluationStore, QAError, failure_reason, fmt, md_text, metric_rows, run_evaluation
 from ui.render import card_label
 from ui.resources import get_assistant, get_settings
 from ui.signin import refusal

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from qa import Answer, Citation, html_text, md_document
-from qa.documents.chunking import split_sentences
+from qa import Answer, Citation, html_text, md_document, split_sentences
 
 
 def _quote_pattern(sentence: str) -> re.Pattern[str] | None:

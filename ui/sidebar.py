@@ -11,6 +11,7 @@ import streamlit as st
 
 from qa import (
     BACKENDS,
+    SUPPORTED_SUFFIXES,
     Assistant,
     Backend,
     Conversation,
@@ -18,12 +19,11 @@ from qa import (
     ConversationStoreError,
     DocumentInfo,
     RetrievalMode,
+    conversation_markdown,
+    export_file_name,
     md_text,
     neutralise_bidi,
 )
-from qa.documents.loading import SUPPORTED_SUFFIXES
-from qa.documents.uploads import safe_file_name
-from qa.export import conversation_markdown, export_file_name
 from ui import signin
 
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
@@ -193,9 +193,8 @@ def index_upload(bot: Assistant, name: str, data: bytes, replace: bool = False) 
         return False, f"{name}: {result.error[:1].upper()}{result.error[1:]}"
     detail = f"{result.chunks} chunks" if result.chunks else "already indexed"
     message = f"{PurePath(name).name}: {result.status} ({detail})"
-    stored = PurePath(result.path).name
-    if stored != safe_file_name(name):  # another document already had this name
-        message += f", kept beside the earlier one as {stored}"
+    if result.renamed_from:  # another document already had this name
+        message += f", kept beside the earlier one as {PurePath(result.path).name}"
     return True, message
 
 
