@@ -28,7 +28,7 @@ def test_local_backend_answers_from_the_seed_with_gemma(settings, embeddings):
 
 
 def test_openai_backend_against_a_real_openai_compatible_server(settings, embeddings, tmp_path):
-    with openai_compatible_server(local_model_path(settings), tmp_path) as url:
+    with openai_compatible_server(local_model_path(settings.generation), tmp_path) as url:
         s = settings.changed(**{"backend": "openai", "openai_base_url": url, "openai_model": "gemma-3-270m"})
         bot = Assistant(s, embeddings=embeddings)
         bot.ingest([SEED_ARTICLE])

@@ -19,6 +19,9 @@ pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "artifacts" / "browser"
 ANSWER_TIMEOUT_MS = 120_000
+# The first start indexes nine documents in the background: about 30 s on a quiet machine, several
+# minutes when CI shares the cores (a wait, not a timing check; speed is measured by the benches).
+FIRST_INDEXING_TIMEOUT_MS = 420_000
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +85,7 @@ def test_chat_follow_up_and_upload_in_a_real_browser(server, page, tmp_path):
     first_load = time.perf_counter() - load_started
     # The first start indexes the seed documents in the background; the question is about the
     # article, so ask once the sidebar counts all of them.
-    wait_for_documents(page, len(SEED_DOCS), ANSWER_TIMEOUT_MS)
+    wait_for_documents(page, len(SEED_DOCS), FIRST_INDEXING_TIMEOUT_MS)
     expect(page.get_by_text("Indexing the default documents")).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
 
     seconds = ask(page, "How much money has the IT coalition attracted?", 0)

@@ -98,7 +98,7 @@ def test_thread_counts_follow_the_kind_of_work(tmp_path):
 @pytest.mark.integration
 def test_an_index_refuses_vectors_of_another_precision(settings, embeddings):
     Assistant(settings, embeddings=embeddings).ingest([SEED_ARTICLE])
-    other = make_embeddings(settings.changed(**{"embedding_precision": "int8"}))
+    other = make_embeddings(settings.changed(embedding_precision="int8").embedding)
     with pytest.raises(SettingsError, match="QA_EMBEDDING_PRECISION.*fp32.*int8"):
         Assistant(settings, embeddings=other)
     assert Assistant(settings, embeddings=embeddings).chunk_count() > 0  # the index is untouched

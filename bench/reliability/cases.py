@@ -108,7 +108,8 @@ def shared_assistant(index_dir: str, clean_dir: str, seeds: str, corpus: str, qu
     against single-threaded ones; then an ingest beside the askers, compared with a clean ingest."""
     from qa.embeddings import make_embeddings
 
-    embeddings = make_embeddings(settings(index_dir))
+    built = settings(index_dir)
+    embeddings = make_embeddings(getattr(built, "embedding", built))  # older trees: the flat settings
     bot = assistant(index_dir, embeddings)
     bot.ingest([seeds])
     alone = {q: bot.ask(q).text for q in questions}

@@ -62,10 +62,10 @@ def load_model(args: dict) -> dict:
     from qa.embeddings import make_embeddings
 
     settings = _settings(args)
-    make_embeddings(settings)
+    make_embeddings(settings.embedding)
     cold = time.perf_counter() - started
     started = time.perf_counter()
-    make_embeddings(settings)
+    make_embeddings(settings.embedding)
     warm = time.perf_counter() - started
     return {"cold_s": cold, "warm_s": warm, "rss_mb": peak_rss_mb()}
 
