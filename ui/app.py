@@ -72,10 +72,11 @@ def chat_page() -> None:
     run: AnswerRun | None = st.session_state.get("run")
     if run is not None and run.finished.is_set():  # stored (or refused): the store shows it from now on
         st.session_state.pop("run")
-        if run.problem:
-            st.session_state["notice"] = run.problem
         if run.unsaved is not None:  # the chat store failed: kept on this page, marked as not saved
             st.session_state.setdefault("unsaved_turns", []).append(run.unsaved)
+            st.session_state["store_error"] = run.problem  # shown once, with the store's own line
+        elif run.problem:
+            st.session_state["notice"] = run.problem
         run = None
     chat_id = st.query_params.get("chat") or st.session_state.get("chat_id")
     # A damaged or unreadable chat store is one line on the page; questions are still answered.
@@ -147,8 +148,12 @@ def chat_page() -> None:
     st.html(COPY_LISTENER, unsafe_allow_javascript=True)
     st.session_state["seen"] = (chat_id, version)
     # The sidebar after the conversation: a rerun (a Stop, say) redraws the chat first.
-    sidebar(bot, bot.conversations.load(chat_id, current().owner) if run is not None and conversation is None and chat_id else conversation,
-            docs)
+    if run is not None and conversation is None and chat_id and not store_error:
+        try:  # the chat this answer started
+            conversation = bot.conversations.load(chat_id, current().owner)
+        except ConversationStoreError:
+            conversation = None
+    sidebar(bot, conversation, docs)
     if run is not None:
         show_answer_run(run)
 
