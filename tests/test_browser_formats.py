@@ -63,13 +63,12 @@ def test_mdx_pptx_xlsx_upload_and_cite_their_place(app_url, tmp_path):
         wait_for_documents(page, 1, 3 * ANSWER_TIMEOUT_MS)  # the first start loads the model, then indexes
         uploader = page.locator("[data-testid='stFileUploaderDropzone'] input[type='file']")
 
-        uploader.set_input_files([str(page_mdx), str(deck), str(book)])
-        for name in ("hayhooks.mdx", "plan.pptx", "figures.xlsx"):
-            expect(page.get_by_text(name).first).to_be_visible()
+        uploader.set_input_files([str(page_mdx), str(deck), str(book)])  # indexed as soon as dropped
+        page.get_by_text("Indexed 3 of 3 files").wait_for(timeout=ANSWER_TIMEOUT_MS)
         expect(page.get_by_text("files are not allowed")).to_have_count(0)
-        page.get_by_role("button", name="Index uploaded files").click()
+        page.get_by_text("Details", exact=True).click()
         for name in ("hayhooks.mdx", "plan.pptx", "figures.xlsx"):
-            page.get_by_text(f"{name}: added").wait_for(timeout=ANSWER_TIMEOUT_MS)
+            expect(page.get_by_text(f"{name}: added").first).to_be_visible()
 
         answers = [("How are pipelines deployed?", "deploy-files", "hayhooks.mdx › Hayhooks › Deploying pipelines"),
                    ("When does the beta ship?", "14 May", "plan.pptx › slide 2"),
