@@ -41,14 +41,14 @@ def test_bad_files_are_reported_one_line_each_and_good_files_indexed(tmp_path, i
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 40)
     (folder / "corrupt.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage")
     (folder / "latin1.txt").write_bytes("Le phare de Brest est gardé par René Kerouac.".encode("latin-1"))
-    (folder / "table.xlsx").write_bytes(b"PK\x03\x04 something")
+    (folder / "notes.odt").write_bytes(b"PK\x03\x04 something")  # a type no loader reads
     write_pdf(folder / "good.pdf", ["The museum opens at nine o'clock."])
 
     result = run_cli("ingest", str(folder), env_extra=index_env)
     assert result.returncode == 1
     failed = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
     assert len(failed) == 4, result.stderr
-    for name, reason in [("empty.txt", "empty"), ("binary.txt", "binary"), ("corrupt.pdf", "PDF"), ("table.xlsx", "unsupported")]:
+    for name, reason in [("empty.txt", "empty"), ("binary.txt", "binary"), ("corrupt.pdf", "PDF"), ("notes.odt", "unsupported")]:
         assert any(name in line and reason in line for line in failed), (name, failed)
     assert "Traceback" not in result.stderr
     assert "2 added" in result.stdout and "4 failed" in result.stdout
