@@ -177,7 +177,7 @@ def test_planted_content_stays_text(app, other_host, tmp_path):
             name = f"[Sign in again](www.phish.example) ![u](www.img.example) <script>alert(1)<script>{RLO}gnp.txt"
             page.locator("[data-testid='stFileUploaderDropzone'] input[type='file']").set_input_files(
                 {"name": name, "mimeType": "text/plain", "buffer": b"The upload says the bridge opens at nine."})
-            page.get_by_role("button", name="Index uploaded files").click()
+            # Indexed as soon as dropped; one file's outcome is the caption under the summary line.
             expect(page.get_by_text(": added", exact=False).first).to_be_visible(timeout=TIMEOUT_MS)
             look(page)
             page.reload()
