@@ -19,7 +19,7 @@ def test_pointing_a_disk_index_at_a_fresh_server_names_both_stores(tmp_path, emb
     disk = Settings(index_dir=tmp_path / "index", backend="extractive")
     Assistant(disk, embeddings=embeddings).ingest([SEED_ARTICLE])
     with chroma_server(tmp_path / "chroma" / "data") as port:
-        server = disk.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": port})
+        server = disk.changed(chroma_host="127.0.0.1", chroma_port=port)
         with pytest.raises(SettingsError) as caught:
             Assistant(server, embeddings=embeddings)
         message = str(caught.value)
@@ -33,7 +33,7 @@ def test_pointing_a_disk_index_at_a_fresh_server_names_both_stores(tmp_path, emb
         assert result.returncode == 2
         assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [f"error: {message}"]
         # What the message says to do works: another QA_INDEX_DIR indexes into the server.
-        fresh = server.model_copy(update={"index_dir": tmp_path / "server-index"})
+        fresh = server.changed(index_dir=tmp_path / "server-index")
         bot = Assistant(fresh, embeddings=embeddings)
         bot.ingest([SEED_ARTICLE])
         assert "70 million" in bot.ask("How much money has the IT coalition attracted?").text
