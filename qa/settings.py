@@ -377,6 +377,15 @@ class Settings(BaseModel):
                 routed[group] = GROUPS[group](**{**(base or {}), **values})
         return routed
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Settings:
+        """As pydantic's, except that flat names (``{"top_k": 3}``) go to their group through
+        ``changed`` instead of being set as stray attributes that nothing reads."""
+        update = dict(update or {})
+        flat = {k: update.pop(k) for k in list(update)
+                if not (k in GROUPS and isinstance(update[k], Mapping | BaseModel))}
+        base = self.changed(**flat) if flat else self
+        return BaseModel.model_copy(base, update=update, deep=deep)
+
     def changed(self, **changes: Any) -> Settings:
         """A copy with some settings changed, by their flat names (validated like the environment)."""
         groups: dict[str, dict[str, Any]] = {}
