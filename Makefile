@@ -47,9 +47,10 @@ ocr:
 SERVER_MODE_TESTS ?= tests/test_ingest_integration.py tests/test_index_reliability.py tests/test_concurrency.py tests/test_retrieval.py \
 	tests/test_uploads.py tests/test_injection_and_local_load.py tests/test_hostile_input.py tests/test_processes.py tests/test_other_process_ingest.py
 
-# ruff (lint rules) and mypy (types), both configured in pyproject.toml; `make test` runs this first.
+# ruff (lint rules and formatting) and mypy (types), both configured in pyproject.toml; `make test` runs this first.
 lint: setup
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
 test: setup setup-local lint browser ocr

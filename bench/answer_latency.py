@@ -45,7 +45,8 @@ def main() -> int:
     bot.warm_up()
     warm = time.perf_counter() - started
     cases = load_split(ROOT / "bench" / "splits" / "squad2-dev-sample.json").select(
-        load_testset(data / "qa.jsonl"), "report")[: args.questions]
+        load_testset(data / "qa.jsonl"), "report"
+    )[: args.questions]
     stop = multiprocessing.Event()
     busy = [multiprocessing.Process(target=_spin, args=(stop,), daemon=True) for _ in range(args.busy)]
     for process in busy:
@@ -58,11 +59,17 @@ def main() -> int:
             process.join()
     after = [a.timings.get("generate_s", 0.0) for a in answers]
     total = [a.timings.get("total_s", 0.0) for a in answers]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    print(f"commit {commit}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {len(answers)} report-half questions, "
-          f"{args.busy} busy process(es); warm-up (tokenizer, reading model) {warm:.2f} s")
-    print(f"after retrieval: p50 {percentile(after, 50):.3f} s, p95 {percentile(after, 95):.3f} s; "
-          f"whole answer: p50 {percentile(total, 50):.3f} s, p95 {percentile(total, 95):.3f} s")
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    print(
+        f"commit {commit}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {len(answers)} report-half questions, "
+        f"{args.busy} busy process(es); warm-up (tokenizer, reading model) {warm:.2f} s"
+    )
+    print(
+        f"after retrieval: p50 {percentile(after, 50):.3f} s, p95 {percentile(after, 95):.3f} s; "
+        f"whole answer: p50 {percentile(total, 50):.3f} s, p95 {percentile(total, 95):.3f} s"
+    )
     return 0
 
 

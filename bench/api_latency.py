@@ -49,15 +49,24 @@ def _load(url: str, headers: dict[str, str], questions: list[str], expected: dic
                     continue
                 got, want = response.json(), expected[q]
                 differ += (got["text"], got["refused"], [c["quote"] for c in got["citations"]]) != (
-                    want.text, want.refused, [c.quote for c in want.citations])
+                    want.text,
+                    want.refused,
+                    [c.quote for c in want.citations],
+                )
         return errors, differ
 
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         results = list(pool.map(one_client, range(clients)))
     seconds = time.perf_counter() - started
-    return {"clients": clients, "questions": clients * len(questions), "errors": sum(r[0] for r in results),
-            "differ": sum(r[1] for r in results), "seconds": seconds, "per_s": clients * len(questions) / seconds}
+    return {
+        "clients": clients,
+        "questions": clients * len(questions),
+        "errors": sum(r[0] for r in results),
+        "differ": sum(r[1] for r in results),
+        "seconds": seconds,
+        "per_s": clients * len(questions) / seconds,
+    }
 
 
 def main() -> int:
@@ -71,7 +80,9 @@ def main() -> int:
     bot = Assistant(settings)
     bot.ingest(SEED_DOCS)
     accounts = Accounts.open(settings.storage.index_dir, settings.accounts)
-    user = next((u for u in accounts.users() if u.name == "bench"), None) or accounts.add("bench", "member", "bench password 1")
+    user = next((u for u in accounts.users() if u.name == "bench"), None) or accounts.add(
+        "bench", "member", "bench password 1"
+    )
     headers = {"Authorization": f"Bearer {accounts.create_key(user, 'bench').key}"}
     questions = seed_questions(limit=args.questions)
     python_s, python_first = [], []
@@ -84,8 +95,10 @@ def main() -> int:
         python_s.append(time.perf_counter() - started)
     rest_s, added_s, v1_s, sse_first = [], [], [], []
     env = {"QA_BACKEND": "extractive", "QA_CORPUS_DIR": str(work / "none")}
-    with qa_server(settings.storage.index_dir, work / "logs", env) as url, httpx.Client(base_url=url, headers=headers,
-                                                                                timeout=120) as client:
+    with (
+        qa_server(settings.storage.index_dir, work / "logs", env) as url,
+        httpx.Client(base_url=url, headers=headers, timeout=120) as client,
+    ):
         client.post("/api/ask", json={"question": questions[0]})  # warm-up: the reading model loads
         for q in questions:
             started = time.perf_counter()
@@ -103,21 +116,37 @@ def main() -> int:
                         break
         throughput = [_load(url, headers, questions, expected, int(n)) for n in args.clients.split(",")]
     bot.close()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     print(f"{len(questions)} seed questions, extractive, 1 client, commit {commit}, {time.strftime('%Y-%m-%d')}")
     print(f"{'ms':44} {'p50':>8} {'p95':>8}")
-    for label, values in [("Python API ask (in process)", python_s), ("/api/ask round trip", rest_s),
-                          ("/api/ask added over its own total_s", added_s), ("/v1/chat/completions round trip", v1_s),
-                          ("Python stream: first event (passages)", python_first),
-                          ("/api/ask/stream: first event (passages)", sse_first)]:
+    for label, values in [
+        ("Python API ask (in process)", python_s),
+        ("/api/ask round trip", rest_s),
+        ("/api/ask added over its own total_s", added_s),
+        ("/v1/chat/completions round trip", v1_s),
+        ("Python stream: first event (passages)", python_first),
+        ("/api/ask/stream: first event (passages)", sse_first),
+    ]:
         print(f"{label:44} {_ms(values)}")
     print(f"{'clients':>8} {'questions':>10} {'errors':>7} {'differ':>7} {'answers/s':>10}")
     for row in throughput:
         print(f"{row['clients']:8d} {row['questions']:10d} {row['errors']:7d} {row['differ']:7d} {row['per_s']:10.2f}")
-    (work / "summary.json").write_text(json.dumps({"added_s": added_s, "rest_s": rest_s, "python_s": python_s,
-                                                   "v1_s": v1_s, "sse_first_s": sse_first,
-                                                   "python_first_s": python_first,
-                                                   "throughput": throughput}, indent=1))
+    (work / "summary.json").write_text(
+        json.dumps(
+            {
+                "added_s": added_s,
+                "rest_s": rest_s,
+                "python_s": python_s,
+                "v1_s": v1_s,
+                "sse_first_s": sse_first,
+                "python_first_s": python_first,
+                "throughput": throughput,
+            },
+            indent=1,
+        )
+    )
     return 0
 
 

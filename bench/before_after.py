@@ -29,11 +29,19 @@ DATASETS = ("squad2-dev-sample", "pubmedqa-pqal")
 
 def half_file(dataset_dir: Path, half: str, out: Path) -> Path:
     """The half's rows of the data set's qa.jsonl, as they are (the earlier tree reads them too)."""
-    keep = {c.id for c in load_split(ROOT / "bench" / "splits" / f"{dataset_dir.name}.json").select(
-        load_testset(dataset_dir / "qa.jsonl"), half)}  # type: ignore[arg-type]
+    keep = {
+        c.id
+        for c in load_split(ROOT / "bench" / "splits" / f"{dataset_dir.name}.json").select(
+            load_testset(dataset_dir / "qa.jsonl"),
+            half,  # type: ignore[arg-type]
+        )
+    }
     path = out / f"{dataset_dir.name}-{half}.jsonl"
-    lines = [line for line in (dataset_dir / "qa.jsonl").read_text(encoding="utf-8").split("\n")
-             if line.strip() and str(json.loads(line).get("id")) in keep]
+    lines = [
+        line
+        for line in (dataset_dir / "qa.jsonl").read_text(encoding="utf-8").split("\n")
+        if line.strip() and str(json.loads(line).get("id")) in keep
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -42,8 +50,24 @@ def run_tree(tree: Path, testset: Path, corpus: Path, out: Path, index: Path) ->
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env.update(PYTHONPATH=str(tree), TOKENIZERS_PARALLELISM="false")
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "qa", "eval", str(testset), "--corpus", str(corpus), "--out", str(out),
-                    "--index-dir", str(index)], cwd=tree, env=env, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qa",
+            "eval",
+            str(testset),
+            "--corpus",
+            str(corpus),
+            "--out",
+            str(out),
+            "--index-dir",
+            str(index),
+        ],
+        cwd=tree,
+        env=env,
+        check=True,
+    )
     return time.perf_counter() - started
 
 
@@ -60,14 +84,26 @@ def score(results: Path, gold_docs: dict[str, str]) -> dict[str, float | int | N
             # A bare phrase: the earlier tree's short answers highlight themselves in their quote.
             # This tree records the bare phrase it showed; the earlier one showed a short answer as
             # "phrase [1]." with the phrase highlighted in its quote.
-            short = r["short_answer"] if "short_answer" in r else next(
-                (c["highlight"] for c in r["citations"] if c.get("highlight") and body.rstrip(".") == c["highlight"]), "")
+            short = (
+                r["short_answer"]
+                if "short_answer" in r
+                else next(
+                    (
+                        c["highlight"]
+                        for c in r["citations"]
+                        if c.get("highlight") and body.rstrip(".") == c["highlight"]
+                    ),
+                    "",
+                )
+            )
             if short:
                 phrases.append(m.shown_right(short, answers, answerable))
         if answers or not answerable:
             official.append(m.official_scores(body, refused, answers, answerable))
         if answerable:
-            gold.append(any(m.is_gold_document(c["source"], "", gold_docs.get(str(r["id"]), "")) for c in r["citations"]))
+            gold.append(
+                any(m.is_gold_document(c["source"], "", gold_docs.get(str(r["id"]), "")) for c in r["citations"])
+            )
         totals.append(r["timings"].get("total_s", 0.0))
     answerable_rows = [r for r in rows if r["answerable"]]
     unanswerable_rows = [r for r in rows if not r["answerable"]]
@@ -81,8 +117,9 @@ def score(results: Path, gold_docs: dict[str, str]) -> dict[str, float | int | N
         "questions": len(rows),
         "shown_right": share(right),
         "answered": share(not r["refused"] for r in rows),
-        "right_when_answerable": share(m.shown_right(m.strip_citations(r["answer"]), r["reference_answers"], True)
-                                       for r in answered_answerable),
+        "right_when_answerable": share(
+            m.shown_right(m.strip_citations(r["answer"]), r["reference_answers"], True) for r in answered_answerable
+        ),
         "unanswerable_refused": share(r["refused"] for r in unanswerable_rows),
         "answerable_refused": share(r["refused"] for r in answerable_rows),
         "phrases_right": share(phrases),
@@ -101,18 +138,25 @@ def main() -> int:
     parser.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
     parser.add_argument("--only", nargs="*", default=list(DATASETS), choices=DATASETS)
     parser.add_argument("--out", default="bench-out/before-after")
-    parser.add_argument("--write-docs", action="store_true",
-                        help="put the table into docs/benchmarks.md and README.md (between their markers)")
+    parser.add_argument(
+        "--write-docs",
+        action="store_true",
+        help="put the table into docs/benchmarks.md and README.md (between their markers)",
+    )
     args = parser.parse_args()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     before_tree = out / f"tree-{args.before}"
     if not before_tree.exists():
         subprocess.run(["git", "worktree", "add", "--detach", str(before_tree), args.before], cwd=ROOT, check=True)
-    after = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    lines = ["| Data set (half, questions) | Tree | Shown right | Answered | Right when answerable | "
-             "Unanswerable refused | Answerable refused | Phrases right (shown) | Official EM / F1 | Gold doc cited | p50 s |",
-             "|" + "---|" * 11]
+    after = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    lines = [
+        "| Data set (half, questions) | Tree | Shown right | Answered | Right when answerable | "
+        "Unanswerable refused | Answerable refused | Phrases right (shown) | Official EM / F1 | Gold doc cited | p50 s |",
+        "|" + "---|" * 11,
+    ]
 
     def f(v) -> str:
         return "n/a" if v is None else f"{v:.3f}"
@@ -126,10 +170,12 @@ def main() -> int:
             run_out = out / f"{name}-{tag}"
             run_tree(tree, testset, dataset_dir / "docs", run_out, out / f"index-{tag}")
             s = score(run_out / "results.jsonl", gold_docs)
-            lines.append(f"| {name} ({args.half}, {s['questions']}) | {label} | {f(s['shown_right'])} | "
-                         f"{f(s['answered'])} | {f(s['right_when_answerable'])} | {f(s['unanswerable_refused'])} | "
-                         f"{f(s['answerable_refused'])} | {f(s['phrases_right'])} ({s['phrases_shown']}) | "
-                         f"{f(s['official_exact'])} / {f(s['official_f1'])} | {f(s['gold_cited'])} | {f(s['p50_s'])} |")
+            lines.append(
+                f"| {name} ({args.half}, {s['questions']}) | {label} | {f(s['shown_right'])} | "
+                f"{f(s['answered'])} | {f(s['right_when_answerable'])} | {f(s['unanswerable_refused'])} | "
+                f"{f(s['answerable_refused'])} | {f(s['phrases_right'])} ({s['phrases_shown']}) | "
+                f"{f(s['official_exact'])} / {f(s['official_f1'])} | {f(s['gold_cited'])} | {f(s['p50_s'])} |"
+            )
             (out / "table.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     stamp = f"command: `python -m bench.before_after {' '.join(sys.argv[1:])}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     print("\n".join(lines) + "\n\n" + stamp)

@@ -52,9 +52,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         env = {**os.environ, "QA_INDEX_DIR": f"{tmp}/index", "QA_BACKEND": args.backend}
-        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.address", "127.0.0.1",
-                                   "--server.port", str(port)],
-                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "ui/app.py",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             health = wait_for_health(url, server)
@@ -81,10 +95,14 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"backend {args.backend}: server healthy after {health:.2f} s (process start to /_stcore/health); "
-          f"first page load with models {first_load:.2f} s; total start {health + first_load:.2f} s")
-    print(f"over {len(questions)} seed questions: time to first token median {statistics.median(firsts):.2f} s, "
-          f"to full answer median {statistics.median(fulls):.2f} s (max {max(fulls):.2f} s)")
+    print(
+        f"backend {args.backend}: server healthy after {health:.2f} s (process start to /_stcore/health); "
+        f"first page load with models {first_load:.2f} s; total start {health + first_load:.2f} s"
+    )
+    print(
+        f"over {len(questions)} seed questions: time to first token median {statistics.median(firsts):.2f} s, "
+        f"to full answer median {statistics.median(fulls):.2f} s (max {max(fulls):.2f} s)"
+    )
 
 
 if __name__ == "__main__":

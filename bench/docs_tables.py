@@ -10,7 +10,7 @@ def replace_table(path: Path, name: str, text: str) -> None:
     body = path.read_text(encoding="utf-8")
     begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
     if begin in body and end in body:
-        body = body[: body.index(begin) + len(begin)] + "\n" + text.strip() + "\n" + body[body.index(end):]
+        body = body[: body.index(begin) + len(begin)] + "\n" + text.strip() + "\n" + body[body.index(end) :]
     else:
         body = body.rstrip() + f"\n\n{begin}\n{text.strip()}\n{end}\n"
     path.write_text(body, encoding="utf-8")

@@ -38,29 +38,67 @@ N_PUBMED = 150
 SQUAD, PUBMED = "squad2-dev-sample", "pubmedqa-pqal"
 SOURCES = (SQUAD, PUBMED)
 
-SQUAD_KINDS = ("gold-sentence", "question-restated", "swap-other-doc", "question-swap-other-doc",
-               "swap-roles", "number-from-sentence", "negated")
+SQUAD_KINDS = (
+    "gold-sentence",
+    "question-restated",
+    "swap-other-doc",
+    "question-swap-other-doc",
+    "swap-roles",
+    "number-from-sentence",
+    "negated",
+)
 PUBMED_KINDS = ("conclusion", "conclusion-number-from-abstract", "conclusion-term-swap", "conclusion-negated")
 KINDS = SQUAD_KINDS + PUBMED_KINDS
 SUPPORTED_KINDS = frozenset({"gold-sentence", "question-restated", "conclusion"})
 CONTROL_KINDS = frozenset({"gold-sentence"})
 
 # --- common definitions ----------------------------------------------------------------------
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _MONTH = "(?:" + "|".join(MONTHS) + ")"
 _YEAR = re.compile(r"^(?:the )?(?:1\d{3}|20\d{2})s?$", re.IGNORECASE)
 _HAS_MONTH = re.compile(rf"\b{_MONTH}\b")
-NUMBER_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen
-    fifteen sixteen seventeen eighteen nineteen twenty hundred thousand million billion""".split())
+NUMBER_WORDS = frozenset(
+    """one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+    fifteen sixteen seventeen eighteen nineteen twenty hundred thousand million billion""".split()
+)
 NAME_CONNECTORS = frozenset("of the and de von van la for in".split())
 NEGATORS = frozenset("not no never neither nor none without cannot".split())
-AUXILIARIES = ("is", "are", "was", "were", "can", "could", "will", "would", "should", "must", "may", "might",
-               "does", "do", "did")
+AUXILIARIES = (
+    "is",
+    "are",
+    "was",
+    "were",
+    "can",
+    "could",
+    "will",
+    "would",
+    "should",
+    "must",
+    "may",
+    "might",
+    "does",
+    "do",
+    "did",
+)
 _AUXILIARY = re.compile(r"\b(?:" + "|".join(AUXILIARIES) + r")\b")
 PREPOSITIONS = frozenset("of to for with by in on at from as about into than like after before".split())
-PARTICIPLES = frozenset("""built held won made begun born sold lost set put fought taught brought bought shut
-    split hit cut found""".split())
+PARTICIPLES = frozenset(
+    """built held won made begun born sold lost set put fought taught brought bought shut
+    split hit cut found""".split()
+)
 _SMALL_WORDS = frozenset("a an the of and or to in on at by for".split())
 COORDINATIONS = frozenset({" and ", " or ", ", ", ", and "})
 
@@ -120,19 +158,19 @@ def replace_first(sentence: str, old: str, new: str) -> str | None:
     at = sentence.find(old)
     if at < 0:
         return None
-    out = sentence[:at] + new + sentence[at + len(old):]
+    out = sentence[:at] + new + sentence[at + len(old) :]
     return capitalise(out) if at == 0 else out
 
 
 def negate(sentence: str) -> str | None:
-    """"not" after the first auxiliary; None when the sentence has a negator or no auxiliary."""
+    """ "not" after the first auxiliary; None when the sentence has a negator or no auxiliary."""
     lowered = sentence.lower()
     if "n't" in lowered or "n’t" in lowered or any(w in NEGATORS for w in norm(sentence).split()):
         return None
     m = _AUXILIARY.search(sentence)
     if m is None:
         return None
-    return sentence[:m.end()] + " not" + sentence[m.end():]
+    return sentence[: m.end()] + " not" + sentence[m.end() :]
 
 
 def rewrite_question(question: str, answer: str) -> str | None:
@@ -183,7 +221,7 @@ def swap_roles(sentence: str, answer: str, kind: str) -> str | None:
     partner = next(((s, e) for s, e in _spans(sentence, kind) if e <= start or s >= end), None)
     if partner is None:
         return None
-    other = sentence[partner[0]:partner[1]]
+    other = sentence[partner[0] : partner[1]]
     a, b = norm(answer), norm(other)
     if not b or a == b or a in b or b in a:
         return None
@@ -200,8 +238,13 @@ def number_from_sentence(sentence: str, answer: str, kind: str, rng: random.Rand
     if start < 0 or kind not in ("number", "year"):
         return None
     end = start + len(answer)
-    candidates = sorted({m.group() for m in _DIGITS.finditer(sentence)
-                         if (m.end() <= start or m.start() >= end) and norm(m.group()) != norm(answer)})
+    candidates = sorted(
+        {
+            m.group()
+            for m in _DIGITS.finditer(sentence)
+            if (m.end() <= start or m.start() >= end) and norm(m.group()) != norm(answer)
+        }
+    )
     if not candidates:
         return None
     return replace_first(sentence, answer, rng.choice(candidates))
@@ -258,11 +301,27 @@ def _half(split: Split, doc_id: str) -> str:
     return half_of(doc_id, split.key)
 
 
-def _claim(source: str, row_id: str, kind: str, text: str, half: str, doc_id: str, basis: str,
-           pair: str | None = None, changed_type: str | None = None) -> dict:
-    row = {"id": f"{source}:{row_id}:{kind}", "claim": text,
-           "label": "supported" if kind in SUPPORTED_KINDS else "fabricated", "kind": kind,
-           "half": half, "source": source, "doc_id": doc_id, "basis": basis}
+def _claim(
+    source: str,
+    row_id: str,
+    kind: str,
+    text: str,
+    half: str,
+    doc_id: str,
+    basis: str,
+    pair: str | None = None,
+    changed_type: str | None = None,
+) -> dict:
+    row = {
+        "id": f"{source}:{row_id}:{kind}",
+        "claim": text,
+        "label": "supported" if kind in SUPPORTED_KINDS else "fabricated",
+        "kind": kind,
+        "half": half,
+        "source": source,
+        "doc_id": doc_id,
+        "basis": basis,
+    }
     if pair:
         row["pair"] = pair
     if changed_type:  # the answer type of the phrase the fabrication changed
@@ -290,9 +349,19 @@ def build_squad(rows: list[dict], documents: dict[str, str], split: Split) -> li
         kind = answer_type(answer)
         accepted = {norm(a) for a in [row.get("reference_answer") or "", *row.get("all_answers", [])]}
         doc = documents[row["doc_id"]]
-        return sorted({d for doc_id, h, d in donors_by
-                       if d and h == half and doc_id != row["doc_id"] and answer_type(d) == kind
-                       and not occurs(d, doc) and norm(d) not in accepted and has_content_word(d)})
+        return sorted(
+            {
+                d
+                for doc_id, h, d in donors_by
+                if d
+                and h == half
+                and doc_id != row["doc_id"]
+                and answer_type(d) == kind
+                and not occurs(d, doc)
+                and norm(d) not in accepted
+                and has_content_word(d)
+            }
+        )
 
     claims: list[dict] = []
     for row, answer, sentence, half in prepared:
@@ -311,8 +380,19 @@ def build_squad(rows: list[dict], documents: dict[str, str], split: Split) -> li
             if restated:  # the restated question with the donor in the answer's place
                 text = rewrite_question(row["question"], chooser(rid, "question-swap-other-doc").choice(pool))
                 if text:
-                    made.append(_claim(SQUAD, rid, "question-swap-other-doc", text, half, doc_id, sentence,
-                                       f"{SQUAD}:{rid}:question-restated", kind))
+                    made.append(
+                        _claim(
+                            SQUAD,
+                            rid,
+                            "question-swap-other-doc",
+                            text,
+                            half,
+                            doc_id,
+                            sentence,
+                            f"{SQUAD}:{rid}:question-restated",
+                            kind,
+                        )
+                    )
         text = swap_roles(sentence, answer, kind)
         if text:
             made.append(_claim(SQUAD, rid, "swap-roles", text, half, doc_id, sentence, gold_id, kind))
@@ -350,26 +430,37 @@ def build_pubmed(rows: list[dict], documents: dict[str, str], split: Split, n: i
             first = _STANDALONE_NUMBER.search(sentence)
             if first:
                 value = _number_value(first.group())
-                candidates = sorted({m.group() for m in _STANDALONE_NUMBER.finditer(doc)
-                                     if _number_value(m.group()) != value})
+                candidates = sorted(
+                    {m.group() for m in _STANDALONE_NUMBER.finditer(doc) if _number_value(m.group()) != value}
+                )
                 if candidates:
                     new = chooser(rid, "conclusion-number-from-abstract").choice(candidates)
-                    text = sentence[:first.start()] + new + sentence[first.end():]
-                    claims.append(_claim(PUBMED, rid, "conclusion-number-from-abstract", text, half, doc_id,
-                                         sentence, conclusion_id))
+                    text = sentence[: first.start()] + new + sentence[first.end() :]
+                    claims.append(
+                        _claim(
+                            PUBMED, rid, "conclusion-number-from-abstract", text, half, doc_id, sentence, conclusion_id
+                        )
+                    )
             terms = _terms(sentence)
             target = next((t for t in terms if t[0] == "acronym"), None) or next(iter(terms), None)
             if target:
                 shape, term = target
-                pool = sorted({t for other, s in chosen if other["doc_id"] != doc_id
-                               for sh, t in _terms(s) if sh == shape
-                               and not _word_in(t, doc) and not _word_in(t, sentence)})
+                pool = sorted(
+                    {
+                        t
+                        for other, s in chosen
+                        if other["doc_id"] != doc_id
+                        for sh, t in _terms(s)
+                        if sh == shape and not _word_in(t, doc) and not _word_in(t, sentence)
+                    }
+                )
                 if pool:
                     new = chooser(rid, "conclusion-term-swap").choice(pool)
                     at = next(m.start() for i, m in enumerate(_TERM.finditer(sentence)) if i > 0 and m.group() == term)
-                    text = sentence[:at] + new + sentence[at + len(term):]
-                    claims.append(_claim(PUBMED, rid, "conclusion-term-swap", text, half, doc_id, sentence,
-                                         conclusion_id))
+                    text = sentence[:at] + new + sentence[at + len(term) :]
+                    claims.append(
+                        _claim(PUBMED, rid, "conclusion-term-swap", text, half, doc_id, sentence, conclusion_id)
+                    )
             negated = negate(sentence)
             if negated:
                 claims.append(_claim(PUBMED, rid, "conclusion-negated", negated, half, doc_id, sentence, conclusion_id))
@@ -383,9 +474,12 @@ def read_documents(datasets: Path, source: str) -> dict[str, str]:
 
 def build(datasets: Path = DEFAULT_DATASETS, splits_dir: Path = SPLITS_DIR) -> list[dict]:
     """Every claim of the set, both halves, in a fixed order."""
-    squad = build_squad(read_rows(datasets, SQUAD), read_documents(datasets, SQUAD), split_for(datasets, SQUAD, splits_dir))
-    pubmed = build_pubmed(read_rows(datasets, PUBMED), read_documents(datasets, PUBMED),
-                          split_for(datasets, PUBMED, splits_dir))
+    squad = build_squad(
+        read_rows(datasets, SQUAD), read_documents(datasets, SQUAD), split_for(datasets, SQUAD, splits_dir)
+    )
+    pubmed = build_pubmed(
+        read_rows(datasets, PUBMED), read_documents(datasets, PUBMED), split_for(datasets, PUBMED, splits_dir)
+    )
     return squad + pubmed
 
 
@@ -402,10 +496,16 @@ def _pct(value) -> str:
 
 def _commit() -> str:
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return sha + ("+changes" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -415,24 +515,37 @@ def markdown_table(result: dict, command: str) -> str:
     """The result as Markdown: overall and per source, per kind, and the fabrications that
     changed an answer by its type. "paired" counts only fabrications whose supported source
     claim the check keeps, so a drop there is the check seeing the change."""
-    lines = [f"Grounding check on the constructed set ({result['half']} half) — commit {_commit()}, "
-             f"{datetime.date.today().isoformat()}, `{command}`", "",
-             "| claims | n | fabricated | supported | fabrication recall | fabrication precision | supported kept "
-             "| paired n | paired recall |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Grounding check on the constructed set ({result['half']} half) — commit {_commit()}, "
+        f"{datetime.date.today().isoformat()}, `{command}`",
+        "",
+        "| claims | n | fabricated | supported | fabrication recall | fabrication precision | supported kept "
+        "| paired n | paired recall |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, m in result["groups"].items():
-        lines.append(f"| {name} | {m['claims']} | {m['fabricated']} | {m['supported']} | "
-                     f"{_pct(m['fabrication_recall'])} | {_pct(m['fabrication_precision'])} | {_pct(m['supported_kept'])} "
-                     f"| {m['paired_fabricated']} | {_pct(m['paired_recall'])} |")
-    for title, rows in (("kind", result["kinds"]), ("kind / changed answer type", result.get("kinds_by_answer_type") or {})):
+        lines.append(
+            f"| {name} | {m['claims']} | {m['fabricated']} | {m['supported']} | "
+            f"{_pct(m['fabrication_recall'])} | {_pct(m['fabrication_precision'])} | {_pct(m['supported_kept'])} "
+            f"| {m['paired_fabricated']} | {_pct(m['paired_recall'])} |"
+        )
+    for title, rows in (
+        ("kind", result["kinds"]),
+        ("kind / changed answer type", result.get("kinds_by_answer_type") or {}),
+    ):
         if not rows:
             continue
-        lines += ["", f"| {title} | source | label | n | dropped | kept | paired n | paired recall |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"| {title} | source | label | n | dropped | kept | paired n | paired recall |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for name, m in rows.items():
             paired = (m["paired_fabricated"], _pct(m["paired_recall"])) if m["label"] == "fabricated" else ("", "")
-            lines.append(f"| {name} | {m['source']} | {m['label']} | {m['claims']} | {_pct(m['dropped'])} | "
-                         f"{_pct(m['kept'])} | {paired[0]} | {paired[1]} |")
+            lines.append(
+                f"| {name} | {m['source']} | {m['label']} | {m['claims']} | {_pct(m['dropped'])} | "
+                f"{_pct(m['kept'])} | {paired[0]} | {paired[1]} |"
+            )
     return "\n".join(lines)
 
 
@@ -465,8 +578,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--claims", type=Path, default=OUT_FILE)
-    parser.add_argument("--write-splits", action="store_true", help="write bench/splits/<source>.json from the test sets")
-    parser.add_argument("--score", action="store_true", help="score the grounding check on --claims instead of building")
+    parser.add_argument(
+        "--write-splits", action="store_true", help="write bench/splits/<source>.json from the test sets"
+    )
+    parser.add_argument(
+        "--score", action="store_true", help="score the grounding check on --claims instead of building"
+    )
     parser.add_argument("--half", choices=("tune", "report"), default=None, help="score only this half")
     parser.add_argument("--out", type=Path, default=Path("bench-out/grounding"))
     parser.add_argument("--json", type=Path, help="also write the full result (with missed claims) here")

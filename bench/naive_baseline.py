@@ -29,8 +29,10 @@ DONT_KNOW = re.compile(r"\b(don'?t|do not) know\b|\bnot (provided|mentioned)\b",
 
 class NaiveBaseline:
     def __init__(self, corpus: Path, embeddings, llm, persist_directory: Path) -> None:
-        docs = [Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": str(p)})
-                for p in sorted(corpus.glob("*.txt"))]
+        docs = [
+            Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": str(p)})
+            for p in sorted(corpus.glob("*.txt"))
+        ]
         splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
         started = time.perf_counter()
         self.vectorstore = Chroma.from_documents(splits, embeddings, persist_directory=str(persist_directory))
@@ -45,8 +47,17 @@ class NaiveBaseline:
         text = self.chain.invoke({"question": question, "context": "\n\n".join(d.page_content for d in docs)}).strip()
         done = time.perf_counter()
         refused = not text or bool(DONT_KNOW.search(text))
-        passages = [Passage(i + 1, str(d.id or ""), d.page_content, d.metadata["source"], "", None, 0.0)
-                    for i, d in enumerate(docs)]
-        return Answer(question=question, text=text, citations=[], refused=refused, backend="naive-baseline",
-                      search_query=question, passages=passages,
-                      timings={"retrieve_s": retrieved - started, "generate_s": done - retrieved, "total_s": done - started})
+        passages = [
+            Passage(i + 1, str(d.id or ""), d.page_content, d.metadata["source"], "", None, 0.0)
+            for i, d in enumerate(docs)
+        ]
+        return Answer(
+            question=question,
+            text=text,
+            citations=[],
+            refused=refused,
+            backend="naive-baseline",
+            search_query=question,
+            passages=passages,
+            timings={"retrieve_s": retrieved - started, "generate_s": done - retrieved, "total_s": done - started},
+        )

@@ -41,8 +41,15 @@ def score_dataset(assistant: Assistant, cases, k: int, modes=MODES) -> dict[str,
     results: dict[str, dict[str, float]] = {}
     for label, mode, changes in modes:
         # Other fusion settings: another assistant on the same index, sharing the loaded model.
-        searcher = Assistant(assistant.settings.changed(**changes), collection=assistant.index.collection,
-                             embeddings=assistant.embeddings) if changes else assistant
+        searcher = (
+            Assistant(
+                assistant.settings.changed(**changes),
+                collection=assistant.index.collection,
+                embeddings=assistant.embeddings,
+            )
+            if changes
+            else assistant
+        )
         hits, reciprocal, times = [], [], []
         for case in cases:
             if not (case.source or case.doc_id):
@@ -75,8 +82,9 @@ def main() -> int:
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--out", default="bench-out/retrieval")
-    parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
-                        help="settings to compare, e.g. embedding_precision=fp32")
+    parser.add_argument(
+        "--set", nargs="*", default=[], metavar="FIELD=VALUE", help="settings to compare, e.g. embedding_precision=fp32"
+    )
     args = parser.parse_args()
     out = Path(args.out)
     settings = Settings(index_dir=out / "index", **dict(item.split("=", 1) for item in args.set))
@@ -91,8 +99,11 @@ def main() -> int:
         cases = load_testset(Path(args.datasets) / name / "qa.jsonl", args.limit)
         report[name] = score_dataset(assistant, cases, args.k)
         for mode, r in report[name].items():
-            print(f"| {name} ({r['questions']}) | {mode} | {r[f'recall_at_{args.k}']:.3f} | {r['mrr']:.3f} | "
-                  f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} |", flush=True)
+            print(
+                f"| {name} ({r['questions']}) | {mode} | {r[f'recall_at_{args.k}']:.3f} | {r['mrr']:.3f} | "
+                f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} |",
+                flush=True,
+            )
         assistant.close()
     out.mkdir(parents=True, exist_ok=True)
     (out / "retrieval.json").write_text(json.dumps(report, indent=2))

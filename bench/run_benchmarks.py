@@ -38,15 +38,20 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
 
 
-def run(dataset_dir: Path, system: str, limit: int | None, out: Path, base: Settings, embeddings,
-        half: str = "report") -> dict:
+def run(
+    dataset_dir: Path, system: str, limit: int | None, out: Path, base: Settings, embeddings, half: str = "report"
+) -> dict:
     cases = load_testset(dataset_dir / "qa.jsonl")
     if half != "all":
         cases = load_split(ROOT / "bench" / "splits" / f"{dataset_dir.name}.json").select(cases, half)  # type: ignore[arg-type]
     cases = cases[:limit] if limit else cases
     corpus = dataset_dir / "docs"
-    meta = {"testset": f"{dataset_dir.name} ({half} half, {len(cases)})", "corpus": str(corpus), "backend": system,
-            "half": half}
+    meta = {
+        "testset": f"{dataset_dir.name} ({half} half, {len(cases)})",
+        "corpus": str(corpus),
+        "backend": system,
+        "half": half,
+    }
     index_seconds = None
     if system == "naive-baseline":
         from langchain_community.llms import LlamaCpp
@@ -73,9 +78,11 @@ def run(dataset_dir: Path, system: str, limit: int | None, out: Path, base: Sett
 
 
 def table(rows: list[tuple[str, str, dict]]) -> str:
-    head = ("| Data set (half, questions) | System | Shown right | Answered | Right when answerable | "
-            "Unanswerable refused | Answerable refused | Phrases right (shown) | Official EM / F1 | hit@4 | "
-            "Gold doc cited | p50 s |")
+    head = (
+        "| Data set (half, questions) | System | Shown right | Answered | Right when answerable | "
+        "Unanswerable refused | Answerable refused | Phrases right (shown) | Official EM / F1 | hit@4 | "
+        "Gold doc cited | p50 s |"
+    )
     lines = [head, "|" + "---|" * 12]
 
     def f(v):
@@ -98,27 +105,42 @@ def provenance(command: str) -> str:
     from datetime import UTC, datetime
 
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "unknown", ""
-    return (f"Commit `{commit}`{' (with uncommitted changes)' if dirty else ''}, "
-            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}; command: `{command}`")
+    return (
+        f"Commit `{commit}`{' (with uncommitted changes)' if dirty else ''}, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; command: `{command}`"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets"),
-                        help="folder holding the data sets (default: ../shared/datasets)")
+    parser.add_argument(
+        "--datasets",
+        default=str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets"),
+        help="folder holding the data sets (default: ../shared/datasets)",
+    )
     parser.add_argument("--only", nargs="*", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--systems", nargs="*", default=list(SYSTEMS), choices=SYSTEMS)
     parser.add_argument("--limit", type=int, help="first N questions of each set")
     parser.add_argument("--out", default="bench-out")
-    parser.add_argument("--half", default="report", choices=["report", "tune", "all"],
-                        help="which half of each set (split by document; default: report, which nothing was tuned on)")
+    parser.add_argument(
+        "--half",
+        default="report",
+        choices=["report", "tune", "all"],
+        help="which half of each set (split by document; default: report, which nothing was tuned on)",
+    )
     parser.add_argument("--write-docs", action="store_true", help="replace the quality table in docs/benchmarks.md")
     args = parser.parse_args()
     out = Path(args.out)

@@ -49,8 +49,20 @@ from qa.evaluation.testset import TestCase
 logger = logging.getLogger("bench.tune")
 ROOT = Path(__file__).resolve().parents[1]
 SPLITS = ROOT / "bench" / "splits"
-ANSWER_FEATURES = ("relevance", "sentence_score", "coverage", "named_terms", "sentence_coverage", "longest_missing",
-                   "negation_mismatch", "asks_typed", "typed_found", "asks_phrase", "candidates", "best_phrase")
+ANSWER_FEATURES = (
+    "relevance",
+    "sentence_score",
+    "coverage",
+    "named_terms",
+    "sentence_coverage",
+    "longest_missing",
+    "negation_mismatch",
+    "asks_typed",
+    "typed_found",
+    "asks_phrase",
+    "candidates",
+    "best_phrase",
+)
 MAX_WRONGLY_REFUSED = 0.08  # below the 0.10 target, so the report half has room
 MAX_WRONGLY_REFUSED_PUBMED = 0.02  # below the 0.03 target
 PHRASE_PRECISION = 0.93  # above the 0.90 target, for the same reason
@@ -78,11 +90,25 @@ def collect(dataset_dir: Path, assistant: Assistant, cases: list[TestCase]) -> l
     rows = []
     for n, case in enumerate(cases, 1):
         passages = assistant.search(case.question, AskOptions())
-        evidence = gather_evidence(case.question, case.question, passages, assistant._sentence_vectors,
-                                   assistant.settings.answering, assistant.reader)
+        evidence = gather_evidence(
+            case.question,
+            case.question,
+            passages,
+            assistant._sentence_vectors,
+            assistant.settings.answering,
+            assistant.reader,
+        )
         if evidence.selection is None:
-            rows.append(Row(dataset_dir.name, case.doc_id, answer_features(evidence.signals, None, 0.0), False,
-                            case.answerable, []))
+            rows.append(
+                Row(
+                    dataset_dir.name,
+                    case.doc_id,
+                    answer_features(evidence.signals, None, 0.0),
+                    False,
+                    case.answerable,
+                    [],
+                )
+            )
             continue
         shown = " ".join(c.sentence for c in evidence.selection.claims)
         if dataset_dir.name.startswith("pubmed"):
@@ -90,10 +116,20 @@ def collect(dataset_dir: Path, assistant: Assistant, cases: list[TestCase]) -> l
             right = case.answerable and is_gold_document(best.source, case.source, case.doc_id)
         else:
             right = shown_right(shown, case.answers, case.answerable)
-        candidates = [(c.features, shown_right(c.text, case.answers, case.answerable))
-                      for c in (evidence.reading.candidates if evidence.reading else [])]
-        rows.append(Row(dataset_dir.name, case.doc_id, answer_features(evidence.signals, evidence.reading, 0.0),
-                        right, case.answerable, candidates))
+        candidates = [
+            (c.features, shown_right(c.text, case.answers, case.answerable))
+            for c in (evidence.reading.candidates if evidence.reading else [])
+        ]
+        rows.append(
+            Row(
+                dataset_dir.name,
+                case.doc_id,
+                answer_features(evidence.signals, evidence.reading, 0.0),
+                right,
+                case.answerable,
+                candidates,
+            )
+        )
         if n % 50 == 0:
             logger.info("%s: %d of %d questions read", dataset_dir.name, n, len(cases))
     return rows
@@ -135,9 +171,19 @@ def choose_answer_threshold(p: np.ndarray, rows: list[Row]) -> tuple[float, dict
         wrong_squad = refused[squad & answerable].mean() if (squad & answerable).any() else 0.0
         wrong_pubmed = refused[~squad & answerable].mean() if (~squad & answerable).any() else 0.0
         recall = refused[squad & ~answerable].mean() if (squad & ~answerable).any() else 0.0
-        if wrong_squad <= MAX_WRONGLY_REFUSED and wrong_pubmed <= MAX_WRONGLY_REFUSED_PUBMED and recall >= best[1].get("refused", -1):
-            best = (float(t), {"refused": round(float(recall), 4), "wrongly_refused_squad": round(float(wrong_squad), 4),
-                               "wrongly_refused_pubmed": round(float(wrong_pubmed), 4)})
+        if (
+            wrong_squad <= MAX_WRONGLY_REFUSED
+            and wrong_pubmed <= MAX_WRONGLY_REFUSED_PUBMED
+            and recall >= best[1].get("refused", -1)
+        ):
+            best = (
+                float(t),
+                {
+                    "refused": round(float(recall), 4),
+                    "wrongly_refused_squad": round(float(wrong_squad), 4),
+                    "wrongly_refused_pubmed": round(float(wrong_pubmed), 4),
+                },
+            )
     return best
 
 
@@ -146,8 +192,11 @@ def choose_phrase_threshold(phrase_p: np.ndarray, phrase_right: np.ndarray) -> t
     for t in np.round(np.arange(0.30, 1.0, 0.01), 2):
         shown = phrase_p >= t
         if shown.sum() >= 10 and phrase_right[shown].mean() >= PHRASE_PRECISION:
-            return float(t), {"shown": int(shown.sum()), "right": round(float(phrase_right[shown].mean()), 4),
-                              "of_answered": int(len(phrase_p))}
+            return float(t), {
+                "shown": int(shown.sum()),
+                "right": round(float(phrase_right[shown].mean()), 4),
+                "of_answered": int(len(phrase_p)),
+            }
     return 1.01, {"shown": 0, "of_answered": int(len(phrase_p))}
 
 
@@ -176,23 +225,32 @@ def tune(rows: list[Row], reader_model: str) -> Calibration:
     # a right phrase of an unanswerable question is still a wrong answer.
     answered = (answer_oof >= answer_threshold) & (best_phrase > 0)
     phrase_threshold, phrase_fit = choose_phrase_threshold((answer_oof * best_phrase)[answered], best_right[answered])
-    logger.info("answer threshold %.2f %s; phrase threshold %.2f %s", answer_threshold, answer_fit,
-                phrase_threshold, phrase_fit)
+    logger.info(
+        "answer threshold %.2f %s; phrase threshold %.2f %s", answer_threshold, answer_fit, phrase_threshold, phrase_fit
+    )
     return Calibration(
         LogisticModel(phrase.features, phrase.coef, phrase.intercept, phrase_threshold),
         LogisticModel(answer.features, answer.coef, answer.intercept, answer_threshold),
-        {"fitted_on": "tune halves (bench/splits/*.json) of " + ", ".join(sorted({r.dataset for r in rows})),
-         "questions": len(rows), "candidates": len(candidates), "reader_model": reader_model,
-         "tune_half_out_of_fold": {"answer": answer_fit, "phrase": phrase_fit},
-         "targets": {"max_wrongly_refused": MAX_WRONGLY_REFUSED, "max_wrongly_refused_pubmed": MAX_WRONGLY_REFUSED_PUBMED,
-                     "phrase_precision": PHRASE_PRECISION}},
+        {
+            "fitted_on": "tune halves (bench/splits/*.json) of " + ", ".join(sorted({r.dataset for r in rows})),
+            "questions": len(rows),
+            "candidates": len(candidates),
+            "reader_model": reader_model,
+            "tune_half_out_of_fold": {"answer": answer_fit, "phrase": phrase_fit},
+            "targets": {
+                "max_wrongly_refused": MAX_WRONGLY_REFUSED,
+                "max_wrongly_refused_pubmed": MAX_WRONGLY_REFUSED_PUBMED,
+                "phrase_precision": PHRASE_PRECISION,
+            },
+        },
     )
 
 
 def commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -226,9 +284,14 @@ def main() -> int:
         out.mkdir(parents=True, exist_ok=True)
         cache.write_bytes(pickle.dumps(rows))
     calibration = tune(rows, base.answering.reader_model)
-    calibration.provenance.update({"commit": commit(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                                   "command": "python -m bench.tune " + " ".join(sys.argv[1:]),
-                                   "seconds": round(time.perf_counter() - started)})
+    calibration.provenance.update(
+        {
+            "commit": commit(),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": "python -m bench.tune " + " ".join(sys.argv[1:]),
+            "seconds": round(time.perf_counter() - started),
+        }
+    )
     path = calibration.save(Path(args.calibration)) if args.calibration else calibration.save()
     print(json.dumps(calibration.to_dict(), indent=1))
     print(f"written: {path}")

@@ -1,9 +1,9 @@
 """Question answering over documents, with cited passages.
 
-    from qa import Assistant, Settings
-    bot = Assistant(Settings())
-    bot.ingest(["seeds/"])
-    answer = bot.ask("Who opened the office?")
+from qa import Assistant, Settings
+bot = Assistant(Settings())
+bot.ingest(["seeds/"])
+answer = bot.ask("Who opened the office?")
 """
 
 from qa.accounts import ROLES, Accounts, ApiKeyInfo, NewKey, SignedIn, User

@@ -37,7 +37,9 @@ from qa.settings import Backend, RetrievalMode, Settings
 from qa.types import Answer, DocumentInfo, FileResult, IngestSummary, Passage, Retrieved, SearchFilter
 
 Turn = tuple[str, str]  # (question, answer text)
-EMPTY_INDEX_TEXT = "No documents are indexed yet. Add files (`python -m qa ingest PATH`, or Add files in the browser) and ask again."
+EMPTY_INDEX_TEXT = (
+    "No documents are indexed yet. Add files (`python -m qa ingest PATH`, or Add files in the browser) and ask again."
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,9 @@ class Assistant:
         self.settings = settings
         self.embeddings = embeddings or make_embeddings(settings.embedding)
         self.index = DocumentIndex(settings.storage, self.embeddings, collection=collection)
-        reranker = CrossEncoderReranker(settings.retrieval.reranker_model) if settings.retrieval.reranker_model else None
+        reranker = (
+            CrossEncoderReranker(settings.retrieval.reranker_model) if settings.retrieval.reranker_model else None
+        )
         self.retriever = HybridRetriever(self.index, self.embeddings, settings.retrieval, reranker)
         self._lock = threading.Lock()
         self._backends: dict[str, AnswerBackend] = {}
@@ -85,8 +89,9 @@ class Assistant:
         self.index.close()
 
     # --- documents -------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path], on_progress: ProgressCallback | None = None,
-               prune: bool = False) -> IngestSummary:
+    def ingest(
+        self, paths: Iterable[str | Path], on_progress: ProgressCallback | None = None, prune: bool = False
+    ) -> IngestSummary:
         """Index files and folders. Unchanged files are skipped, moved ones relocated, changed
         ones replace their chunks; a file that fails is reported in the summary and leaves the
         index as it was. Files gone from an ingested folder are reported, or removed with ``prune``."""
@@ -98,7 +103,9 @@ class Assistant:
         and index it. A different file of the same name is kept beside it unless ``replace``.
         An upload that fails leaves the index, and any earlier file of that name, as they were."""
         try:
-            saved = save_upload(self.settings.interface.upload_dir, name, data, self.settings.interface.max_upload_bytes, replace)
+            saved = save_upload(
+                self.settings.interface.upload_dir, name, data, self.settings.interface.max_upload_bytes, replace
+            )
         except DocumentError as exc:
             return FileResult(name, "failed", error=str(exc).removeprefix(f"{name}: "))
         result = self.ingest([saved.path]).files[0]
@@ -163,8 +170,13 @@ class Assistant:
         assert answer is not None
         return answer
 
-    def stream(self, question: str, history: Sequence[Turn] = (), options: AskOptions | None = None,
-               stop: threading.Event | None = None) -> Generator[Retrieved | str | Answer, None, None]:
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        options: AskOptions | None = None,
+        stop: threading.Event | None = None,
+    ) -> Generator[Retrieved | str | Answer, None, None]:
         """Yield a ``Retrieved`` event (the passages found), then generated text as it is
         produced (``str``; generative backends only), then the final ``Answer``.
 
@@ -208,15 +220,28 @@ class Assistant:
             raise error from exc
         timings["generate_s"] = time.perf_counter() - started - timings["condense_s"] - timings["retrieve_s"]
         decision = backend.check(question, choice, draft, context)
-        yield decide(question, choice.query, choice.passages, decision, name, timings, started,
-                     backend.answer_threshold(context), stopped=backend.generative and stop is not None and stop.is_set())
+        yield decide(
+            question,
+            choice.query,
+            choice.passages,
+            decision,
+            name,
+            timings,
+            started,
+            backend.answer_threshold(context),
+            stopped=backend.generative and stop is not None and stop.is_set(),
+        )
 
     def as_retriever(self, options: AskOptions | None = None) -> PassageRetriever:
         """This assistant's hybrid search as a LangChain retriever (for use in other chains)."""
         options = options or AskOptions()
-        return PassageRetriever(retriever=self.retriever, k=options.top_k or self.settings.retrieval.top_k,
-                                mode=options.retrieval or self.settings.retrieval.mode, filters=options.filters,
-                                neighbours=self.settings.retrieval.neighbour_chunks)
+        return PassageRetriever(
+            retriever=self.retriever,
+            k=options.top_k or self.settings.retrieval.top_k,
+            mode=options.retrieval or self.settings.retrieval.mode,
+            filters=options.filters,
+            neighbours=self.settings.retrieval.neighbour_chunks,
+        )
 
     # --- the stages ------------------------------------------------------------------------
     def backend(self, name: Backend | None = None) -> AnswerBackend:
@@ -232,9 +257,13 @@ class Assistant:
         """The passages a question's retrieve-and-fuse stage finds for ``query``, without an
         answer: ``options`` choose top-k, the search mode and filters (the rest as the settings say)."""
         options = options or AskOptions()
-        request = RetrievalRequest(query, options.top_k or self.settings.retrieval.top_k,
-                                   options.retrieval or self.settings.retrieval.mode, options.filters,
-                                   self.settings.retrieval.neighbour_chunks)
+        request = RetrievalRequest(
+            query,
+            options.top_k or self.settings.retrieval.top_k,
+            options.retrieval or self.settings.retrieval.mode,
+            options.filters,
+            self.settings.retrieval.neighbour_chunks,
+        )
         return self.retriever.retrieve(request)
 
     def _retrieve(self, query: str, options: AskOptions) -> list[Passage]:

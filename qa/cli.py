@@ -25,24 +25,42 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--collection", help="Chroma collection (QA_COLLECTION)")
     common.add_argument("--backend", choices=list(get_args(Backend)), help="answer backend (QA_BACKEND)")
     common.add_argument("--top-k", type=int, help="passages retrieved per question (QA_TOP_K)")
-    common.add_argument("--retrieval", choices=list(get_args(RetrievalMode)), help="how passages are found (QA_RETRIEVAL)")
+    common.add_argument(
+        "--retrieval", choices=list(get_args(RetrievalMode)), help="how passages are found (QA_RETRIEVAL)"
+    )
     asking = argparse.ArgumentParser(add_help=False)
-    asking.add_argument("--file", action="append", default=[], metavar="NAME",
-                        help="search only this file (a name or path tail; repeat for several)")
-    asking.add_argument("--meta", action="append", default=[], metavar="KEY=VALUE",
-                        help="search only files whose metadata (e.g. front matter) has KEY=VALUE; repeatable")
+    asking.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="search only this file (a name or path tail; repeat for several)",
+    )
+    asking.add_argument(
+        "--meta",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="search only files whose metadata (e.g. front matter) has KEY=VALUE; repeatable",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", parents=[common], help="index files or folders")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
-    ingest.add_argument("--prune", action="store_true",
-                        help="remove indexed files that are no longer in the given folders")
+    ingest.add_argument(
+        "--prune", action="store_true", help="remove indexed files that are no longer in the given folders"
+    )
 
-    reindex = sub.add_parser("reindex", parents=[common],
-                             help="rebuild a damaged index: keep the old one aside, index its files again")
-    reindex.add_argument("paths", nargs="*", metavar="PATH",
-                         help="also index these (default: the files the old index listed, else QA_CORPUS_DIR)")
+    reindex = sub.add_parser(
+        "reindex", parents=[common], help="rebuild a damaged index: keep the old one aside, index its files again"
+    )
+    reindex.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="also index these (default: the files the old index listed, else QA_CORPUS_DIR)",
+    )
 
     ask = sub.add_parser("ask", parents=[common, asking], help="answer one question with cited passages")
     ask.add_argument("question")
@@ -50,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", parents=[common, asking], help="a terminal chat that keeps the conversation")
 
-    shown = sub.add_parser("settings", parents=[common], help="print every setting in effect, by group (secrets hidden)")
+    shown = sub.add_parser(
+        "settings", parents=[common], help="print every setting in effect, by group (secrets hidden)"
+    )
     shown.add_argument("--markdown", action="store_true", help="print the documentation table (defaults and meanings)")
 
     ev = sub.add_parser("eval", parents=[common], help="score answers against a test set (JSONL or CSV)")
@@ -58,16 +78,28 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--corpus", help="index this folder into its own collection and ask about it")
     ev.add_argument("--out", help="report folder (default: eval-out/<testset>-<backend>)")
     ev.add_argument("--limit", type=int, help="only the first N questions")
-    ev.add_argument("--half", choices=list(get_args(Half)),
-                    help="only one half of the test set, split by document (tune: for fitting; report: for figures)")
-    ev.add_argument("--split", metavar="SPLIT_JSON", help="committed tune/report lists (bench/splits/*.json); "
-                    "default: the fixed keyed hash of each row's document")
-    ev.add_argument("--compare", metavar="PREVIOUS_SUMMARY", help="summary.json of an earlier run; exit 1 on regression")
-    ev.add_argument("--gate", help="comma-separated metrics the regression gate checks "
-                    f"(default: {','.join(DEFAULT_GATED)})")
+    ev.add_argument(
+        "--half",
+        choices=list(get_args(Half)),
+        help="only one half of the test set, split by document (tune: for fitting; report: for figures)",
+    )
+    ev.add_argument(
+        "--split",
+        metavar="SPLIT_JSON",
+        help="committed tune/report lists (bench/splits/*.json); default: the fixed keyed hash of each row's document",
+    )
+    ev.add_argument(
+        "--compare", metavar="PREVIOUS_SUMMARY", help="summary.json of an earlier run; exit 1 on regression"
+    )
+    ev.add_argument(
+        "--gate", help=f"comma-separated metrics the regression gate checks (default: {','.join(DEFAULT_GATED)})"
+    )
     ev.add_argument("--tolerance", type=float, default=0.02, help="allowed absolute drop of a gated metric")
-    ev.add_argument("--grounding", metavar="CLAIMS_JSONL",
-                    help="also score the grounding check on labelled claims (e.g. seeds/grounding.jsonl)")
+    ev.add_argument(
+        "--grounding",
+        metavar="CLAIMS_JSONL",
+        help="also score the grounding check on labelled claims (e.g. seeds/grounding.jsonl)",
+    )
     from qa.cli_accounts import add_parsers
 
     add_parsers(sub, common)
@@ -94,8 +126,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings(args)
         from qa.cli_accounts import serve, users
 
-        commands = {"ingest": _ingest, "reindex": _reindex, "ask": _ask, "chat": _chat, "eval": _eval,
-                    "settings": _settings_command, "users": users, "serve": serve}
+        commands = {
+            "ingest": _ingest,
+            "reindex": _reindex,
+            "ask": _ask,
+            "chat": _chat,
+            "eval": _eval,
+            "settings": _settings_command,
+            "users": users,
+            "serve": serve,
+        }
         return commands[args.command](args, settings)
     except ValidationError as exc:  # a setting changed after start-up (e.g. by a command's options)
         print(f"error: {describe_invalid(exc)}", file=sys.stderr)
@@ -265,10 +305,21 @@ def _eval(args, settings) -> int:
 
     ingest_progress, close_ingest = _progress_bar()
     try:
-        result = run_evaluation(settings, args.testset, out, corpus=args.corpus, limit=args.limit,
-                                half=args.half, split=args.split,
-                                compare_to=args.compare, gated=gated, tolerance=args.tolerance, on_progress=progress,
-                                grounding=args.grounding, on_ingest_progress=ingest_progress)
+        result = run_evaluation(
+            settings,
+            args.testset,
+            out,
+            corpus=args.corpus,
+            limit=args.limit,
+            half=args.half,
+            split=args.split,
+            compare_to=args.compare,
+            gated=gated,
+            tolerance=args.tolerance,
+            on_progress=progress,
+            grounding=args.grounding,
+            on_ingest_progress=ingest_progress,
+        )
     finally:
         close_ingest()
         if bar is not None:
@@ -279,14 +330,18 @@ def _eval(args, settings) -> int:
     print(f"{'Latency total p50 / p95 (s)':36} {fmt(total['p50'])} / {fmt(total['p95'])}")
     check = result.run.summary.get("grounding_check")
     if check:
-        print(f"{'Grounding: fabrications caught':36} {fmt(check['fabrication_recall'])} "
-              f"(precision {fmt(check['fabrication_precision'])}, true paraphrases kept {fmt(check['paraphrases_kept'])})")
+        print(
+            f"{'Grounding: fabrications caught':36} {fmt(check['fabrication_recall'])} "
+            f"(precision {fmt(check['fabrication_precision'])}, true paraphrases kept {fmt(check['paraphrases_kept'])})"
+        )
     print(f"Report: {result.files['report']}")
     if result.comparison is not None:
         for c in result.comparison:
             if c.gated:
                 delta = "n/a" if c.delta is None else f"{c.delta:+.3f}"
-                print(f"gate {c.metric:28} {fmt(c.previous)} -> {fmt(c.current)} ({delta}) {'REGRESSED' if c.regressed else 'ok'}")
+                print(
+                    f"gate {c.metric:28} {fmt(c.previous)} -> {fmt(c.current)} ({delta}) {'REGRESSED' if c.regressed else 'ok'}"
+                )
         if result.regressed:
             print(f"error: {len(result.regressed)} gated metric(s) fell by more than {args.tolerance}", file=sys.stderr)
             return EXIT_FILES_FAILED

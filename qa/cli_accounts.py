@@ -18,11 +18,15 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     add.add_argument("name")
     add.add_argument("--role", choices=["admin", "member"], required=True)
     act.add_parser("list", parents=leaf, help="list users")
-    disable = act.add_parser("disable", parents=leaf, help="stop a user signing in (their sessions end, keys stop working)")
+    disable = act.add_parser(
+        "disable", parents=leaf, help="stop a user signing in (their sessions end, keys stop working)"
+    )
     disable.add_argument("name")
     enable = act.add_parser("enable", parents=leaf, help="let a disabled user sign in again")
     enable.add_argument("name")
-    reset = act.add_parser("reset-password", parents=leaf, help="set a new password (read from a prompt or standard input)")
+    reset = act.add_parser(
+        "reset-password", parents=leaf, help="set a new password (read from a prompt or standard input)"
+    )
     reset.add_argument("name")
     key = act.add_parser("key", help="API keys: create (shown once), list, revoke")
     key_act = key.add_subparsers(dest="key_action", required=True)
@@ -80,7 +84,9 @@ def users(args: argparse.Namespace, settings: Any) -> int:
         owner = accounts.get(args.name) if args.name else None
         names = {u.id: u.name for u in accounts.users()}
         for k in accounts.keys(owner):
-            print(f"{k.id}\t{names.get(k.user_id, '?')}\t{k.label}\t{'revoked' if k.revoked else 'active'}\t{k.created_at}")
+            print(
+                f"{k.id}\t{names.get(k.user_id, '?')}\t{k.label}\t{'revoked' if k.revoked else 'active'}\t{k.created_at}"
+            )
     else:
         accounts.revoke_key(args.key_id)
         print(f"revoked {args.key_id}")

@@ -124,8 +124,10 @@ class ConversationStore:
     def create(self, title: str = "New chat", owner: str = LOCAL_OWNER) -> ConversationInfo:
         conversation_id, now = uuid.uuid4().hex[:16], _now()
         with self._connect() as db:
-            db.execute("INSERT INTO conversations (id, title, created_at, updated_at, owner) VALUES (?, ?, ?, ?, ?)",
-                       (conversation_id, title, now, now, owner))
+            db.execute(
+                "INSERT INTO conversations (id, title, created_at, updated_at, owner) VALUES (?, ?, ?, ?, ?)",
+                (conversation_id, title, now, now, owner),
+            )
         return ConversationInfo(conversation_id, title, now, now, 0, owner, 0)
 
     def list(self, owner: str | None = None) -> list[ConversationInfo]:
@@ -134,19 +136,25 @@ class ConversationStore:
             rows = db.execute(
                 "SELECT c.id, c.title, c.created_at, c.updated_at, COUNT(t.position), c.owner, c.version "
                 "FROM conversations AS c LEFT JOIN turns AS t ON t.conversation_id = c.id WHERE ? IS NULL OR c.owner = ? "
-                "GROUP BY c.id ORDER BY c.updated_at DESC, c.rowid DESC", (owner, owner)
+                "GROUP BY c.id ORDER BY c.updated_at DESC, c.rowid DESC",
+                (owner, owner),
             ).fetchall()
         return [ConversationInfo(*row) for row in rows]
 
     def load(self, conversation_id: str, owner: str | None = None) -> Conversation | None:
         """The conversation, or None when there is none of that id (owned by ``owner``, if given)."""
         with self._connect() as db:
-            head = db.execute("SELECT id, title, created_at, updated_at, owner, version FROM conversations WHERE id = ? "
-                              "AND (? IS NULL OR owner = ?)", (conversation_id, owner, owner)).fetchone()
+            head = db.execute(
+                "SELECT id, title, created_at, updated_at, owner, version FROM conversations WHERE id = ? "
+                "AND (? IS NULL OR owner = ?)",
+                (conversation_id, owner, owner),
+            ).fetchone()
             if head is None:
                 return None
-            rows = db.execute("SELECT question, answer, error, asked_at FROM turns WHERE conversation_id = ? "
-                              "ORDER BY position", (conversation_id,)).fetchall()
+            rows = db.execute(
+                "SELECT question, answer, error, asked_at FROM turns WHERE conversation_id = ? ORDER BY position",
+                (conversation_id,),
+            ).fetchall()
         try:
             turns = [Turn(q, Answer.from_dict(json.loads(a)) if a else None, e or "", at) for q, a, e, at in rows]
         except (ValueError, TypeError, KeyError) as exc:  # a row changed by hand or by damage
@@ -167,8 +175,10 @@ class ConversationStore:
             position = self._check(db, conversation_id, seen_version, "a new question")
             self._write(db, conversation_id, position, turn)
             if position == 0:
-                db.execute("UPDATE conversations SET title = ? WHERE id = ? AND title = 'New chat'",
-                           (_title(turn.question), conversation_id))
+                db.execute(
+                    "UPDATE conversations SET title = ? WHERE id = ? AND title = 'New chat'",
+                    (_title(turn.question), conversation_id),
+                )
         return position
 
     def replace(self, conversation_id: str, position: int, turn: Turn, seen_version: int | None = None) -> None:
@@ -177,8 +187,9 @@ class ConversationStore:
         with self._connect() as db:
             count = self._check(db, conversation_id, seen_version, f"regenerating turn {position + 1}")
             if not 0 <= position < count:
-                raise ChatChanged(f"This chat changed; reload the page: it has no turn {position + 1} any more "
-                                  f"(it holds {count}).")
+                raise ChatChanged(
+                    f"This chat changed; reload the page: it has no turn {position + 1} any more (it holds {count})."
+                )
             self._write(db, conversation_id, position, turn)
 
     def edit(self, conversation_id: str, position: int, turn: Turn, seen_version: int | None = None) -> None:
@@ -186,8 +197,9 @@ class ConversationStore:
         with self._connect() as db:
             count = self._check(db, conversation_id, seen_version, f"editing turn {position + 1}")
             if not 0 <= position <= count:
-                raise ChatChanged(f"This chat changed; reload the page: it has no turn {position + 1} any more "
-                                  f"(it holds {count}).")
+                raise ChatChanged(
+                    f"This chat changed; reload the page: it has no turn {position + 1} any more (it holds {count})."
+                )
             db.execute("DELETE FROM turns WHERE conversation_id = ? AND position >= ?", (conversation_id, position))
             self._write(db, conversation_id, position, turn)
 
@@ -196,20 +208,25 @@ class ConversationStore:
         with self._connect() as db:
             self._check(db, conversation_id, seen_version, f"dropping turns from {position + 1}")
             db.execute("DELETE FROM turns WHERE conversation_id = ? AND position >= ?", (conversation_id, position))
-            db.execute("UPDATE conversations SET updated_at = ?, version = version + 1 WHERE id = ?",
-                       (_now(), conversation_id))
+            db.execute(
+                "UPDATE conversations SET updated_at = ?, version = version + 1 WHERE id = ?", (_now(), conversation_id)
+            )
 
     @staticmethod
     def _check(db: sqlite3.Connection, conversation_id: str, seen_version: int | None, change: str) -> int:
         """The chat's turn count, after refusing a change asked on a page that showed another version."""
-        row = db.execute("SELECT version, (SELECT COUNT(*) FROM turns WHERE conversation_id = ?) FROM conversations "
-                         "WHERE id = ?", (conversation_id, conversation_id)).fetchone()
+        row = db.execute(
+            "SELECT version, (SELECT COUNT(*) FROM turns WHERE conversation_id = ?) FROM conversations WHERE id = ?",
+            (conversation_id, conversation_id),
+        ).fetchone()
         if row is None:
             raise ChatChanged("This chat changed; reload the page: it was deleted.")
         version, count = row
         if seen_version is not None and seen_version != version:
-            raise ChatChanged(f"This chat changed; reload the page. {change[0].upper()}{change[1:]} was asked on "
-                              f"version {seen_version} of it; it is now at version {version} with {count} turns.")
+            raise ChatChanged(
+                f"This chat changed; reload the page. {change[0].upper()}{change[1:]} was asked on "
+                f"version {seen_version} of it; it is now at version {version} with {count} turns."
+            )
         return count
 
     def rename(self, conversation_id: str, title: str) -> None:
@@ -224,12 +241,15 @@ class ConversationStore:
     @staticmethod
     def _write(db: sqlite3.Connection, conversation_id: str, position: int, turn: Turn) -> None:
         answer = json.dumps(turn.answer.to_dict()) if turn.answer else None
-        db.execute("INSERT OR REPLACE INTO turns VALUES (?, ?, ?, ?, ?, ?)",
-                   (conversation_id, position, turn.question, answer, turn.error or None, turn.asked_at))
-        db.execute("UPDATE conversations SET updated_at = ?, version = version + 1 WHERE id = ?",
-                   (_now(), conversation_id))
+        db.execute(
+            "INSERT OR REPLACE INTO turns VALUES (?, ?, ?, ?, ?, ?)",
+            (conversation_id, position, turn.question, answer, turn.error or None, turn.asked_at),
+        )
+        db.execute(
+            "UPDATE conversations SET updated_at = ?, version = version + 1 WHERE id = ?", (_now(), conversation_id)
+        )
 
 
 def _title(question: str) -> str:
     question = " ".join(question.split())
-    return question if len(question) <= TITLE_CHARS else question[:TITLE_CHARS - 1].rstrip() + "…"
+    return question if len(question) <= TITLE_CHARS else question[: TITLE_CHARS - 1].rstrip() + "…"

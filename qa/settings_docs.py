@@ -29,7 +29,12 @@ def settings_markdown() -> str:
     """One table per group: variable, default, meaning."""
     parts: list[str] = []
     for group, cls in GROUPS.items():
-        parts += [f"**{group}** — {(cls.__doc__ or '').strip()}", "", "| variable | default | meaning |", "|---|---|---|"]
+        parts += [
+            f"**{group}** — {(cls.__doc__ or '').strip()}",
+            "",
+            "| variable | default | meaning |",
+            "|---|---|---|",
+        ]
         for name, field in cls.model_fields.items():
             default = _shown(field.get_default(call_default_factory=True))
             meaning = " ".join((field.description or "").split()).replace("|", "\\|")

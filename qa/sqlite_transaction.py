@@ -10,8 +10,13 @@ from pathlib import Path
 
 
 @contextmanager
-def transaction(path: Path, timeout: float, prepare: Callable[[sqlite3.Connection], None],
-                damaged: Callable[[Exception], Exception], write: bool = True) -> Iterator[sqlite3.Connection]:
+def transaction(
+    path: Path,
+    timeout: float,
+    prepare: Callable[[sqlite3.Connection], None],
+    damaged: Callable[[Exception], Exception],
+    write: bool = True,
+) -> Iterator[sqlite3.Connection]:
     """Open ``path``, run ``prepare`` (schema), then BEGIN (IMMEDIATE when ``write``); commit on
     success, roll back on any exception. A database error other than "locked" is raised as
     ``damaged(exc)``."""

@@ -38,11 +38,13 @@ def test_passwords_are_stored_as_argon2id_hashes_only(accounts, tmp_path):
 @pytest.mark.unit
 def test_bad_account_input_is_one_clear_error(accounts):
     accounts.add("ada", "admin", PASSWORD)
-    for name, role, password, message in [("ada", "member", PASSWORD, "already exists"),
-                                          ("ADA", "member", PASSWORD, "already exists"),
-                                          ("bob", "member", "short", "at least 10"),
-                                          ("bob", "owner", PASSWORD, "role 'owner'"),
-                                          ("b o b", "member", PASSWORD, "without spaces")]:
+    for name, role, password, message in [
+        ("ada", "member", PASSWORD, "already exists"),
+        ("ADA", "member", PASSWORD, "already exists"),
+        ("bob", "member", "short", "at least 10"),
+        ("bob", "owner", PASSWORD, "role 'owner'"),
+        ("b o b", "member", PASSWORD, "without spaces"),
+    ]:
         with pytest.raises(AccountError, match=message):
             accounts.add(name, role, password)
     assert [u.name for u in accounts.users()] == ["ada"]
@@ -143,8 +145,10 @@ def test_chats_from_before_accounts_are_kept_and_owned_locally(tmp_path):
     _old_store(path)
     store = ConversationStore(path)
     chats = store.list()
-    assert [(c.id, c.title, c.turns, c.owner) for c in chats] == [("c2", "Second chat", 0, LOCAL_OWNER),
-                                                                  ("c1", "First chat", 2, LOCAL_OWNER)]
+    assert [(c.id, c.title, c.turns, c.owner) for c in chats] == [
+        ("c2", "Second chat", 0, LOCAL_OWNER),
+        ("c1", "First chat", 2, LOCAL_OWNER),
+    ]
     chat = store.load("c1")
     assert chat is not None and [t.question for t in chat.turns] == ["Who opened the office?", "When?"]
     mine = store.create(owner="u-bob")
@@ -165,20 +169,28 @@ def test_the_first_admin_added_by_the_cli_takes_the_earlier_chats(tmp_path):
     assert added.returncode == 0, added.stderr
     assert "2 earlier chat(s) now belong to ada" in added.stdout
     assert PASSWORD not in added.stdout + added.stderr
-    member = run_cli("users", "add", "bob", "--role", "member", "--index-dir", str(tmp_path), input_text=PASSWORD + "\n")
+    member = run_cli(
+        "users", "add", "bob", "--role", "member", "--index-dir", str(tmp_path), input_text=PASSWORD + "\n"
+    )
     assert member.returncode == 0 and "earlier chat" not in member.stdout
     ada = Accounts.open(tmp_path).get("ada")
     assert [c.id for c in ConversationStore(tmp_path / "conversations.sqlite3").list(owner=ada.id)] == ["c2", "c1"]
     short = run_cli("users", "add", "cy", "--role", "member", "--index-dir", str(tmp_path), input_text="short\n")
-    assert short.returncode == 2 and short.stderr.strip().splitlines() == ["error: a password needs at least 10 characters"]
+    assert short.returncode == 2 and short.stderr.strip().splitlines() == [
+        "error: a password needs at least 10 characters"
+    ]
     listed = run_cli("users", "list", "--index-dir", str(tmp_path))
     assert [line.split("\t")[:2] for line in listed.stdout.splitlines()] == [["ada", "admin"], ["bob", "member"]]
 
 
 @pytest.mark.integration
 def test_cli_keys_are_printed_once_listed_without_secret_and_revoked(tmp_path):
-    assert run_cli("users", "add", "ada", "--role", "admin", "--index-dir", str(tmp_path),
-                   input_text=PASSWORD + "\n").returncode == 0
+    assert (
+        run_cli(
+            "users", "add", "ada", "--role", "admin", "--index-dir", str(tmp_path), input_text=PASSWORD + "\n"
+        ).returncode
+        == 0
+    )
     created = run_cli("users", "key", "create", "ada", "--label", "laptop", "--index-dir", str(tmp_path))
     key = created.stdout.strip()
     assert created.returncode == 0 and key.startswith("qa_") and "shown only now" in created.stderr

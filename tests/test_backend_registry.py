@@ -78,6 +78,7 @@ DRAFT = "The IT coalition has attracted more than 70 million euros from 13 parti
 @pytest.fixture
 def scripted(monkeypatch):
     """The openai backend on a chat model that streams ``DRAFT`` word by word."""
+
     def make_model(cls, settings):
         return GenericFakeChatModel(messages=iter([AIMessage(DRAFT) for _ in range(4)]))
 
@@ -87,7 +88,9 @@ def scripted(monkeypatch):
 @pytest.mark.integration  # the real model and Chroma (the assistant fixture)
 def test_a_generative_backend_streams_retrieved_tokens_then_the_grounded_answer(assistant, scripted):
     assistant.ingest([SEED_ARTICLE])
-    events = list(assistant.stream("How much money has the IT coalition attracted?", options=AskOptions(backend="openai")))
+    events = list(
+        assistant.stream("How much money has the IT coalition attracted?", options=AskOptions(backend="openai"))
+    )
     assert isinstance(events[0], Retrieved)
     tokens = [e for e in events[1:-1] if isinstance(e, str)]
     assert len(tokens) > 1 and "".join(tokens) == DRAFT

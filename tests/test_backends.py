@@ -32,7 +32,11 @@ def test_openai_backend_against_a_real_openai_compatible_server(settings, embedd
         s = settings.changed(**{"backend": "openai", "openai_base_url": url, "openai_model": "gemma-3-270m"})
         bot = Assistant(s, embeddings=embeddings)
         bot.ingest([SEED_ARTICLE])
-        tokens = [event for event in bot.stream("What is Ukraine's annual drone production capacity?") if isinstance(event, str)]
+        tokens = [
+            event
+            for event in bot.stream("What is Ukraine's annual drone production capacity?")
+            if isinstance(event, str)
+        ]
         assert tokens, "the server streamed no tokens"
         answer = bot.ask("What is Ukraine's annual drone production capacity?")
         assert not answer.refused, answer.text

@@ -31,14 +31,33 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     port = free_port()
     # Long local answers, so a Stop lands while the model is still writing.
-    env = {**os.environ, "QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads"),
-           "QA_MAX_ANSWER_TOKENS": "400"}
+    env = {
+        **os.environ,
+        "QA_INDEX_DIR": str(tmp / "index"),
+        "QA_UPLOAD_DIR": str(tmp / "uploads"),
+        "QA_MAX_ANSWER_TOKENS": "400",
+    }
     with open(tmp / "streamlit.log", "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "ui/app.py",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -119,8 +138,10 @@ def test_chat_follow_up_and_upload_in_a_real_browser(server, page, tmp_path):
     expect(dialog.locator("mark").first).to_contain_text("06:40")
     page.screenshot(path=str(ARTIFACTS / "4-document.png"), full_page=True)
 
-    print(f"\nbrowser figures: server start {server['startup_s']:.1f}s, first page load {first_load:.1f}s, "
-          f"first answer {seconds:.2f}s")
+    print(
+        f"\nbrowser figures: server start {server['startup_s']:.1f}s, first page load {first_load:.1f}s, "
+        f"first answer {seconds:.2f}s"
+    )
 
 
 def test_evaluate_page_in_a_real_browser(server, page):

@@ -73,10 +73,13 @@ def page(server, browser):
     deadline = time.monotonic() + LONG_MS / 1000
     while True:
         try:  # at least the seeds: an earlier test of this module may have uploaded more
-            page.wait_for_function("""n => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
+            page.wait_for_function(
+                """n => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
                 m.innerText.includes('Documents') &&
                 Number(m.querySelector('[data-testid="stMetricValue"]')?.innerText) >= n)""",
-                                   arg=len(SEED_DOCS), timeout=10_000)
+                arg=len(SEED_DOCS),
+                timeout=10_000,
+            )
             break
         except PlaywrightTimeout:
             if time.monotonic() > deadline:
@@ -100,12 +103,16 @@ def ask(page, question: str, shown: str | None = None) -> None:
     expect(box).to_be_enabled(timeout=LONG_MS)
     box.fill(question)
     box.press("Enter")
-    page.wait_for_function("""q => {
+    page.wait_for_function(
+        """q => {
         const m = [...document.querySelectorAll('[data-testid="stChatMessage"]')];
         if (m.length < 2 || document.querySelector('.st-key-stop-answer, .draft')) return false;
         return m[m.length - 2].innerText.includes(q) &&
                !!m[m.length - 1].querySelector('.answer, .refusal, .stopped, [data-testid="stAlert"]');
-    }""", arg=shown or question, timeout=LONG_MS)
+    }""",
+        arg=shown or question,
+        timeout=LONG_MS,
+    )
     settle(page)
 
 
@@ -131,14 +138,18 @@ def test_item_2_a_local_draft_is_marked_as_a_draft_then_replaced_by_the_checked_
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill("How much money has the IT coalition attracted?")
     box.press("Enter")
-    page.wait_for_function("() => (document.querySelector('.draft .draft-text')?.innerText || '').length > 12",
-                           timeout=LONG_MS)
+    page.wait_for_function(
+        "() => (document.querySelector('.draft .draft-text')?.innerText || '').length > 12", timeout=LONG_MS
+    )
     draft = page.locator(".draft")
     expect(draft.locator(".draft-label")).to_have_text(re.compile("^Draft · not yet checked against the documents"))
     expect(page.locator(".answer")).to_have_count(0)  # nothing unchecked reads as an answer
     page.screenshot(path=str(ARTIFACTS / "i19-2-draft.png"), full_page=True)
-    page.wait_for_function("() => !document.querySelector('.draft') && "
-                           "document.querySelector('.answer, .refusal, [data-testid=\"stAlert\"]')", timeout=LONG_MS)
+    page.wait_for_function(
+        "() => !document.querySelector('.draft') && "
+        "document.querySelector('.answer, .refusal, [data-testid=\"stAlert\"]')",
+        timeout=LONG_MS,
+    )
     expect(page.locator(".draft")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "i19-2-checked.png"), full_page=True)
 
@@ -149,8 +160,9 @@ def test_item_1_stop_ends_at_once_and_keeps_the_draft_as_shown(page, server):
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill("Describe everything the article says about drones, investment and the IT coalition.")
     box.press("Enter")
-    page.wait_for_function("() => (document.querySelector('.draft .draft-text')?.innerText || '').length > 20",
-                           timeout=LONG_MS)
+    page.wait_for_function(
+        "() => (document.querySelector('.draft .draft-text')?.innerText || '').length > 20", timeout=LONG_MS
+    )
     page.get_by_role("button", name="Stop").click()
     clicked = time.perf_counter()
     stopped = page.locator(".stopped")
@@ -267,8 +279,11 @@ def test_item_10_a_stale_page_cannot_rewrite_the_chat(page, browser, server):
     other.get_by_role("button", name="Edit").first.click()
     other.get_by_label("Edit the question").fill("What is Ukraine's annual drone production capacity?")
     other.get_by_role("button", name="Send", exact=True).click()
-    other.wait_for_function("() => document.querySelectorAll('.answer, .refusal').length === 1 && "
-                            "!document.querySelector('.st-key-stop-answer')", timeout=LONG_MS)
+    other.wait_for_function(
+        "() => document.querySelectorAll('.answer, .refusal').length === 1 && "
+        "!document.querySelector('.st-key-stop-answer')",
+        timeout=LONG_MS,
+    )
     settle(other)
     # Person A, on the page that still shows two turns, regenerates turn 2.
     expect(page.locator(".answer")).to_have_count(2)
@@ -336,7 +351,11 @@ def test_item_8_export_is_named_after_the_chat_and_holds_no_server_paths(page, s
     assert str(server["tmp"]) not in text and str(ROOT) not in text and "/seeds/" not in text
     assert "eu-defense-innovation-office-kyiv.md" in text  # the file name is there
     rendered = MarkdownIt().render(text).replace("\u2060", "")  # word joiners break autolinks (qa.text_safety)
-    assert "<b>" not in rendered and "<a " not in rendered and "&lt;b&gt;bold&lt;/b&gt; [this](http://evil.example)" in rendered
+    assert (
+        "<b>" not in rendered
+        and "<a " not in rendered
+        and "&lt;b&gt;bold&lt;/b&gt; [this](http://evil.example)" in rendered
+    )
 
 
 def test_item_12_earlier_turns_are_named_and_can_be_left_out(page):

@@ -25,14 +25,35 @@ def app_url(tmp_path_factory):
     corpus = tmp / "corpus"
     corpus.mkdir()
     (corpus / "start.txt").write_text("The library opens at nine.\n", encoding="utf-8")
-    env = {**os.environ, "QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads"),
-           "QA_CORPUS_DIR": str(corpus)}
+    env = {
+        **os.environ,
+        "QA_INDEX_DIR": str(tmp / "index"),
+        "QA_UPLOAD_DIR": str(tmp / "uploads"),
+        "QA_CORPUS_DIR": str(corpus),
+    }
     port = free_port()
     with open(tmp / "streamlit.log", "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port), "--server.address",
-             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "ui/app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             wait_for_health(url, process)
@@ -47,8 +68,11 @@ def test_mdx_pptx_xlsx_upload_and_cite_their_place(app_url, tmp_path):
 
     url, _ = app_url
     page_mdx = tmp_path / "hayhooks.mdx"
-    page_mdx.write_text("import Tabs from '@theme/Tabs'\n\n# Hayhooks\n\nIntro.\n\n## Deploying pipelines\n\n"
-                        "<Tip>\nPipelines are deployed with the hayhooks deploy-files command.\n</Tip>\n", encoding="utf-8")
+    page_mdx.write_text(
+        "import Tabs from '@theme/Tabs'\n\n# Hayhooks\n\nIntro.\n\n## Deploying pipelines\n\n"
+        "<Tip>\nPipelines are deployed with the hayhooks deploy-files command.\n</Tip>\n",
+        encoding="utf-8",
+    )
     deck, book = tmp_path / "plan.pptx", tmp_path / "figures.xlsx"
     write_pptx(deck, [("Plan", ["Kickoff is in January."], ""), ("Launch", ["The beta ships on 14 May."], "")])
     write_xlsx(book, {"Regions": [["Region", "Revenue"], ["North", 1270], ["South", 950]]})
@@ -70,15 +94,18 @@ def test_mdx_pptx_xlsx_upload_and_cite_their_place(app_url, tmp_path):
         for name in ("hayhooks.mdx", "plan.pptx", "figures.xlsx"):
             expect(page.get_by_text(f"{name}: added").first).to_be_visible()
 
-        answers = [("How are pipelines deployed?", "deploy-files", "hayhooks.mdx › Hayhooks › Deploying pipelines"),
-                   ("When does the beta ship?", "14 May", "plan.pptx › slide 2"),
-                   ("What was the revenue of the North region?", "1270", "figures.xlsx › sheet Regions")]
+        answers = [
+            ("How are pipelines deployed?", "deploy-files", "hayhooks.mdx › Hayhooks › Deploying pipelines"),
+            ("When does the beta ship?", "14 May", "plan.pptx › slide 2"),
+            ("What was the revenue of the North region?", "1270", "figures.xlsx › sheet Regions"),
+        ]
         for n, (question, answer, card) in enumerate(answers):
             box = page.get_by_test_id("stChatInputTextArea")
             box.fill(question)
             box.press("Enter")
-            page.wait_for_function("n => document.querySelectorAll('.answer, .refusal').length > n", arg=n,
-                                   timeout=ANSWER_TIMEOUT_MS)
+            page.wait_for_function(
+                "n => document.querySelectorAll('.answer, .refusal').length > n", arg=n, timeout=ANSWER_TIMEOUT_MS
+            )
             expect(page.locator(".answer").last).to_contain_text(answer)
             expect(page.get_by_text(card).last).to_be_visible()
 

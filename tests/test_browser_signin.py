@@ -36,8 +36,12 @@ def server(tmp_path_factory):
     corpus = tmp / "corpus"  # one document: a short first indexing on a busy machine
     corpus.mkdir()
     shutil.copy(SEED_ARTICLE, corpus)
-    env_extra = {"QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads"),
-                 "QA_CORPUS_DIR": str(corpus), "QA_SIGNIN_MAX_FAILURES": "2"}
+    env_extra = {
+        "QA_INDEX_DIR": str(tmp / "index"),
+        "QA_UPLOAD_DIR": str(tmp / "uploads"),
+        "QA_CORPUS_DIR": str(corpus),
+        "QA_SIGNIN_MAX_FAILURES": "2",
+    }
     # A chat kept from before accounts: the first admin takes it over.
     kept = ConversationStore(Settings().changed(index_dir=tmp / "index").storage.conversations_file).create(KEPT)
     for name, role in (("alice", "admin"), ("bob", "member"), ("carol", "member")):
@@ -46,9 +50,23 @@ def server(tmp_path_factory):
     port = free_port()
     with open(tmp / "streamlit.log", "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env={**os.environ, **env_extra}, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "ui/app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env_extra},
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         try:

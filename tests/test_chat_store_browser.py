@@ -28,13 +28,35 @@ def app(tmp_path_factory):
     (tmp / "docs").mkdir()
     shutil.copy(SEED_ARTICLE, tmp / "docs" / SEED_ARTICLE.name)
     port = free_port()
-    env = {**os.environ, "QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads"),
-           "QA_CORPUS_DIR": str(tmp / "docs"), "QA_BACKEND": "extractive"}
+    env = {
+        **os.environ,
+        "QA_INDEX_DIR": str(tmp / "index"),
+        "QA_UPLOAD_DIR": str(tmp / "uploads"),
+        "QA_CORPUS_DIR": str(tmp / "docs"),
+        "QA_BACKEND": "extractive",
+    }
     with open(tmp / "streamlit.log", "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "ui/app.py",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_for_health(f"http://127.0.0.1:{port}", process)
             yield {"url": f"http://127.0.0.1:{port}", "store": tmp / "index" / "conversations.sqlite3"}
@@ -47,8 +69,9 @@ def ask(page, question: str, before: int) -> None:
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(question)
     box.press("Enter")
-    page.wait_for_function("n => document.querySelectorAll('.answer, .refusal').length > n", arg=before,
-                           timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "n => document.querySelectorAll('.answer, .refusal').length > n", arg=before, timeout=TIMEOUT_MS
+    )
 
 
 def test_damaged_then_deleted_chat_store(app, tmp_path):

@@ -18,13 +18,22 @@ def words(text: str) -> int:
 
 
 def test_chunks_keep_their_page_location_and_never_cross_sections():
-    packed = pack_located_pages([(None, "# Install\nRun it. Then wait.", "Install"),
-                                 (None, "## Docker\nUse compose.", "Install › Docker"),
-                                 (3, "Scanned text.", "page 3 (OCR)")], 50, 0, words)
+    packed = pack_located_pages(
+        [
+            (None, "# Install\nRun it. Then wait.", "Install"),
+            (None, "## Docker\nUse compose.", "Install › Docker"),
+            (3, "Scanned text.", "page 3 (OCR)"),
+        ],
+        50,
+        0,
+        words,
+    )
     chunks = assign_ids("doc", packed)
     assert [(c.page, c.location, c.text) for c in chunks] == [
-        (None, "Install", "# Install\nRun it.\nThen wait."), (None, "Install › Docker", "## Docker\nUse compose."),
-        (3, "page 3 (OCR)", "Scanned text.")]
+        (None, "Install", "# Install\nRun it.\nThen wait."),
+        (None, "Install › Docker", "## Docker\nUse compose."),
+        (3, "page 3 (OCR)", "Scanned text."),
+    ]
     # Without a location the id is the one indexes built before locations hold; with one it differs.
     assert chunk_id("doc", 3, "Scanned text.") == assign_ids("doc", [(3, "Scanned text.")])[0].id
     assert chunks[2].id != chunk_id("doc", 3, "Scanned text.")
@@ -34,8 +43,10 @@ def test_chunks_keep_their_page_location_and_never_cross_sections():
 
 def test_a_manifest_from_before_locations_gains_the_column(tmp_path):
     path = tmp_path / "documents.manifest.sqlite3"
-    old_schema = _SCHEMA.replace(",\n    location TEXT NOT NULL DEFAULT ''   -- \"slide 3\", \"sheet Budget\", "
-                                 "\"Install › Docker\"; '' for none", "")
+    old_schema = _SCHEMA.replace(
+        ',\n    location TEXT NOT NULL DEFAULT \'\'   -- "slide 3", "sheet Budget", "Install › Docker"; \'\' for none',
+        "",
+    )
     assert "location" not in old_schema
     with sqlite3.connect(path) as db:
         db.executescript(old_schema)

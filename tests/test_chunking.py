@@ -44,8 +44,17 @@ def test_overlong_sentence_is_split_by_words():
 
 def test_chunk_ids_are_stable_and_depend_on_source_page_and_text():
     assert chunk_id("a.txt", None, "hello") == chunk_id("a.txt", None, "hello")
-    assert len({chunk_id("a.txt", None, "hello"), chunk_id("b.txt", None, "hello"),
-                chunk_id("a.txt", 2, "hello"), chunk_id("a.txt", None, "hello!")}) == 4
+    assert (
+        len(
+            {
+                chunk_id("a.txt", None, "hello"),
+                chunk_id("b.txt", None, "hello"),
+                chunk_id("a.txt", 2, "hello"),
+                chunk_id("a.txt", None, "hello!"),
+            }
+        )
+        == 4
+    )
 
 
 def test_chunk_pages_keeps_page_numbers_and_drops_duplicate_chunks():
@@ -59,11 +68,24 @@ def test_chunk_pages_keeps_page_numbers_and_drops_duplicate_chunks():
 def test_code_blocks_stay_whole_so_a_chunk_never_starts_inside_one():
     from qa.documents.chunking import keep_fences_whole, pack_pages
 
-    lines = ["Build the base image:", "```sh", "docker buildx bake base", "```", "### Multi-Platform Builds",
-             "Images support many architectures."]
-    assert keep_fences_whole(lines) == ["Build the base image:", "```sh\ndocker buildx bake base\n```",
-                                        "### Multi-Platform Builds", "Images support many architectures."]
+    lines = [
+        "Build the base image:",
+        "```sh",
+        "docker buildx bake base",
+        "```",
+        "### Multi-Platform Builds",
+        "Images support many architectures.",
+    ]
+    assert keep_fences_whole(lines) == [
+        "Build the base image:",
+        "```sh\ndocker buildx bake base\n```",
+        "### Multi-Platform Builds",
+        "Images support many architectures.",
+    ]
     assert keep_fences_whole(["```", "never closed"]) == ["```", "never closed"]
-    text = "Intro sentence here.\n" * 6 + "```sh\ndocker buildx bake base\n```\n\n### Multi-Platform Builds\n\nImages work."
+    text = (
+        "Intro sentence here.\n" * 6
+        + "```sh\ndocker buildx bake base\n```\n\n### Multi-Platform Builds\n\nImages work."
+    )
     for _, chunk in pack_pages([(None, text)], max_tokens=12, overlap_tokens=4, count=words):
         assert chunk.count("```") % 2 == 0, chunk  # every fence a chunk holds is closed in it

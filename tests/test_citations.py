@@ -9,7 +9,9 @@ pytestmark = pytest.mark.unit
 
 
 def passage(n, text, source="a.txt"):
-    return Passage(number=n, chunk_id=f"id{n}", text=text, source=f"/docs/{source}", title="T", page=None, relevance=0.5)
+    return Passage(
+        number=n, chunk_id=f"id{n}", text=text, source=f"/docs/{source}", title="T", page=None, relevance=0.5
+    )
 
 
 PASSAGES = [

@@ -48,7 +48,12 @@ def test_bad_files_are_reported_one_line_each_and_good_files_indexed(tmp_path, i
     assert result.returncode == 1
     failed = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
     assert len(failed) == 4, result.stderr
-    for name, reason in [("empty.txt", "empty"), ("binary.txt", "binary"), ("corrupt.pdf", "PDF"), ("notes.odt", "unsupported")]:
+    for name, reason in [
+        ("empty.txt", "empty"),
+        ("binary.txt", "binary"),
+        ("corrupt.pdf", "PDF"),
+        ("notes.odt", "unsupported"),
+    ]:
         assert any(name in line and reason in line for line in failed), (name, failed)
     assert "Traceback" not in result.stderr
     assert "2 added" in result.stdout and "4 failed" in result.stdout
@@ -79,7 +84,9 @@ def test_user_errors_are_one_clear_line(index_env, args, env, message):
 
 def test_unreachable_openai_server_is_one_clear_line(index_env):
     url = f"http://127.0.0.1:{free_port()}/v1"
-    result = run_cli("ask", "Who opened the office?", env_extra={**index_env, "QA_BACKEND": "openai", "QA_OPENAI_BASE_URL": url})
+    result = run_cli(
+        "ask", "Who opened the office?", env_extra={**index_env, "QA_BACKEND": "openai", "QA_OPENAI_BASE_URL": url}
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
@@ -87,7 +94,11 @@ def test_unreachable_openai_server_is_one_clear_line(index_env):
 
 
 def test_chat_keeps_the_conversation(index_env):
-    result = run_cli("chat", env_extra=index_env, input_text="Who opened the EU Defense Innovation Office?\nWhat is the capital of France?\n")
+    result = run_cli(
+        "chat",
+        env_extra=index_env,
+        input_text="Who opened the EU Defense Innovation Office?\nWhat is the capital of France?\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "Umyerov" in result.stdout
     assert "do not contain" in result.stdout

@@ -49,7 +49,9 @@ def test_32_askers_and_an_ingest_on_one_assistant_match_single_threaded(settings
     for i in range(20):  # files about something else, so answers to the seed questions stay the same
         (other / f"note-{i}.txt").write_text(
             f"Greenhouse {i} grows {i + 3} kinds of tomatoes. The irrigation pump {i} runs every {i + 2} hours. "
-            f"Gardener number {i} waters the basil beds on Tuesdays.", encoding="utf-8")
+            f"Gardener number {i} waters the basil beds on Tuesdays.",
+            encoding="utf-8",
+        )
     ingest_done = threading.Event()
     ingest_result = []
 
@@ -73,8 +75,10 @@ def test_32_askers_and_an_ingest_on_one_assistant_match_single_threaded(settings
     (summary,) = ingest_result
     assert summary.count("added") == 20 and not summary.failed
 
-    clean = Assistant(settings.changed(**{"index_dir": tmp_path / "clean", "collection": settings.storage.collection + "-c"}),
-                      embeddings=embeddings)
+    clean = Assistant(
+        settings.changed(**{"index_dir": tmp_path / "clean", "collection": settings.storage.collection + "-c"}),
+        embeddings=embeddings,
+    )
     clean.ingest([SEEDS / "docs", other])
     assert bot.chunk_count() == clean.chunk_count() == bot.index.store.count()
     assert [f.status for f in bot.ingest([other]).files] == ["unchanged"] * 20

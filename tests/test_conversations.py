@@ -13,12 +13,24 @@ from testsupport.helpers import SEED_ARTICLE
 
 
 def an_answer(question: str = "How much?") -> Answer:
-    citation = Citation(1, "/docs/report.md", "Report", 2, "c1", "It cost 70 euros.", "Intro. It cost 70 euros.",
-                        0.66, "70 euros")
-    passage = Passage(1, "c1", "Intro. It cost 70 euros.", "/docs/report.md", "Report", 2, 0.66, 0.9,
-                      ("dense", "keyword"))
-    return Answer(question, "70 euros [1].", [citation], False, "extractive", question, {"total_s": 0.03},
-                  [passage], confidence=0.8, signals={"sentence_score": 0.8})
+    citation = Citation(
+        1, "/docs/report.md", "Report", 2, "c1", "It cost 70 euros.", "Intro. It cost 70 euros.", 0.66, "70 euros"
+    )
+    passage = Passage(
+        1, "c1", "Intro. It cost 70 euros.", "/docs/report.md", "Report", 2, 0.66, 0.9, ("dense", "keyword")
+    )
+    return Answer(
+        question,
+        "70 euros [1].",
+        [citation],
+        False,
+        "extractive",
+        question,
+        {"total_s": 0.03},
+        [passage],
+        confidence=0.8,
+        signals={"sentence_score": 0.8},
+    )
 
 
 def stored(store: ConversationStore, conversation_id: str) -> Conversation:
@@ -41,8 +53,9 @@ def test_an_answer_comes_back_exactly_as_given(tmp_path):
 def test_list_rename_replace_truncate_delete(tmp_path):
     store = ConversationStore(tmp_path / "chats.sqlite3")
     first, second = store.create(), store.create()
-    store.append(first.id, Turn("A question that is rather long and goes on well past what a title can hold?",
-                                an_answer()))
+    store.append(
+        first.id, Turn("A question that is rather long and goes on well past what a title can hold?", an_answer())
+    )
     store.append(second.id, Turn("Second?", error="The model server did not answer."))
     store.append(second.id, Turn("Third?", an_answer("Third?")))
     assert [c.id for c in store.list()] == [second.id, first.id]  # most recently used first
@@ -76,8 +89,10 @@ def test_threads_append_without_losing_turns(tmp_path):
 
 @pytest.mark.unit
 def test_export_names_backend_time_and_sources(tmp_path):
-    turns = [Turn("How much?", an_answer(), asked_at="2026-11-26T10:00:00+00:00"),
-             Turn("Why?", error="The model server did not answer.")]
+    turns = [
+        Turn("How much?", an_answer(), asked_at="2026-11-26T10:00:00+00:00"),
+        Turn("Why?", error="The model server did not answer."),
+    ]
     text = conversation_markdown(turns, "Budget")
     assert "# Budget" in text and "Asked 2026-11-26 10:00:00" in text
     assert "answered by the extractive backend in 0.03 s" in text
@@ -93,7 +108,9 @@ def test_export_keeps_html_and_links_from_people_and_documents_as_text():
     question = "<img src=x onerror=alert(1)> See [the site](http://evil.example) **now**?"
     answer = an_answer(question)
     turns = [Turn(question, answer), Turn("- 2026. <b>list?</b>", error="No <i>answer</i> & no luck.")]
-    rendered = MarkdownIt().render(conversation_markdown(turns, "<script>x</script> [t](http://e)")).replace("\u2060", "")  # word joiners break autolinks (qa.text_safety)
+    rendered = (
+        MarkdownIt().render(conversation_markdown(turns, "<script>x</script> [t](http://e)")).replace("\u2060", "")
+    )  # word joiners break autolinks (qa.text_safety)
     assert "<img" not in rendered and "<script>" not in rendered and "<a " not in rendered
     assert "<strong>now</strong>" not in rendered and "<b>" not in rendered and "<li>" not in rendered
     assert "&lt;img src=x onerror=alert(1)&gt; See [the site](http://evil.example) **now**?" in rendered
@@ -105,8 +122,9 @@ def test_export_keeps_html_and_links_from_people_and_documents_as_text():
 def test_export_file_is_named_after_the_chat_and_its_date():
     from qa.export import export_file_name
 
-    assert export_file_name("Who opened the office?", "2026-11-30T18:40:12+00:00") == \
-        "who-opened-the-office-2026-11-30.md"
+    assert (
+        export_file_name("Who opened the office?", "2026-11-30T18:40:12+00:00") == "who-opened-the-office-2026-11-30.md"
+    )
     assert export_file_name("../../etc/passwd", "2026-11-30T18:40:12+00:00") == "etc-passwd-2026-11-30.md"
     assert export_file_name("???", "2026-11-30T18:40:12+00:00") == "chat-2026-11-30.md"
 
@@ -155,9 +173,11 @@ def test_a_store_written_before_versions_opens_and_counts_from_zero(tmp_path):
 
     path = tmp_path / "chats.sqlite3"
     with sqlite3.connect(path) as db:
-        db.executescript("CREATE TABLE conversations (id TEXT PRIMARY KEY, title TEXT NOT NULL, created_at TEXT "
-                         "NOT NULL, updated_at TEXT NOT NULL); INSERT INTO conversations VALUES "
-                         "('old', 'Old chat', '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00');")
+        db.executescript(
+            "CREATE TABLE conversations (id TEXT PRIMARY KEY, title TEXT NOT NULL, created_at TEXT "
+            "NOT NULL, updated_at TEXT NOT NULL); INSERT INTO conversations VALUES "
+            "('old', 'Old chat', '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00');"
+        )
     store = ConversationStore(path)
     assert stored(store, "old").info.version == 0
     store.append("old", Turn("Q?", an_answer("Q?")), seen_version=0)

@@ -28,17 +28,39 @@ def test_eval_writes_report_and_gate_fails_on_regression(tmp_path):
     assert summary["retrieval"]["hit_at_k"] == 1.0  # the gold article is found among all the seed documents
     assert summary["refusals"]["recall"] == 1.0  # "capital of France" and "Zelensky" are refused
     report = (out / "report.md").read_text()
-    assert "| Shown answers right (precision) |" in report and "## Every wrong answer shown" in report and "![scores.png](scores.png)" in report
+    assert (
+        "| Shown answers right (precision) |" in report
+        and "## Every wrong answer shown" in report
+        and "![scores.png](scores.png)" in report
+    )
 
     # same run compared with itself passes; against a better "previous" run it fails
-    same = run_cli("eval", MINI, "--corpus", str(ROOT / "seeds" / "docs"), "--out", str(tmp_path / "run2"),
-                   "--compare", str(out / "summary.json"), env_extra=env)
+    same = run_cli(
+        "eval",
+        MINI,
+        "--corpus",
+        str(ROOT / "seeds" / "docs"),
+        "--out",
+        str(tmp_path / "run2"),
+        "--compare",
+        str(out / "summary.json"),
+        env_extra=env,
+    )
     assert same.returncode == 0, same.stdout + same.stderr
     better = dict(summary, answers={**summary["answers"], "f1": summary["answers"]["f1"] + 0.2})
     previous = tmp_path / "better.json"
     previous.write_text(json.dumps(better))
-    worse = run_cli("eval", MINI, "--corpus", str(ROOT / "seeds" / "docs"), "--out", str(tmp_path / "run3"),
-                    "--compare", str(previous), env_extra=env)
+    worse = run_cli(
+        "eval",
+        MINI,
+        "--corpus",
+        str(ROOT / "seeds" / "docs"),
+        "--out",
+        str(tmp_path / "run3"),
+        "--compare",
+        str(previous),
+        env_extra=env,
+    )
     assert worse.returncode == 1
     assert "answers.f1" in worse.stdout and "REGRESSED" in worse.stdout
     assert "gated metric(s) fell" in worse.stderr
@@ -50,10 +72,19 @@ def test_seed_evaluation_has_not_regressed_from_the_committed_baseline(tmp_path)
     follow-up rows and the grounding check on labelled claims."""
     baseline = ROOT / "tests" / "baselines" / "seed-extractive-summary.json"
     out = tmp_path / "seed-eval"
-    result = run_cli("eval", str(ROOT / "seeds" / "testset.jsonl"), "--backend", "extractive",
-                     "--out", str(out), "--compare", str(baseline),
-                     "--grounding", str(ROOT / "seeds" / "checks" / "grounding.jsonl"),
-                     env_extra={"QA_INDEX_DIR": str(tmp_path / "index")})
+    result = run_cli(
+        "eval",
+        str(ROOT / "seeds" / "testset.jsonl"),
+        "--backend",
+        "extractive",
+        "--out",
+        str(out),
+        "--compare",
+        str(baseline),
+        "--grounding",
+        str(ROOT / "seeds" / "checks" / "grounding.jsonl"),
+        env_extra={"QA_INDEX_DIR": str(tmp_path / "index")},
+    )
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
     from qa.evaluation.compare import DEFAULT_GATED

@@ -23,9 +23,12 @@ def test_follow_up_detection():
 
 def test_a_follow_up_searches_with_its_context_and_alone():
     assert search_queries("Who said that?", HISTORY) == [
-        "Who said that? (What is Ukraine's annual drone production capacity?)", "Who said that?"]
+        "Who said that? (What is Ukraine's annual drone production capacity?)",
+        "Who said that?",
+    ]
     assert search_queries("And how many countries are in the IT coalition?", HISTORY)[0] == (
-        "And how many countries are in the IT coalition?")
+        "And how many countries are in the IT coalition?"
+    )
     assert search_queries("What is the capital of France?", HISTORY) == ["What is the capital of France?"]
     assert condense_question("And then?", []) == "And then?"
 

@@ -25,25 +25,46 @@ def pages(path: Path, limits: LoadLimits | None = None) -> list[tuple[int | None
 
 def test_slides_keep_titles_text_tables_and_notes_cited_by_number(tmp_path):
     deck = tmp_path / "deck.pptx"
-    write_pptx(deck, [("Roadmap", ["We ship the beta in May."], ""),
-                      ("Costs", ["Hosting grows next year."], "Mention the Hetzner contract.")],
-               table=[["Item", "Cost"], ["Servers", "40,000 euros"]])
+    write_pptx(
+        deck,
+        [
+            ("Roadmap", ["We ship the beta in May."], ""),
+            ("Costs", ["Hosting grows next year."], "Mention the Hetzner contract."),
+        ],
+        table=[["Item", "Cost"], ["Servers", "40,000 euros"]],
+    )
     (one, two) = pages(deck)
     assert one == (1, "slide 1", "Roadmap\nWe ship the beta in May.")
     assert two[:2] == (2, "slide 2")
-    assert two[2].splitlines() == ["Costs", "Hosting grows next year.", "row 2: Item: Servers; Cost: 40,000 euros",
-                                   "Speaker notes: Mention the Hetzner contract."]
+    assert two[2].splitlines() == [
+        "Costs",
+        "Hosting grows next year.",
+        "row 2: Item: Servers; Cost: 40,000 euros",
+        "Speaker notes: Mention the Hetzner contract.",
+    ]
 
 
 def test_sheet_rows_name_their_row_and_columns_cited_by_sheet(tmp_path):
     book = tmp_path / "budget.xlsx"
-    write_xlsx(book, {"Budget": [["Region", "Quarter", "Revenue"], ["North", "Q3", 1200], [None, None, None],
-                                 ["South", "Q3", 950.5]],
-                      "Empty": [],
-                      "Staff": [["Name", "Role"], ["Ada Berg", "Harbour master"]]})
+    write_xlsx(
+        book,
+        {
+            "Budget": [
+                ["Region", "Quarter", "Revenue"],
+                ["North", "Q3", 1200],
+                [None, None, None],
+                ["South", "Q3", 950.5],
+            ],
+            "Empty": [],
+            "Staff": [["Name", "Role"], ["Ada Berg", "Harbour master"]],
+        },
+    )
     assert pages(book) == [
-        (None, "sheet Budget", "row 2: Region: North; Quarter: Q3; Revenue: 1200\n"
-                               "row 4: Region: South; Quarter: Q3; Revenue: 950.5"),
+        (
+            None,
+            "sheet Budget",
+            "row 2: Region: North; Quarter: Q3; Revenue: 1200\nrow 4: Region: South; Quarter: Q3; Revenue: 950.5",
+        ),
         (None, "sheet Staff", "row 2: Name: Ada Berg; Role: Harbour master"),
     ]
 
@@ -75,11 +96,15 @@ def test_html_only_mail_is_read_without_its_hidden_parts(tmp_path):
 
 def test_markdown_headings_become_section_paths_and_code_stays_code(tmp_path):
     note = tmp_path / "guide.md"
-    note.write_text("---\ntitle: Guide\n---\nIntro.\n\n# Install\n\nRun it.\n\n```sh\n# not a heading\nmake\n```\n\n"
-                    "## Multi-Platform *Builds*\n\nUse `docker buildx`.\n\n- # in a list\n\nSetext\n------\n\nEnd.\n",
-                    encoding="utf-8")
+    note.write_text(
+        "---\ntitle: Guide\n---\nIntro.\n\n# Install\n\nRun it.\n\n```sh\n# not a heading\nmake\n```\n\n"
+        "## Multi-Platform *Builds*\n\nUse `docker buildx`.\n\n- # in a list\n\nSetext\n------\n\nEnd.\n",
+        encoding="utf-8",
+    )
     assert [(loc, text.splitlines()[0]) for _, loc, text in pages(note)] == [
-        ("", "Intro."), ("Install", "# Install"), ("Install › Multi-Platform Builds", "## Multi-Platform *Builds*"),
+        ("", "Intro."),
+        ("Install", "# Install"),
+        ("Install › Multi-Platform Builds", "## Multi-Platform *Builds*"),
         ("Install › Setext", "Setext"),
     ]
     assert "```sh\n# not a heading\nmake\n```" in pages(note)[1][2]
@@ -94,8 +119,10 @@ def test_unreadable_front_matter_stays_text_not_a_heading(tmp_path):
 
 def test_mdx_reads_as_markdown_without_import_lines(tmp_path):
     page = tmp_path / "intro.mdx"
-    page.write_text("import Tabs from '@theme/Tabs'\nexport const x = 1\n\n# Pipelines\n\n<Note>\nRun `hayhooks`.\n</Note>\n",
-                    encoding="utf-8")
+    page.write_text(
+        "import Tabs from '@theme/Tabs'\nexport const x = 1\n\n# Pipelines\n\n<Note>\nRun `hayhooks`.\n</Note>\n",
+        encoding="utf-8",
+    )
     ((_, location, text),) = pages(page)
     assert location == "Pipelines" and "import" not in text and "Run `hayhooks`." in text
 
@@ -104,20 +131,31 @@ def test_rst_sections_and_no_file_or_raw_directives(tmp_path):
     doc = tmp_path / "manual.rst"
     secret = tmp_path / "secret.txt"
     secret.write_text("The vault password is swordfish.", encoding="utf-8")
-    doc.write_text(f"Manual\n======\n\nIntro.\n\nSetup\n-----\n\nInstall the *package*.\n\n.. include:: {secret}\n\n"
-                   ".. raw:: html\n\n   <script>alert(1)</script>\n\n.. csv-table::\n   :file: {secret}\n", encoding="utf-8")
+    doc.write_text(
+        f"Manual\n======\n\nIntro.\n\nSetup\n-----\n\nInstall the *package*.\n\n.. include:: {secret}\n\n"
+        ".. raw:: html\n\n   <script>alert(1)</script>\n\n.. csv-table::\n   :file: {secret}\n",
+        encoding="utf-8",
+    )
     result = pages(doc)
-    assert [(loc, text) for _, loc, text in result] == [("Manual", "Manual\nIntro."),
-                                                        ("Manual › Setup", "Setup\nInstall the package.")]
+    assert [(loc, text) for _, loc, text in result] == [
+        ("Manual", "Manual\nIntro."),
+        ("Manual › Setup", "Setup\nInstall the package."),
+    ]
 
 
 def test_html_headings_become_sections_and_cannot_be_faked(tmp_path):
     page = tmp_path / "page.html"
-    page.write_text("<html><body><p>Before \ue0001\ue000Fake</p><h1>Top <a href='#'>part</a></h1><p>One.</p>"
-                    "<h3>Deep</h3><p>Two.</p><h2>Side</h2><p>Three.</p></body></html>", encoding="utf-8")
+    page.write_text(
+        "<html><body><p>Before \ue0001\ue000Fake</p><h1>Top <a href='#'>part</a></h1><p>One.</p>"
+        "<h3>Deep</h3><p>Two.</p><h2>Side</h2><p>Three.</p></body></html>",
+        encoding="utf-8",
+    )
     assert [(loc, text) for _, loc, text in pages(page)] == [
-        ("", "Before 1Fake"), ("Top part", "Top part\nOne."), ("Top part › Deep", "Deep\nTwo."),
-        ("Top part › Side", "Side\nThree.")]
+        ("", "Before 1Fake"),
+        ("Top part", "Top part\nOne."),
+        ("Top part › Deep", "Deep\nTwo."),
+        ("Top part › Side", "Side\nThree."),
+    ]
 
 
 def test_epub_chapters_read_as_html_sections(tmp_path):
@@ -167,8 +205,13 @@ def test_office_zip_bombs_are_refused_before_parsing(tmp_path):
 
 def test_ten_thousand_row_sheet_is_read_within_the_limits(tmp_path):
     book = tmp_path / "orders.xlsx"
-    write_xlsx(book, {"Orders": [["Order", "Customer", "Amount"]] + [[f"A-{i}", f"Customer {i % 97}", i * 3]
-                                                                      for i in range(10_000)]})
+    write_xlsx(
+        book,
+        {
+            "Orders": [["Order", "Customer", "Amount"]]
+            + [[f"A-{i}", f"Customer {i % 97}", i * 3] for i in range(10_000)]
+        },
+    )
     started = time.perf_counter()
     ((_, location, text),) = pages(book)
     seconds = time.perf_counter() - started
@@ -197,7 +240,9 @@ def test_scans_without_ocr_say_why_in_one_line(tmp_path, monkeypatch):
     with pytest.raises(DocumentError, match=r"^no text layer \(a scanned PDF\) and OCR is off \(QA_OCR=false\)$"):
         load_document(scan, LoadLimits(ocr=False))
     monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on it
-    with pytest.raises(DocumentError, match="Tesseract is not installed: install it with `apt-get install tesseract-ocr`"):
+    with pytest.raises(
+        DocumentError, match="Tesseract is not installed: install it with `apt-get install tesseract-ocr`"
+    ):
         load_document(scan, LoadLimits())
     image = tmp_path / "scan.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n")
@@ -212,8 +257,11 @@ INNER_PART = {".pptx": "ppt/slides/slide1.xml", ".xlsx": "xl/worksheets/sheet1.x
 def _fuzz_seed(path: Path) -> None:
     lines = [f"The ferry number {i} leaves pier {i % 7} at {i % 12 + 1} o'clock." for i in range(30)]
     if path.suffix == ".pptx":
-        write_pptx(path, [(f"Slide {i}", lines[i:i + 3], f"Note {i}") for i in range(0, 30, 3)],
-                   table=[["a", "b"], ["c", "d"]])
+        write_pptx(
+            path,
+            [(f"Slide {i}", lines[i : i + 3], f"Note {i}") for i in range(0, 30, 3)],
+            table=[["a", "b"], ["c", "d"]],
+        )
     elif path.suffix == ".xlsx":
         write_xlsx(path, {"Sheet": [["Line", "Text"]] + [[i, line] for i, line in enumerate(lines)]})
     elif path.suffix == ".csv":
@@ -221,10 +269,13 @@ def _fuzz_seed(path: Path) -> None:
     elif path.suffix == ".eml":
         write_eml(path, "Ferries", "\n".join(lines), {"more.txt": lines[0]})
     elif path.suffix == ".rst":
-        path.write_text("Ferries\n=======\n\n" + "\n\n".join(lines) + "\n\nMore\n----\n\n* a\n* b\n\n:field: x\n",
-                        encoding="utf-8")
+        path.write_text(
+            "Ferries\n=======\n\n" + "\n\n".join(lines) + "\n\nMore\n----\n\n* a\n* b\n\n:field: x\n", encoding="utf-8"
+        )
     elif path.suffix == ".mdx":
-        path.write_text("import X from 'y'\n\n# Ferries\n\n<Tabs>\n" + "\n\n".join(lines) + "\n</Tabs>\n", encoding="utf-8")
+        path.write_text(
+            "import X from 'y'\n\n# Ferries\n\n<Tabs>\n" + "\n\n".join(lines) + "\n</Tabs>\n", encoding="utf-8"
+        )
     else:
         from ebooklib import epub
 
@@ -258,8 +309,11 @@ def test_fuzzed_new_loader_inputs_load_or_refuse_cleanly(tmp_path, suffix):
     for i in range(FUZZ_CASES):
         case = tmp_path / f"case{i}{suffix}"
         inside = suffix in INNER_PART and i % 2
-        damaged = (rewrite_docx_part(original, INNER_PART[suffix], lambda xml: mutate(xml, rng)) if inside
-                   else mutate(original, rng))
+        damaged = (
+            rewrite_docx_part(original, INNER_PART[suffix], lambda xml: mutate(xml, rng))
+            if inside
+            else mutate(original, rng)
+        )
         case.write_bytes(damaged)
         started = time.monotonic()
         try:

@@ -13,30 +13,55 @@ from testsupport.formats import text_image, write_csv, write_eml, write_pptx, wr
 from testsupport.helpers import run_cli
 
 pytestmark = pytest.mark.integration
-needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None,
-                                     reason="Debian's tesseract-ocr is not installed (make ocr)")
+needs_tesseract = pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="Debian's tesseract-ocr is not installed (make ocr)"
+)
 
 
 def make_folder(folder: Path) -> Path:
     folder.mkdir()
-    write_pptx(folder / "roadmap.pptx", [
-        ("Roadmap 2027", ["The mobile app is rewritten in Kotlin.", "The web shop moves to a new host."], ""),
-        ("Launch plan", ["The public beta ships on 14 May.", "Support hours grow to weekends."],
-         "Remind the sales team about the press embargo."),
-    ])
-    write_xlsx(folder / "budget.xlsx", {
-        "Summary": [["Year", "Total"], [2026, "4.1 million"]],
-        "Regions": [["Region", "Quarter", "Revenue"], ["South", "Q3", 950], ["North", "Q3", 1270],
-                    ["East", "Q3", 610]],
-    })
-    write_csv(folder / "staff.csv", [["Name", "Role", "Office"], ["Ada Berg", "Harbour master", "Pier 4"],
-                                     ["Oskar Lind", "Lighthouse keeper", "North cape"]])
-    write_eml(folder / "canteen.eml", "Canteen hours",
-              "Hello all,\n\nFrom Monday the canteen opens at 7:30 and closes at 15:00.\n\nMira")
+    write_pptx(
+        folder / "roadmap.pptx",
+        [
+            ("Roadmap 2027", ["The mobile app is rewritten in Kotlin.", "The web shop moves to a new host."], ""),
+            (
+                "Launch plan",
+                ["The public beta ships on 14 May.", "Support hours grow to weekends."],
+                "Remind the sales team about the press embargo.",
+            ),
+        ],
+    )
+    write_xlsx(
+        folder / "budget.xlsx",
+        {
+            "Summary": [["Year", "Total"], [2026, "4.1 million"]],
+            "Regions": [
+                ["Region", "Quarter", "Revenue"],
+                ["South", "Q3", 950],
+                ["North", "Q3", 1270],
+                ["East", "Q3", 610],
+            ],
+        },
+    )
+    write_csv(
+        folder / "staff.csv",
+        [
+            ["Name", "Role", "Office"],
+            ["Ada Berg", "Harbour master", "Pier 4"],
+            ["Oskar Lind", "Lighthouse keeper", "North cape"],
+        ],
+    )
+    write_eml(
+        folder / "canteen.eml",
+        "Canteen hours",
+        "Hello all,\n\nFrom Monday the canteen opens at 7:30 and closes at 15:00.\n\nMira",
+    )
     (folder / "guide.md").write_text(
         "# Deploying\n\nThe service runs in containers.\n\n## Multi-Platform Builds\n\n"
         "Images for arm64 and amd64 are built with docker buildx bake.\n\n## Telemetry\n\n"
-        "Telemetry is off unless HAYSTACK_TELEMETRY_ENABLED is set.\n", encoding="utf-8")
+        "Telemetry is off unless HAYSTACK_TELEMETRY_ENABLED is set.\n",
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -73,8 +98,10 @@ def test_slide_cell_mail_and_section_answers_are_cited_by_their_place(assistant,
 def test_scanned_page_and_image_are_read_by_ocr_and_cited_as_ocr(assistant, tmp_path):
     folder = tmp_path / "scans"
     folder.mkdir()
-    write_scanned_pdf(folder / "minutes.pdf", [["Minutes of the board meeting, March."],
-                                               ["The archive room key is kept at the reception desk."]])
+    write_scanned_pdf(
+        folder / "minutes.pdf",
+        [["Minutes of the board meeting, March."], ["The archive room key is kept at the reception desk."]],
+    )
     text_image(["The parking garage closes at midnight."]).save(folder / "notice.png")
     summary = assistant.ingest([folder])
     assert summary.count("added") == 2 and not summary.failed, summary.describe()

@@ -65,9 +65,17 @@ def test_procedure_rules():
     assert gs.answer_type("survivable communications networks") == "phrase"
     assert gs.negate("The office was opened in Kyiv.") == "The office was not opened in Kyiv."
     assert gs.negate("The office was never opened.") is None and gs.negate("Kyiv hosts it.") is None
-    assert gs.rewrite_question("Who is the Minister of Defense?", "Rustem Umyerov") == "Rustem Umyerov is the Minister of Defense."
-    assert gs.rewrite_question("Who opened the office?", "Ursula von der Leyen") == "Ursula von der Leyen opened the office."
-    assert gs.rewrite_question("When was the office opened?", "September 20") == "The office was opened on September 20."
+    assert (
+        gs.rewrite_question("Who is the Minister of Defense?", "Rustem Umyerov")
+        == "Rustem Umyerov is the Minister of Defense."
+    )
+    assert (
+        gs.rewrite_question("Who opened the office?", "Ursula von der Leyen")
+        == "Ursula von der Leyen opened the office."
+    )
+    assert (
+        gs.rewrite_question("When was the office opened?", "September 20") == "The office was opened on September 20."
+    )
     assert gs.rewrite_question("When was the office opened?", "2024") == "The office was opened in 2024."
     assert gs.rewrite_question("How many countries are in the coalition?", "13") == "13 countries are in the coalition."
     assert gs.rewrite_question("What is the office called?", "EDIO") is None  # a passive: subject inside the rest
@@ -78,7 +86,10 @@ def test_procedure_rules():
     sentence = "In 2024 it gave 13 countries 70 million euros."
     assert gs.swap_roles(sentence, "13", "number") == "In 13 it gave 2024 countries 70 million euros."
     swapped = gs.number_from_sentence(sentence, "13", "number", gs.chooser("x", "number-from-sentence"))
-    assert swapped in ("In 2024 it gave 2024 countries 70 million euros.", "In 2024 it gave 70 countries 70 million euros.")
+    assert swapped in (
+        "In 2024 it gave 2024 countries 70 million euros.",
+        "In 2024 it gave 70 countries 70 million euros.",
+    )
     assert swapped == gs.number_from_sentence(sentence, "13", "number", gs.chooser("x", "number-from-sentence"))
 
 
@@ -92,11 +103,13 @@ def test_committed_set_is_what_the_procedure_builds():
 
 @pytest.mark.unit
 def test_breakdown_arithmetic():
-    claims = [LabelledClaim("s1", "a", "supported", "k1", "report", "src"),
-              LabelledClaim("s2", "b", "supported", "k1", "report", "src"),
-              LabelledClaim("f1", "c", "fabricated", "k2", "report", "src", pair="s1", answer_type="name"),
-              LabelledClaim("f2", "d", "fabricated", "k2", "report", "src", pair="s1", answer_type="phrase"),
-              LabelledClaim("f3", "e", "fabricated", "k3", "report", "other", pair="s2")]
+    claims = [
+        LabelledClaim("s1", "a", "supported", "k1", "report", "src"),
+        LabelledClaim("s2", "b", "supported", "k1", "report", "src"),
+        LabelledClaim("f1", "c", "fabricated", "k2", "report", "src", pair="s1", answer_type="name"),
+        LabelledClaim("f2", "d", "fabricated", "k2", "report", "src", pair="s1", answer_type="phrase"),
+        LabelledClaim("f3", "e", "fabricated", "k3", "report", "other", pair="s2"),
+    ]
     kept = [True, False, False, True, False]
     result = grounding_breakdown(claims, kept, control_kinds={"k1"})
     overall = result["groups"]["all"]
@@ -110,8 +123,15 @@ def test_breakdown_arithmetic():
     assert result["groups"]["without k1"]["supported_kept"] is None
     assert result["groups"]["other"]["fabrication_recall"] == 1.0
     assert result["groups"]["other"]["paired_recall"] is None  # s2 was dropped itself
-    assert result["kinds"]["k2"] == {"source": "src", "label": "fabricated", "claims": 2, "dropped": 0.5, "kept": 0.5,
-                                     "paired_fabricated": 2, "paired_recall": 0.5}
+    assert result["kinds"]["k2"] == {
+        "source": "src",
+        "label": "fabricated",
+        "claims": 2,
+        "dropped": 0.5,
+        "kept": 0.5,
+        "paired_fabricated": 2,
+        "paired_recall": 0.5,
+    }
     assert set(result["kinds_by_answer_type"]) == {"k2 / name", "k2 / phrase"}
     assert result["kinds_by_answer_type"]["k2 / phrase"]["paired_recall"] == 0.0
     assert result["missed_fabrications"] == ["f2: d"] and result["dropped_supported"] == ["s2: b"]
@@ -127,8 +147,10 @@ def test_scoring_constructed_claims_against_their_corpus(tmp_path, embeddings):
     path = gs.write_claims(rows, tmp_path / "claims.jsonl")
     claims = load_grounding_set(path)
     assert [c.id for c in claims] == [r["id"] for r in rows] and {c.source for c in claims} == {gs.SQUAD}
-    assistant = Assistant(Settings(index_dir=tmp_path / "index", upload_dir=tmp_path / "uploads", backend="extractive"),
-                          embeddings=embeddings)
+    assistant = Assistant(
+        Settings(index_dir=tmp_path / "index", upload_dir=tmp_path / "uploads", backend="extractive"),
+        embeddings=embeddings,
+    )
     try:
         assistant.ingest([DATA / gs.SQUAD / "docs"])
         kept = check_claims(assistant, claims)

@@ -41,8 +41,7 @@ def load_in_subprocess(path: Path) -> tuple[str, int]:
         # VmHWM, not ru_maxrss: the latter keeps the forking parent's peak across exec
         "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')) // 1024)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=ROOT,
-                         timeout=300)
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=ROOT, timeout=300)
     outcome, rss = out.stdout.strip().splitlines()
     return outcome, int(rss)
 
@@ -189,8 +188,11 @@ def test_sentences_lose_and_invent_nothing_and_stay_bounded(text):
 
 @pytest.mark.unit
 @hsettings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet="abcdefgh .", min_size=1, max_size=80), max_size=40),
-       st.integers(5, 40), st.integers(0, 10))
+@given(
+    st.lists(st.text(alphabet="abcdefgh .", min_size=1, max_size=80), max_size=40),
+    st.integers(5, 40),
+    st.integers(0, 10),
+)
 def test_packed_chunks_respect_the_size_and_cover_every_sentence(sentences, max_tokens, overlap):
     sentences = [s.strip() for s in sentences if s.strip()]
     chunks = pack_sentences(sentences, max_tokens, overlap, words)
@@ -219,7 +221,7 @@ def mutate(original: bytes, rng: random.Random) -> bytes:
         elif choice < 0.7:
             data[pos:pos] = rng.randbytes(rng.randint(1, 50))
         elif data:
-            del data[pos:pos + rng.randint(1, 200)]
+            del data[pos : pos + rng.randint(1, 200)]
     return bytes(data)
 
 
@@ -231,9 +233,13 @@ def test_damage_found_by_the_long_fuzz_run_is_refused_or_read_cleanly(tmp_path):
     template = tmp_path / "template.docx"
     docx.Document().save(str(template))
     wrong_root = tmp_path / "wrong-root.docx"  # opens as a package, fails when its body is read
-    wrong_root.write_bytes(rewrite_docx_part(template.read_bytes(), "word/document.xml",
-                                             lambda xml: xml.replace(b"<w:document", b"<w:documenX", 1)
-                                             .replace(b"</w:document>", b"</w:documenX>")))
+    wrong_root.write_bytes(
+        rewrite_docx_part(
+            template.read_bytes(),
+            "word/document.xml",
+            lambda xml: xml.replace(b"<w:document", b"<w:documenX", 1).replace(b"</w:document>", b"</w:documenX>"),
+        )
+    )
     with pytest.raises(DocumentError, match="not a readable DOCX"):
         load_document(wrong_root, LoadLimits())
 

@@ -66,9 +66,15 @@ def test_interrupted_update_shows_one_version_and_is_repaired(settings, embeddin
     answer = reopened.ask(QUESTION)
     assert "4 million" in answer.text and "3 million" not in answer.text
 
-    clean = Assistant(settings.changed(**{"index_dir": settings.storage.index_dir.parent / "clean",
-                                                   "collection": settings.storage.collection + "-clean"}),
-                      embeddings=embeddings)
+    clean = Assistant(
+        settings.changed(
+            **{
+                "index_dir": settings.storage.index_dir.parent / "clean",
+                "collection": settings.storage.collection + "-clean",
+            }
+        ),
+        embeddings=embeddings,
+    )
     clean.ingest([corpus])
     assert len(index_state(clean)[0]) == len(visible)
 
@@ -108,7 +114,9 @@ def test_files_gone_from_a_folder_are_reported_then_pruned(assistant, corpus):
     extra.unlink()
     summary = assistant.ingest([corpus])
     assert {(os.path.basename(f.path), f.status) for f in summary.files} == {
-        (SEED_ARTICLE.name, "unchanged"), ("notes.txt", "missing")}
+        (SEED_ARTICLE.name, "unchanged"),
+        ("notes.txt", "missing"),
+    }
     assert len(assistant.documents()) == 2  # reported, not silently dropped
     summary = assistant.ingest([corpus], prune=True)
     assert [f.status for f in summary.files if f.status != "unchanged"] == ["removed"]
@@ -145,8 +153,11 @@ def test_damaged_index_is_one_clear_line_and_reindex_recovers(settings, embeddin
     with pytest.raises(IndexDamaged, match="reindex"):
         Assistant(settings, embeddings=embeddings)
 
-    env = {"QA_INDEX_DIR": str(settings.storage.index_dir), "QA_COLLECTION": settings.storage.collection,
-           "QA_CORPUS_DIR": str(corpus)}
+    env = {
+        "QA_INDEX_DIR": str(settings.storage.index_dir),
+        "QA_COLLECTION": settings.storage.collection,
+        "QA_CORPUS_DIR": str(corpus),
+    }
     result = run_cli("ask", QUESTION, env_extra=env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     (line,) = error_lines(result.stderr)

@@ -22,8 +22,13 @@ KILLS = int(os.environ.get("QA_TEST_KILLS", "8"))  # a longer soak: QA_TEST_KILL
 
 def ingest_killed_after(env: dict, corpus, delay: float) -> bool:
     """Start an ingest, SIGKILL it ``delay`` seconds after it starts indexing; True if killed."""
-    process = subprocess.Popen([sys.executable, "-m", "qa", "ingest", str(corpus)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qa", "ingest", str(corpus)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     indexing = threading.Event()
 
     def watch() -> None:
@@ -54,10 +59,17 @@ def test_repeated_sigkill_during_ingest_and_updates_leaves_a_clean_index(setting
     for round_ in range(KILLS):
         kills += ingest_killed_after(env, corpus, rng.uniform(0.0, 1.0))
         for path in rng.sample(sorted(corpus.iterdir()), 20):  # files edited between runs
-            path.write_text(path.read_text(encoding="utf-8").replace("Note number", f"Edit {round_} of note"),
-                            encoding="utf-8")
-    final = subprocess.run([sys.executable, "-m", "qa", "ingest", str(corpus)], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=600)
+            path.write_text(
+                path.read_text(encoding="utf-8").replace("Note number", f"Edit {round_} of note"), encoding="utf-8"
+            )
+    final = subprocess.run(
+        [sys.executable, "-m", "qa", "ingest", str(corpus)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert final.returncode == 0, final.stderr
 
     bot = Assistant(settings, embeddings=embeddings)

@@ -27,4 +27,4 @@ def test_make_run_passes_a_loopback_address():
 @pytest.mark.parametrize("path", ["tests/test_browser.py", "bench/browser_latency.py"])
 def test_test_servers_pass_loopback(path):
     text = (ROOT / path).read_text(encoding="utf-8")
-    assert '"--server.address", "127.0.0.1"' in text
+    assert re.search(r'"--server\.address",\s*"127\.0\.0\.1"', text)

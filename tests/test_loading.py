@@ -50,8 +50,10 @@ def test_file_over_the_size_limit_is_refused(tmp_path):
 
 def test_html_drops_scripts_and_keeps_title(tmp_path):
     f = tmp_path / "page.html"
-    f.write_text("<html><head><title>Page T</title><script>var x=1;</script></head>"
-                 "<body><h1>Head</h1><p>Para one.</p></body></html>")
+    f.write_text(
+        "<html><head><title>Page T</title><script>var x=1;</script></head>"
+        "<body><h1>Head</h1><p>Para one.</p></body></html>"
+    )
     doc = load_document(f, MB)
     assert doc.title == "Page T"
     assert doc.pages[0].text == "Head\nPara one."

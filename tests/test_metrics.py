@@ -26,12 +26,21 @@ def passage(n, text, source="/d/bridge.txt"):
 
 
 def citation(n, text, source="/d/bridge.txt"):
-    return Citation(number=n, source=source, title="", page=None, chunk_id=f"c{n}", quote=text, passage=text, relevance=0.5)
+    return Citation(
+        number=n, source=source, title="", page=None, chunk_id=f"c{n}", quote=text, passage=text, relevance=0.5
+    )
 
 
 def answer(text, citations=(), refused=False, passages=()):
-    return Answer(question="q", text=text, citations=list(citations), refused=refused, backend="t",
-                  search_query="q", passages=list(passages))
+    return Answer(
+        question="q",
+        text=text,
+        citations=list(citations),
+        refused=refused,
+        backend="t",
+        search_query="q",
+        passages=list(passages),
+    )
 
 
 def test_exact_match_and_f1_follow_squad():
@@ -45,8 +54,11 @@ def test_exact_match_and_f1_follow_squad():
 
 
 def test_retrieval_hit_mrr_and_passage_recall():
-    ps = [passage(1, "Other text.", "/d/other.txt"), passage(2, "The bridge was finished in 1932."),
-          passage(3, "It carries two lanes.")]
+    ps = [
+        passage(1, "Other text.", "/d/other.txt"),
+        passage(2, "The bridge was finished in 1932."),
+        passage(3, "It carries two lanes."),
+    ]
     s = retrieval_scores(ps, "bridge.txt", "", GOLD, k=3)
     assert s == {"hit_at_k": 1.0, "mrr": 0.5, "recall_at_k": 1.0}
     s = retrieval_scores(ps, "", "bridge", GOLD, k=2)  # doc_id is the file stem
@@ -80,7 +92,10 @@ def test_refusal_scores_including_all_refused():
     refused = [True, True, False, False]
     answerable = [False, True, True, False]
     assert refusal_scores(refused, answerable) == {
-        "accuracy": 0.5, "precision": 0.5, "recall": 0.5, "false_refusal_rate": 0.5,
+        "accuracy": 0.5,
+        "precision": 0.5,
+        "recall": 0.5,
+        "false_refusal_rate": 0.5,
     }
     all_refused = refusal_scores([True, True], [True, False])
     assert all_refused == {"accuracy": 0.5, "precision": 0.5, "recall": 1.0, "false_refusal_rate": 1.0}
@@ -97,7 +112,9 @@ def test_percentile_interpolates():
 def test_compare_flags_drops_beyond_tolerance_and_latency_rises():
     prev = {"answers": {"f1": 0.50}, "faithfulness": 0.9, "latency_s": {"total": {"p50": 0.2}}, "meta": {"x": 1}}
     cur = {"answers": {"f1": 0.47}, "faithfulness": 0.89, "latency_s": {"total": {"p50": 0.5}}}
-    rows = {c.metric: c for c in compare_summaries(cur, prev, ("answers.f1", "faithfulness", "latency_s.total.p50"), 0.02)}
+    rows = {
+        c.metric: c for c in compare_summaries(cur, prev, ("answers.f1", "faithfulness", "latency_s.total.p50"), 0.02)
+    }
     assert rows["answers.f1"].regressed and rows["answers.f1"].delta == pytest.approx(-0.03)
     assert not rows["faithfulness"].regressed
     assert rows["latency_s.total.p50"].regressed  # lower is better
@@ -106,8 +123,9 @@ def test_compare_flags_drops_beyond_tolerance_and_latency_rises():
 
 def test_testset_loading_jsonl_csv_and_errors(tmp_path):
     j = tmp_path / "t.jsonl"
-    j.write_text('{"question": "Q1", "reference_answer": "a", "all_answers": ["b"]}\n\n'
-                 '{"question": "Q2", "answerable": false}\n')
+    j.write_text(
+        '{"question": "Q1", "reference_answer": "a", "all_answers": ["b"]}\n\n{"question": "Q2", "answerable": false}\n'
+    )
     cases = load_testset(j)
     assert cases[0].answers == ["a", "b"] and cases[0].answerable
     assert cases[1].answers == [] and not cases[1].answerable

@@ -49,8 +49,11 @@ def test_built_wheel_answers_with_a_citation_outside_the_source_tree(tmp_path):
         isolation = ["--no-build-isolation"]
     except ImportError:
         isolation = []
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, ".", "-w", str(wheels)],
-                 cwd=source, env=_clean_env())
+    built = _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, ".", "-w", str(wheels)],
+        cwd=source,
+        env=_clean_env(),
+    )
     assert built.returncode == 0, built.stdout + built.stderr
     wheel = next(wheels.glob("docqa-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
@@ -60,28 +63,36 @@ def test_built_wheel_answers_with_a_citation_outside_the_source_tree(tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    installed = _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-                      str(wheel)], cwd=tmp_path, env=_clean_env())
+    installed = _run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
+        cwd=tmp_path,
+        env=_clean_env(),
+    )
     assert installed.returncode == 0, installed.stdout + installed.stderr
 
     # The dependencies come from this interpreter's site-packages through a path line (added after
     # the install, so pip saw an empty environment). A path line does not run the .pth files in
     # that folder, so the editable install of the source tree stays out.
     here = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    target = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                  cwd=tmp_path, env=_clean_env())
+    target = _run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp_path, env=_clean_env()
+    )
     (Path(target.stdout.strip()) / "host-dependencies.pth").write_text("".join(f"{p}\n" for p in sorted(here)))
 
     work = tmp_path / "work"
     work.mkdir()
-    env = _clean_env(QA_INDEX_DIR=str(tmp_path / "index"), QA_CORPUS_DIR=str(tmp_path / "corpus"),
-                     QA_UPLOAD_DIR=str(tmp_path / "uploads"))
+    env = _clean_env(
+        QA_INDEX_DIR=str(tmp_path / "index"),
+        QA_CORPUS_DIR=str(tmp_path / "corpus"),
+        QA_UPLOAD_DIR=str(tmp_path / "uploads"),
+    )
     shutil.copytree(SEEDS / "docs", tmp_path / "corpus")
     where = _run([str(python), "-c", "import qa; print(qa.__file__)"], cwd=work, env=env)
     assert where.returncode == 0, where.stderr
     assert Path(where.stdout.strip()).is_relative_to(env_dir), f"qa imported from {where.stdout.strip()}"
 
-    result = _run([str(env_dir / "bin" / "qa"), "ask", "What is Ukraine's annual drone production capacity?"],
-                  cwd=work, env=env)
+    result = _run(
+        [str(env_dir / "bin" / "qa"), "ask", "What is Ukraine's annual drone production capacity?"], cwd=work, env=env
+    )
     assert result.returncode == 0, result.stderr
     assert "[1]" in result.stdout, result.stdout

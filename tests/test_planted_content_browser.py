@@ -55,8 +55,10 @@ def other_host():
 
 
 def payload(host: str, tag: str) -> str:
-    return (f"![{tag}]({host}/{tag}.png) [Sign in again]({host}/phish-{tag}) <script>alert('{tag}')</script> "
-            f"<img src={host}/{tag}-raw.png onerror=alert('{tag}')> {host}/bare-{tag} www.example.org")
+    return (
+        f"![{tag}]({host}/{tag}.png) [Sign in again]({host}/phish-{tag}) <script>alert('{tag}')</script> "
+        f"<img src={host}/{tag}-raw.png onerror=alert('{tag}')> {host}/bare-{tag} www.example.org"
+    )
 
 
 def plant(folder: Path, host: str) -> None:
@@ -66,17 +68,31 @@ def plant(folder: Path, host: str) -> None:
     long_line = "Filler words about crossings. " * 200 + payload(host, "long")  # a line over 5,000 characters
     (docs / f"zebra{RLO}gnp.md").write_text(
         f"---\ntitle: '{title}'\n---\n\n# Zebra rules\n\nThe zebra crossing rule says walkers wait for the "
-        f"green light. {payload(host, 'body')}\n\n{long_line}\n", encoding="utf-8")
+        f"green light. {payload(host, 'body')}\n\n{long_line}\n",
+        encoding="utf-8",
+    )
     (docs / "notes.html").write_text(
         f"<html><head><title>{payload(host, 'htmltitle')}</title></head><body><p>The ferry notes say the boat "
         f"leaves at noon. <a href='{host}/phish-a'>Sign in again</a> <img src='{host}/img-tag.png'></p>"
-        f"<p>![md]({host}/md-in-html.png)</p></body></html>", encoding="utf-8")
+        f"<p>![md]({host}/md-in-html.png)</p></body></html>",
+        encoding="utf-8",
+    )
     tests = folder / "testsets"
     tests.mkdir()
-    rows = [{"id": "planted-1", "question": f"What does the zebra crossing rule say? {payload(host, 'eval')}",
-             "reference_answer": f"walkers wait {payload(host, 'ref')}", "answerable": True},
-            {"id": f"planted{RLO}2", "question": "When does the ferry leave?", "reference_answer": "at noon",
-             "answerable": True}]
+    rows = [
+        {
+            "id": "planted-1",
+            "question": f"What does the zebra crossing rule say? {payload(host, 'eval')}",
+            "reference_answer": f"walkers wait {payload(host, 'ref')}",
+            "answerable": True,
+        },
+        {
+            "id": f"planted{RLO}2",
+            "question": "When does the ferry leave?",
+            "reference_answer": "at noon",
+            "answerable": True,
+        },
+    ]
     (tests / "planted.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
 
 
@@ -87,13 +103,36 @@ def app(tmp_path_factory, other_host):
     tmp = tmp_path_factory.mktemp("planted")
     plant(tmp, other_host)
     port = free_port()
-    env = {**os.environ, "QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads"),
-           "QA_CORPUS_DIR": str(tmp / "docs"), "QA_TESTSET_DIR": str(tmp / "testsets"), "QA_BACKEND": "extractive"}
+    env = {
+        **os.environ,
+        "QA_INDEX_DIR": str(tmp / "index"),
+        "QA_UPLOAD_DIR": str(tmp / "uploads"),
+        "QA_CORPUS_DIR": str(tmp / "docs"),
+        "QA_TESTSET_DIR": str(tmp / "testsets"),
+        "QA_BACKEND": "extractive",
+    }
     with open(tmp / "streamlit.log", "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "ui/app.py",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             wait_for_health(url, process)
@@ -176,7 +215,8 @@ def test_planted_content_stays_text(app, other_host, tmp_path):
             # An upload whose name is the payload (no "/" in a file name): messages name it.
             name = f"[Sign in again](www.phish.example) ![u](www.img.example) <script>alert(1)<script>{RLO}gnp.txt"
             page.locator("[data-testid='stFileUploaderDropzone'] input[type='file']").set_input_files(
-                {"name": name, "mimeType": "text/plain", "buffer": b"The upload says the bridge opens at nine."})
+                {"name": name, "mimeType": "text/plain", "buffer": b"The upload says the bridge opens at nine."}
+            )
             # Indexed as soon as dropped; one file's outcome is the caption under the summary line.
             expect(page.get_by_text(": added", exact=False).first).to_be_visible(timeout=TIMEOUT_MS)
             look(page)
@@ -200,9 +240,11 @@ def test_planted_content_stays_text(app, other_host, tmp_path):
     to_other_host = [u for u in requests if urlparse(u).hostname == "127.0.0.2"]
     not_app = [u for u in requests if not u.startswith(("data:", "blob:")) and urlparse(u).hostname != "127.0.0.1"]
     shown = "\n".join(texts).replace(WORD_JOINER, "")  # the invisible joiner that breaks autolinks
-    print(f"\nplanted content: {len(requests)} requests, {len(to_other_host)} to 127.0.0.2, {len(not_app)} not to "
-          f"the app, {len(aborted)} aborted, {len(_Recorder.hits)} reached 127.0.0.2; {len(dialogs)} dialogs; "
-          f"{len(links)} links to another host")
+    print(
+        f"\nplanted content: {len(requests)} requests, {len(to_other_host)} to 127.0.0.2, {len(not_app)} not to "
+        f"the app, {len(aborted)} aborted, {len(_Recorder.hits)} reached 127.0.0.2; {len(dialogs)} dialogs; "
+        f"{len(links)} links to another host"
+    )
     assert dialogs == []
     assert to_other_host == [] and not_app == [] and aborted == [] and _Recorder.hits == []
     assert links == set(), sorted(links)

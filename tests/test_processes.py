@@ -32,8 +32,12 @@ print(json.dumps([fingerprint(bot.ask(q)) for q in json.loads(sys.argv[1])]))
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    env = {**os.environ, "QA_INDEX_DIR": str(settings.storage.index_dir), "QA_COLLECTION": settings.storage.collection,
-           "QA_UPLOAD_DIR": str(settings.interface.upload_dir)}
+    env = {
+        **os.environ,
+        "QA_INDEX_DIR": str(settings.storage.index_dir),
+        "QA_COLLECTION": settings.storage.collection,
+        "QA_UPLOAD_DIR": str(settings.interface.upload_dir),
+    }
     if settings.storage.chroma_host:
         env |= {"QA_CHROMA_HOST": settings.storage.chroma_host, "QA_CHROMA_PORT": str(settings.storage.chroma_port)}
     return env
@@ -44,8 +48,12 @@ def test_two_ingest_processes_on_one_index_equal_a_clean_ingest(settings, embedd
     corpus.mkdir()
     write_corpus(corpus, random.Random(7), files=40)
     command = [sys.executable, "-m", "qa", "ingest", str(corpus)]
-    runs = [subprocess.Popen(command, cwd=ROOT, env=settings_env(settings), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            command, cwd=ROOT, env=settings_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=600) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], [err[-2000:] for _, err in outputs]
 
@@ -65,15 +73,25 @@ def test_four_processes_asking_through_one_chroma_server_answer_alike(settings, 
         bot.ingest([SEEDS / "docs"])
         questions = seed_questions(10)
         expected = [list_of(fingerprint(bot.ask(q))) for q in questions]
-        askers = [subprocess.Popen([sys.executable, "-c", ASKER, json.dumps(questions)], cwd=ROOT,
-                                   env=settings_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True) for _ in range(4)]
+        askers = [
+            subprocess.Popen(
+                [sys.executable, "-c", ASKER, json.dumps(questions)],
+                cwd=ROOT,
+                env=settings_env(settings),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
         outputs = [asker.communicate(timeout=600) for asker in askers]
     assert [asker.returncode for asker in askers] == [0] * 4, [err[-2000:] for _, err in outputs]
     answers = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
     same = sum(got == want for process in answers for got, want in zip(process, expected))
-    print(f"\n4 processes x {len(questions)} questions through one chroma run server: {same} of "
-          f"{4 * len(questions)} answers identical to one process's")
+    print(
+        f"\n4 processes x {len(questions)} questions through one chroma run server: {same} of "
+        f"{4 * len(questions)} answers identical to one process's"
+    )
     assert same == 4 * len(questions)
 
 

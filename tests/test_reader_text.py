@@ -19,8 +19,10 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parent.parent
 REAL_MARKDOWN = sorted({*ROOT.glob("seeds/docs/**/*.md"), ROOT / "README.md", *ROOT.glob("docs/*.md")})
 
-DOCKER = ("```sh\ndocker buildx bake base\n```\n\n### Multi-Platform Builds\n\n"
-          "Haystack images support multiple architectures.")
+DOCKER = (
+    "```sh\ndocker buildx bake base\n```\n\n### Multi-Platform Builds\n\n"
+    "Haystack images support multiple architectures."
+)
 
 
 def md(stored: str) -> ReaderText:
@@ -47,7 +49,7 @@ def check_invariants(stored: str, r: ReaderText) -> None:
                 assert o > last, f"stored character {o} used twice"
                 last = o
         else:  # put in by the reader text: a line break or space, or what an entity stands for
-            assert char.isspace() or stored[o] == "&", (i, char, o, stored[o:o + 10])
+            assert char.isspace() or stored[o] == "&", (i, char, o, stored[o : o + 10])
     # stored_span holds every copied character of a range
     n = len(text)
     ranges = [(s, e) for s, e, _ in r.blocks()] + list(r.code) + [(0, n)]
@@ -70,7 +72,7 @@ def check_invariants(stored: str, r: ReaderText) -> None:
     assert all(0 <= s < e <= n and kind in ("heading", "code", "table", "text") for s, e, kind in blocks)
     assert all(e1 <= s2 for (_, e1, _), (s2, _, _) in zip(blocks, blocks[1:]))
     assert {(s, e) for s, e, kind in blocks if kind == "code"} == set(r.code)
-    assert all(text[e:e + 1] == "\n" for s, e, kind in blocks if kind == "heading")
+    assert all(text[e : e + 1] == "\n" for s, e, kind in blocks if kind == "heading")
 
 
 def outside_code(r: ReaderText) -> str:
@@ -92,8 +94,9 @@ def prose(r: ReaderText) -> str:
 
 def test_code_fence_then_heading_then_sentence():
     r = md(DOCKER)
-    assert r.text == ("docker buildx bake base\n\nMulti-Platform Builds\n\n"
-                      "Haystack images support multiple architectures.")
+    assert r.text == (
+        "docker buildx bake base\n\nMulti-Platform Builds\n\nHaystack images support multiple architectures."
+    )
     assert "`" not in r.text and "#" not in r.text
     assert "Multi-Platform Builds" in r.text.splitlines()
     assert [r.text[s:e] for s, e in r.code] == ["docker buildx bake base"]
@@ -105,7 +108,7 @@ def test_code_fence_then_heading_then_sentence():
     # citations point at the stored text: the heading without its marker, the code without fences
     start = r.text.index("Multi")
     s, e = r.stored_span(start, start + len("Multi-Platform Builds"))
-    assert DOCKER[s:e] == "Multi-Platform Builds" and DOCKER[s - 4:s] == "### "
+    assert DOCKER[s:e] == "Multi-Platform Builds" and DOCKER[s - 4 : s] == "### "
     s, e = r.stored_span(*r.code[0])
     assert DOCKER[s:e] == "docker buildx bake base"
 
@@ -118,11 +121,11 @@ def test_link_keeps_its_text_and_span_covers_the_whole_link():
     word = r.text.index("Telemetry")
     s, e = r.stored_span(word, word + len("Telemetry"))
     assert stored[s:e] == "[Telemetry](#telemetry)"
-    assert stored[r.offsets[word]:r.offsets[word] + 9] == "Telemetry"
+    assert stored[r.offsets[word] : r.offsets[word] + 9] == "Telemetry"
 
 
 def test_chunk_that_starts_inside_a_fence():
-    stored = "docker buildx bake base --set \"*.platform=linux/arm64\"\n```\n\n## License\n\nView license information."
+    stored = 'docker buildx bake base --set "*.platform=linux/arm64"\n```\n\n## License\n\nView license information.'
     r = md(stored)
     assert r.text == 'docker buildx bake base --set "*.platform=linux/arm64"\n\nLicense\n\nView license information.'
     assert [r.text[s:e] for s, e in r.code] == ['docker buildx bake base --set "*.platform=linux/arm64"']
@@ -149,7 +152,7 @@ def test_inline_markup():
     assert r.text == "Some bold, em, old and code text: AT&T <tag> ©.\nNext line."
     # an entity maps to its "&" and its span covers the entity whole
     lt = r.text.index("<")
-    assert stored[r.offsets[lt]:r.offsets[lt] + 4] == "&lt;"
+    assert stored[r.offsets[lt] : r.offsets[lt] + 4] == "&lt;"
     assert stored[slice(*r.stored_span(lt, lt + 1))] == "&lt;"
     bold = r.text.index("bold")
     assert stored[slice(*r.stored_span(bold, bold + 4))] == "**bold**"
@@ -168,12 +171,15 @@ def test_badge_link_around_an_image():
 
 
 def test_autolink_reference_links_and_html():
-    stored = ("Mail <http://example.invalid/a?b=1> or [the docs][docs] or [docs] or [docs][].\n\n"
-              "[docs]: https://docs.example.invalid\n\n<div align=\"center\"><img src=\"x.png\" alt=\"logo\"></div>\n\n"
-              "<!-- a comment -->\n\nText with <kbd>Ctrl</kbd> and a[0][1] and [1] stays.")
+    stored = (
+        "Mail <http://example.invalid/a?b=1> or [the docs][docs] or [docs] or [docs][].\n\n"
+        '[docs]: https://docs.example.invalid\n\n<div align="center"><img src="x.png" alt="logo"></div>\n\n'
+        "<!-- a comment -->\n\nText with <kbd>Ctrl</kbd> and a[0][1] and [1] stays."
+    )
     r = md(stored)
-    assert r.text == ("Mail http://example.invalid/a?b=1 or the docs or docs or docs.\n\n"
-                      "Text with Ctrl and a[0][1] and [1] stays.")
+    assert r.text == (
+        "Mail http://example.invalid/a?b=1 or the docs or docs or docs.\n\nText with Ctrl and a[0][1] and [1] stays."
+    )
 
 
 def test_emphasis_markers_that_are_text_stay():
@@ -188,8 +194,10 @@ def test_escapes():
 
 
 def test_table_rows_are_lines_with_cells_joined_by_pipes():
-    stored = ("| Name | Version |  |\n|---|:---:|---|\n| Python | **3.11** |  |\n"
-              "| [Haystack](https://x.invalid) | 2.0 \\| 3.0 | yes |")
+    stored = (
+        "| Name | Version |  |\n|---|:---:|---|\n| Python | **3.11** |  |\n"
+        "| [Haystack](https://x.invalid) | 2.0 \\| 3.0 | yes |"
+    )
     r = md(stored)
     assert r.text == "Name | Version\nPython | 3.11\nHaystack | 2.0 | 3.0 | yes"
     assert [kind for _, _, kind in r.blocks()] == ["table"]
@@ -200,11 +208,14 @@ def test_table_rows_are_lines_with_cells_joined_by_pipes():
 
 
 def test_nested_lists_put_each_item_on_its_own_line():
-    stored = ("- first item\n  - nested *item*\n    continued here\n  - another\n- last\n\n"
-              "1. one\n2. two\n   > quoted in a list\n\n> A quote\n> - with a list")
+    stored = (
+        "- first item\n  - nested *item*\n    continued here\n  - another\n- last\n\n"
+        "1. one\n2. two\n   > quoted in a list\n\n> A quote\n> - with a list"
+    )
     r = md(stored)
-    assert r.text == ("first item\nnested item continued here\nanother\nlast\n\n"
-                      "one\ntwo\nquoted in a list\n\nA quote\nwith a list")
+    assert r.text == (
+        "first item\nnested item continued here\nanother\nlast\n\none\ntwo\nquoted in a list\n\nA quote\nwith a list"
+    )
     assert all(kind == "text" for _, _, kind in r.blocks())
     # the list marker is not part of a quoted item's stored span
     s, e = r.stored_span(0, len("first item"))
@@ -243,8 +254,9 @@ def test_github_alert_and_mdx_imports():
 def test_flattened_chunk_as_the_chunker_stores_it():
     """The chunker joins sentences with spaces, losing line breaks; fences and heading markers
     still go, the code is still code."""
-    stored = ("```sh docker buildx bake base ``` ### Multi-Platform Builds Haystack images support "
-              "multiple architectures.")
+    stored = (
+        "```sh docker buildx bake base ``` ### Multi-Platform Builds Haystack images support multiple architectures."
+    )
     r = md(stored)
     assert r.text == "docker buildx bake base\nMulti-Platform Builds Haystack images support multiple architectures."
     assert [r.text[s:e] for s, e in r.code] == ["docker buildx bake base"]
@@ -258,8 +270,10 @@ def test_crlf_line_endings():
 
 
 def test_html_blocks():
-    stored = ("<pre>\nx &lt; 1\n  y\n</pre>\n\n<script>var a = 1;</script>\n\n"
-              "<details><summary>More</summary>\n\nHidden *text*.\n\n</details>")
+    stored = (
+        "<pre>\nx &lt; 1\n  y\n</pre>\n\n<script>var a = 1;</script>\n\n"
+        "<details><summary>More</summary>\n\nHidden *text*.\n\n</details>"
+    )
     r = md(stored)
     assert r.text == "x < 1\n  y\n\nMore\n\nHidden text."
     assert [r.text[s:e] for s, e in r.code] == ["x < 1\n  y"]
@@ -280,10 +294,20 @@ def test_deep_nesting_keeps_its_text():
     assert r.text == "deep text\n\ndeep item"
 
 
-@pytest.mark.parametrize("stored", [
-    "[" * 20_000, "![" * 10_000, "[a](b " * 4_000, "<br> " * 5_000, "` `` " * 4_000, "```a " * 4_000,
-    "_a* b_ " * 3_000, "(" * 20_000, "|a|b|\n|-|-|\n" + "| " * 5_000,
-])
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "[" * 20_000,
+        "![" * 10_000,
+        "[a](b " * 4_000,
+        "<br> " * 5_000,
+        "` `` " * 4_000,
+        "```a " * 4_000,
+        "_a* b_ " * 3_000,
+        "(" * 20_000,
+        "|a|b|\n|-|-|\n" + "| " * 5_000,
+    ],
+)
 def test_hostile_input_takes_linear_time(stored):
     seconds = timeit.timeit(lambda: _markdown_reader_text(stored), number=1)
     assert seconds < 2.0
@@ -309,24 +333,105 @@ def test_plain_is_unchanged_with_identity_offsets():
     assert reader_text("", "markdown").text == ""
 
 
-@pytest.mark.parametrize("source, markup", [
-    ("docs/a.md", "markdown"), ("A.MARKDOWN", "markdown"), ("x/y.mdx", "markdown"),
-    ("report.pdf", "plain"), ("notes.txt", "plain"), ("page.html", "plain"), ("README", "plain"),
-])
+@pytest.mark.parametrize(
+    "source, markup",
+    [
+        ("docs/a.md", "markdown"),
+        ("A.MARKDOWN", "markdown"),
+        ("x/y.mdx", "markdown"),
+        ("report.pdf", "plain"),
+        ("notes.txt", "plain"),
+        ("page.html", "plain"),
+        ("README", "plain"),
+    ],
+)
 def test_markup_of(source, markup):
     assert markup_of(source) == markup
 
 
 # ---- properties
 
-MARKDOWNISH = st.lists(st.sampled_from([
-    "a", "word", "Two words.", " ", "  ", "    ", "\t", "\n", "\n\n", "\r\n", "#", "## ", "###### ", "=", "===",
-    "-", "- ", "* ", "+ ", "1. ", "2) ", "> ", ">", "```", "```py", "~~~", "`", "``", "*", "**", "_", "__",
-    "~~", "~", "[", "]", "(", ")", "[a](b)", "[a][r]", "[r]: /u", "![alt](http://x.invalid/i.png)", "![](x)",
-    "<", ">", "<br>", "<b>", "</b>", "<div>", "</div>", "<!--", "-->", "<http://x.invalid>", "&amp;", "&#35;",
-    "&bogus;", "&", "\\", "\\*", "|", "| a | b |", "|---|---|", "---", ":", "!", "[!NOTE]", "é", "🎉", "\x00",
-    "import x from 'y'", "<script>", "</script>", "<pre>", "</pre>",
-]), max_size=60).map("".join)
+MARKDOWNISH = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "word",
+            "Two words.",
+            " ",
+            "  ",
+            "    ",
+            "\t",
+            "\n",
+            "\n\n",
+            "\r\n",
+            "#",
+            "## ",
+            "###### ",
+            "=",
+            "===",
+            "-",
+            "- ",
+            "* ",
+            "+ ",
+            "1. ",
+            "2) ",
+            "> ",
+            ">",
+            "```",
+            "```py",
+            "~~~",
+            "`",
+            "``",
+            "*",
+            "**",
+            "_",
+            "__",
+            "~~",
+            "~",
+            "[",
+            "]",
+            "(",
+            ")",
+            "[a](b)",
+            "[a][r]",
+            "[r]: /u",
+            "![alt](http://x.invalid/i.png)",
+            "![](x)",
+            "<",
+            ">",
+            "<br>",
+            "<b>",
+            "</b>",
+            "<div>",
+            "</div>",
+            "<!--",
+            "-->",
+            "<http://x.invalid>",
+            "&amp;",
+            "&#35;",
+            "&bogus;",
+            "&",
+            "\\",
+            "\\*",
+            "|",
+            "| a | b |",
+            "|---|---|",
+            "---",
+            ":",
+            "!",
+            "[!NOTE]",
+            "é",
+            "🎉",
+            "\x00",
+            "import x from 'y'",
+            "<script>",
+            "</script>",
+            "<pre>",
+            "</pre>",
+        ]
+    ),
+    max_size=60,
+).map("".join)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -373,7 +478,7 @@ def test_real_markdown_files(path):
     # fragments: every window of lines, as a chunk with line breaks might cut the file
     lines = text.splitlines(keepends=True)
     for start in range(0, len(lines), 3):
-        md("".join(lines[start:start + 12]))
+        md("".join(lines[start : start + 12]))
     # chunks as the chunker stores them today (sentences joined by spaces)
     for _, chunk in pack_pages([(None, text)], max_tokens=128, overlap_tokens=16, count=words):
         r = md(chunk)
@@ -383,6 +488,6 @@ def test_real_markdown_files(path):
 def test_time_per_chunk():
     """A generous guard (the figure in the module docstring is the measured one)."""
     text = "".join(real_text(p) for p in REAL_MARKDOWN)
-    chunks = [text[i:i + 700] for i in range(0, min(len(text), 70_000), 700)]
+    chunks = [text[i : i + 700] for i in range(0, min(len(text), 70_000), 700)]
     seconds = timeit.timeit(lambda: [reader_text(c, "markdown") for c in chunks], number=3) / (3 * len(chunks))
     assert seconds < 0.005, f"{seconds * 1e3:.2f} ms per chunk"

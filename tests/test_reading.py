@@ -15,16 +15,19 @@ def reader():
     return Reader(Settings().answering.reader_model)
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("Which company makes the drones?", "organisation"),
-    ("In which city was the office opened?", "place"),
-    ("Who opened the office?", "person"),
-    ("When was the office opened?", "date"),
-    ("How many drone makers are there?", "number"),
-    ("What is the default log level?", "other"),
-    ("Why did the office open?", "none"),
-    ("Is the office in Kyiv?", "none"),
-])
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("Which company makes the drones?", "organisation"),
+        ("In which city was the office opened?", "place"),
+        ("Who opened the office?", "person"),
+        ("When was the office opened?", "date"),
+        ("How many drone makers are there?", "number"),
+        ("What is the default log level?", "other"),
+        ("Why did the office open?", "none"),
+        ("Is the office in Kyiv?", "none"),
+    ],
+)
 def test_question_kinds(reader, question, kind):
     assert question_kind(question, reader.parse([question])[0]) == kind
 
@@ -36,7 +39,7 @@ def test_candidates_are_whole_phrases_and_exact_slices(reader):
     assert "WARNING" in texts
     assert "set" not in texts  # a verb is never a candidate answer ("set [1]" was shown before)
     for c in reading.candidates:
-        assert sentence[c.start:c.end] == c.text
+        assert sentence[c.start : c.end] == c.text
         assert "log level" not in c.text.lower() or c.features["novelty"] < 1.0
 
 

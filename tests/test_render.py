@@ -9,13 +9,26 @@ pytestmark = pytest.mark.unit
 
 
 def citation(relevance: float, highlight_text: str = "") -> Citation:
-    return Citation(number=1, source="/docs/a.md", title="A", page=None, chunk_id="c", quote="It cost 70 euros.",
-                    passage="It cost 70 euros.", relevance=relevance, highlight=highlight_text)
+    return Citation(
+        number=1,
+        source="/docs/a.md",
+        title="A",
+        page=None,
+        chunk_id="c",
+        quote="It cost 70 euros.",
+        passage="It cost 70 euros.",
+        relevance=relevance,
+        highlight=highlight_text,
+    )
 
 
 def test_relevance_reads_as_words_with_the_number_beside_it():
-    assert [relevance_words(r) for r in (0.71, 0.45, 0.3, 0.1)] == ["strong match", "good match", "partial match",
-                                                                    "weak match"]
+    assert [relevance_words(r) for r in (0.71, 0.45, 0.3, 0.1)] == [
+        "strong match",
+        "good match",
+        "partial match",
+        "weak match",
+    ]
     assert card_label(citation(0.66)) == "[1] a.md · A · strong match (0.66)"
 
 

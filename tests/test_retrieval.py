@@ -83,7 +83,9 @@ def test_neighbouring_chunks_are_added_after_the_best_passage(settings, embeddin
     bot = Assistant(small, embeddings=embeddings)
     folder = tmp_path / "long"
     folder.mkdir()
-    sentences = [f"Station {n} of the coastal survey recorded {n * 7} seabirds on the northern cliffs." for n in range(1, 9)]
+    sentences = [
+        f"Station {n} of the coastal survey recorded {n * 7} seabirds on the northern cliffs." for n in range(1, 9)
+    ]
     (folder / "survey.txt").write_text(" ".join(sentences), encoding="utf-8")
     bot.ingest([folder])
     plain = search(bot, "How many seabirds did station 5 record?", k=1)
@@ -111,14 +113,21 @@ def tiny_cross_encoder(tmp_path_factory):
     tokenizer.save_pretrained(folder)
     torch.manual_seed(0)
     # ignore[call-arg]: transformers' BertConfig signature leaves out the **kwargs (num_labels) PretrainedConfig takes
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,  # type: ignore[call-arg]
-                        intermediate_size=64, num_labels=1)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,  # type: ignore[call-arg]
+        intermediate_size=64,
+        num_labels=1,
+    )
     BertForSequenceClassification(config).save_pretrained(folder)
     return str(folder)
 
 
-def test_a_cross_encoder_reorders_candidates_and_leaves_relevance_alone(settings, embeddings, small_corpus,
-                                                                       tiny_cross_encoder):
+def test_a_cross_encoder_reorders_candidates_and_leaves_relevance_alone(
+    settings, embeddings, small_corpus, tiny_cross_encoder
+):
     from sentence_transformers import CrossEncoder
 
     from qa.assistant import Assistant

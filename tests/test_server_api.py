@@ -28,8 +28,13 @@ def site(tmp_path_factory, embeddings):
     settings = Settings(index_dir=root / "index", upload_dir=root / "uploads", backend="extractive")
     bot = Assistant(settings, embeddings=embeddings)
     bot.ingest([SEED_ARTICLE, SEEDS / "docs" / "haystack-faq.md"])
-    env = {"QA_UPLOAD_DIR": str(root / "uploads"), "QA_MAX_UPLOAD_MB": "0.05", "QA_BACKEND": "extractive",
-           "QA_CORPUS_DIR": str(root / "no-corpus"), "QA_TESTSET_DIR": str(ROOT / "tests" / "data")}
+    env = {
+        "QA_UPLOAD_DIR": str(root / "uploads"),
+        "QA_MAX_UPLOAD_MB": "0.05",
+        "QA_BACKEND": "extractive",
+        "QA_CORPUS_DIR": str(root / "no-corpus"),
+        "QA_TESTSET_DIR": str(ROOT / "tests" / "data"),
+    }
     with qa_server(settings.storage.index_dir, root / "logs", env) as url:
         yield {"url": url, "bot": bot, "root": root, "settings": settings}
     bot.close()
@@ -43,9 +48,13 @@ def _add_people(site) -> dict[str, Any]:
         people = {name: accounts.add(name, role, PASSWORD) for name, role in roles}
         revoked = accounts.create_key(people["bob"], "old laptop")
         accounts.revoke_key(revoked.info.id)
-        site["people"] = {"users": people, "ada_key": accounts.create_key(people["ada"]).key,
-                          "bob_key": accounts.create_key(people["bob"]).key,
-                          "cy_key": accounts.create_key(people["cy"]).key, "revoked_key": revoked.key}
+        site["people"] = {
+            "users": people,
+            "ada_key": accounts.create_key(people["ada"]).key,
+            "bob_key": accounts.create_key(people["bob"]).key,
+            "cy_key": accounts.create_key(people["cy"]).key,
+            "revoked_key": revoked.key,
+        }
     return site["people"]
 
 
@@ -96,8 +105,9 @@ def test_openai_client_gets_the_python_apis_answers_and_citations(site):
         assert completion.choices[0].message.content == text
         assert _cited(extra["citations"]) == cited and extra["refused"] == refused
         pieces, stream_citations = [], None
-        for chunk in client.chat.completions.create(model="qa-extractive", stream=True,
-                                                    messages=[{"role": "user", "content": question}]):
+        for chunk in client.chat.completions.create(
+            model="qa-extractive", stream=True, messages=[{"role": "user", "content": question}]
+        ):
             pieces.append(chunk.choices[0].delta.content or "")
             stream_citations = (chunk.model_extra or {}).get("citations", stream_citations)
         assert "".join(pieces) == text and _cited(stream_citations or []) == cited
@@ -106,10 +116,18 @@ def test_openai_client_gets_the_python_apis_answers_and_citations(site):
     first = seed_questions(limit=1)[0]
     first_text = site["bot"].ask(first).text
     text, _, cited = _expected(site["bot"], history_question, [(first, first_text)])
-    completion = client.chat.completions.create(model="qa", messages=[
-        {"role": "system", "content": "You are helpful."}, {"role": "user", "content": first},
-        {"role": "assistant", "content": first_text}, {"role": "user", "content": history_question}])
-    assert completion.choices[0].message.content == text and _cited((completion.model_extra or {})["citations"]) == cited
+    completion = client.chat.completions.create(
+        model="qa",
+        messages=[
+            {"role": "system", "content": "You are helpful."},
+            {"role": "user", "content": first},
+            {"role": "assistant", "content": first_text},
+            {"role": "user", "content": history_question},
+        ],
+    )
+    assert (
+        completion.choices[0].message.content == text and _cited((completion.model_extra or {})["citations"]) == cited
+    )
 
 
 def test_langchain_chat_openai_gets_the_python_apis_answers(site):
@@ -128,14 +146,20 @@ def test_rest_ask_and_its_event_stream_match_the_python_api(site):
     people = _add_people(site)
     question = seed_questions(limit=1)[0]
     text, refused, cited = _expected(site["bot"], question)
-    answer = httpx.post(f"{site['url']}/api/ask", json={"question": question}, headers=_auth(people["bob_key"]),
-                        timeout=120).json()
+    answer = httpx.post(
+        f"{site['url']}/api/ask", json={"question": question}, headers=_auth(people["bob_key"]), timeout=120
+    ).json()
     assert (answer["text"], answer["refused"], _cited(answer["citations"])) == (text, refused, cited)
     for c in answer["citations"]:  # the quote located in its passage
         assert c["quote_offsets"] is not None, c
     events = []
-    with httpx.stream("POST", f"{site['url']}/api/ask/stream", json={"question": question},
-                      headers=_auth(people["bob_key"]), timeout=120) as response:
+    with httpx.stream(
+        "POST",
+        f"{site['url']}/api/ask/stream",
+        json={"question": question},
+        headers=_auth(people["bob_key"]),
+        timeout=120,
+    ) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         name = None
         for line in response.iter_lines():
@@ -171,8 +195,26 @@ ROUTES: list[tuple[str, str, Any]] = [
 WHO = ["anonymous", "member", "other member", "admin", "revoked key", "wrong password"]
 OPEN, ANY, ADMIN = (200,) * 6, (401, 200, 200, 200, 401, 401), (401, 403, 403, 200, 401, 401)
 BOBS = (401, 200, 404, 404, 401, 401)  # bob's chat: only bob sees it; to anyone else it does not exist
-EXPECTED = [OPEN, OPEN, ANY, ANY, ANY, ADMIN, (401, 403, 403, 404, 401, 401), ANY, ANY, BOBS, BOBS, BOBS, BOBS,
-            BOBS, ADMIN, ANY, ANY, ANY]
+EXPECTED = [
+    OPEN,
+    OPEN,
+    ANY,
+    ANY,
+    ANY,
+    ADMIN,
+    (401, 403, 403, 404, 401, 401),
+    ANY,
+    ANY,
+    BOBS,
+    BOBS,
+    BOBS,
+    BOBS,
+    BOBS,
+    ADMIN,
+    ANY,
+    ANY,
+    ANY,
+]
 
 
 def test_security_matrix(site):
@@ -181,9 +223,14 @@ def test_security_matrix(site):
     signed_in = httpx.post(f"{url}/api/session", json={"name": "bob", "password": PASSWORD})
     wrong = httpx.post(f"{url}/api/session", json={"name": "bob", "password": "not bob's password"})
     assert signed_in.status_code == 200 and wrong.status_code == 401 and "token" not in wrong.json()
-    credentials = {"anonymous": {}, "member": _auth(signed_in.json()["token"]), "other member": _auth(people["cy_key"]),
-                   "admin": _auth(people["ada_key"]), "revoked key": _auth(people["revoked_key"]),
-                   "wrong password": {}}  # what a client holds after a refused sign-in: nothing
+    credentials = {
+        "anonymous": {},
+        "member": _auth(signed_in.json()["token"]),
+        "other member": _auth(people["cy_key"]),
+        "admin": _auth(people["ada_key"]),
+        "revoked key": _auth(people["revoked_key"]),
+        "wrong password": {},
+    }  # what a client holds after a refused sign-in: nothing
     chat = httpx.post(f"{url}/api/conversations", json={"title": "Bob's"}, headers=credentials["member"]).json()["id"]
     got: dict[tuple[int, str], int] = {}
     order = [w for w in WHO if w != "member"] + ["member"]  # bob last: his DELETE removes the chat
@@ -195,8 +242,10 @@ def test_security_matrix(site):
             elif body is not None:
                 kwargs["json"] = json.loads(json.dumps(body).replace("{chat}", chat))
             got[row, who] = httpx.request(method, url + path.replace("{chat}", chat), **kwargs).status_code
-    table = [f"| {'route':52} | " + " | ".join(f"{w:14}" for w in WHO) + " |",
-             "|" + "-" * 54 + "|" + "|".join("-" * 16 for _ in WHO) + "|"]
+    table = [
+        f"| {'route':52} | " + " | ".join(f"{w:14}" for w in WHO) + " |",
+        "|" + "-" * 54 + "|" + "|".join("-" * 16 for _ in WHO) + "|",
+    ]
     wrong_cells = []
     for row, (method, path, _) in enumerate(ROUTES):
         cells = []
@@ -208,8 +257,11 @@ def test_security_matrix(site):
         table.append(f"| {method + ' ' + path:52} | " + " | ".join(f"{c:14}" for c in cells) + " |")
     print("\nSecurity matrix (status per route and caller):\n" + "\n".join(table))
     assert not wrong_cells, wrong_cells
-    uploaded = [d["source"] for d in httpx.get(f"{url}/api/documents", headers=credentials["admin"]).json()
-                if d["source"].endswith("matrix-note.md")]
+    uploaded = [
+        d["source"]
+        for d in httpx.get(f"{url}/api/documents", headers=credentials["admin"]).json()
+        if d["source"].endswith("matrix-note.md")
+    ]
     assert len(uploaded) == 1
     removed = httpx.delete(f"{url}/api/documents", params={"source": uploaded[0]}, headers=credentials["member"])
     assert removed.status_code == 403 and removed.json()["error"]["kind"] == "Forbidden"
@@ -221,13 +273,19 @@ def test_own_chats_only_and_errors_are_one_json_line(site):
     people = _add_people(site)
     url, bob, cy = site["url"], _auth(people["bob_key"]), _auth(people["cy_key"])
     chat = httpx.post(f"{url}/api/conversations", headers=bob).json()["id"]
-    asked = httpx.post(f"{url}/api/ask", json={"question": seed_questions(limit=1)[0], "conversation_id": chat},
-                       headers=bob, timeout=120)
+    asked = httpx.post(
+        f"{url}/api/ask",
+        json={"question": seed_questions(limit=1)[0], "conversation_id": chat},
+        headers=bob,
+        timeout=120,
+    )
     assert asked.status_code == 200
     assert chat in [c["id"] for c in httpx.get(f"{url}/api/conversations", headers=bob).json()]
     assert chat not in [c["id"] for c in httpx.get(f"{url}/api/conversations", headers=cy).json()]
-    for response in (httpx.get(f"{url}/api/conversations/{chat}", headers=cy),
-                     httpx.post(f"{url}/api/ask", json={"question": "x?", "conversation_id": chat}, headers=cy)):
+    for response in (
+        httpx.get(f"{url}/api/conversations/{chat}", headers=cy),
+        httpx.post(f"{url}/api/ask", json={"question": "x?", "conversation_id": chat}, headers=cy),
+    ):
         assert response.status_code == 404
         assert response.json() == {"error": {"kind": "NotFound", "type": "NotFound", "message": f"No chat '{chat}'."}}
     full = httpx.get(f"{url}/api/conversations/{chat}", headers=bob).json()
@@ -236,8 +294,11 @@ def test_own_chats_only_and_errors_are_one_json_line(site):
     assert exported.headers["content-type"].startswith("text/markdown") and "## Q:" in exported.text
     bad = httpx.post(f"{url}/api/ask", json={"question": ""}, headers=bob)
     assert bad.status_code == 422 and "\n" not in bad.text and bad.json()["error"]["kind"] == "InvalidRequest"
-    unknown_model = httpx.post(f"{url}/v1/chat/completions", headers=bob,
-                               json={"model": "gpt-4", "messages": [{"role": "user", "content": "hi"}]})
+    unknown_model = httpx.post(
+        f"{url}/v1/chat/completions",
+        headers=bob,
+        json={"model": "gpt-4", "messages": [{"role": "user", "content": "hi"}]},
+    )
     assert unknown_model.status_code == 404 and "GET /v1/models" in unknown_model.json()["error"]["message"]
 
 
@@ -249,12 +310,18 @@ def test_oversize_bodies_are_413_and_upload_names_cannot_escape(site):
     huge_question = httpx.post(f"{url}/api/ask", headers=ada, json={"question": "x" * 2_000_000})
     assert huge_question.status_code == 413
     for name in ("../../escaped.md", "..\\..\\escaped2.md", "/etc/escaped3.md"):
-        response = httpx.post(f"{url}/api/documents", headers=ada,
-                              files={"file": (name, b"# Escape\n\nA note about traversal names.\n", "text/markdown")})
+        response = httpx.post(
+            f"{url}/api/documents",
+            headers=ada,
+            files={"file": (name, b"# Escape\n\nA note about traversal names.\n", "text/markdown")},
+        )
         assert response.status_code == 200, response.text
         saved = Path(response.json()["path"]).resolve()
         assert saved.parent == (root / "uploads").resolve(), saved
-        assert httpx.delete(f"{url}/api/documents", params={"source": response.json()["path"]}, headers=ada).status_code == 200
+        assert (
+            httpx.delete(f"{url}/api/documents", params={"source": response.json()["path"]}, headers=ada).status_code
+            == 200
+        )
     assert not list(root.parent.glob("escaped*")) and not list(root.glob("escaped*"))
 
 
@@ -270,8 +337,10 @@ def test_signed_in_by_cookie_then_signed_out(site):
 def test_refuses_to_listen_publicly_without_accounts(tmp_path):
     result = run_cli("serve", "--host", "0.0.0.0", "--index-dir", str(tmp_path / "index"), timeout=120)
     assert result.returncode == 2
-    assert error_lines(result.stderr) == ["error: Refusing to listen on 0.0.0.0 without accounts: add one first with "
-                                          "`python -m qa users add NAME --role admin` (or listen on 127.0.0.1)."]
+    assert error_lines(result.stderr) == [
+        "error: Refusing to listen on 0.0.0.0 without accounts: add one first with "
+        "`python -m qa users add NAME --role admin` (or listen on 127.0.0.1)."
+    ]
     assert not (tmp_path / "index" / "chroma.sqlite3").exists()
 
 
@@ -309,9 +378,11 @@ def test_concurrent_clients_get_the_python_apis_answers(site):
         with httpx.Client(base_url=site["url"], headers=headers, timeout=300) as client:
             for q in questions:
                 answer = client.post("/api/ask", json={"question": q})
-                results.append(answer.status_code == 200 and
-                               (answer.json()["text"], answer.json()["refused"], _cited(answer.json()["citations"]))
-                               == expected[q])
+                results.append(
+                    answer.status_code == 200
+                    and (answer.json()["text"], answer.json()["refused"], _cited(answer.json()["citations"]))
+                    == expected[q]
+                )
         return results
 
     with ThreadPoolExecutor(4) as pool:

@@ -20,15 +20,27 @@ def test_loopback_names():
 
 
 def test_status_per_error_kind():
-    cases = {SignInLocked("x"): 429, NotSignedIn("x"): 401, Forbidden("x"): 403, NotFound("x"): 404,
-             TooLarge("x"): 413, AccountError("x"): 400, Busy("x"): 503, IndexDamaged("x"): 503, QAError("x"): 400}
+    cases = {
+        SignInLocked("x"): 429,
+        NotSignedIn("x"): 401,
+        Forbidden("x"): 403,
+        NotFound("x"): 404,
+        TooLarge("x"): 413,
+        AccountError("x"): 400,
+        Busy("x"): 503,
+        IndexDamaged("x"): 503,
+        QAError("x"): 400,
+    }
     assert {type(e).__name__: status_of(e) for e in cases} == {type(e).__name__: s for e, s in cases.items()}
 
 
 def test_last_user_message_is_the_question_earlier_pairs_the_history():
-    messages = [Message(role="system", content="Be brief."), Message(role="user", content="Who opened it?"),
-                Message(role="assistant", content="Umyerov [1]."),
-                Message(role="user", content=[{"type": "text", "text": "When?"}, {"type": "image_url"}])]
+    messages = [
+        Message(role="system", content="Be brief."),
+        Message(role="user", content="Who opened it?"),
+        Message(role="assistant", content="Umyerov [1]."),
+        Message(role="user", content=[{"type": "text", "text": "When?"}, {"type": "image_url"}]),
+    ]
     assert _question_and_history(messages) == ("When?", [("Who opened it?", "Umyerov [1].")])
     with pytest.raises(QAError, match="no user message"):
         _question_and_history([Message(role="system", content="hi")])

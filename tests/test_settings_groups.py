@@ -19,7 +19,11 @@ def test_flat_names_route_to_their_group(monkeypatch):
     assert settings.retrieval.top_k == 7 and settings.retrieval.mode == "keyword"
     assert str(settings.storage.index_dir) == "/tmp/x" and settings.answering.backend == "local"
     changed = settings.changed(top_k=2, retrieval="dense", max_upload_mb=1)
-    assert (changed.retrieval.top_k, changed.retrieval.mode, changed.interface.max_upload_bytes) == (2, "dense", 1_000_000)
+    assert (changed.retrieval.top_k, changed.retrieval.mode, changed.interface.max_upload_bytes) == (
+        2,
+        "dense",
+        1_000_000,
+    )
     assert settings.retrieval.top_k == 7  # the original is unchanged
     copied = settings.model_copy(update={"top_k": 3, "chroma_port": 9000})  # flat names are routed, not dropped
     assert (copied.retrieval.top_k, copied.storage.chroma_port) == (3, 9000)

@@ -26,11 +26,14 @@ def bot(tmp_path_factory, embeddings):
     return assistant
 
 
-@pytest.mark.parametrize("question, holds", [
-    ("Where should I report a security vulnerability in Haystack?", "opensource-security@deepset.ai"),
-    ("What is the default log level?", "WARNING"),
-    ("How soon does the team review a vulnerability report?", "5 business days"),
-])
+@pytest.mark.parametrize(
+    "question, holds",
+    [
+        ("Where should I report a security vulnerability in Haystack?", "opensource-security@deepset.ai"),
+        ("What is the default log level?", "WARNING"),
+        ("How soon does the team review a vulnerability report?", "5 business days"),
+    ],
+)
 def test_no_fragments_the_answer_is_the_sentence_or_a_confident_phrase(bot, question, holds):
     answer = bot.ask(question)
     body = re.sub(r"\s*\[\d+\]", "", answer.text).strip().rstrip(".")
@@ -44,12 +47,15 @@ def test_no_fragments_the_answer_is_the_sentence_or_a_confident_phrase(bot, ques
             assert answer.phrase_confidence is not None
 
 
-@pytest.mark.parametrize("question", [
-    "What about multi-platform builds?",
-    "How do I build the Docker images?",
-    "Where is the telemetry documentation?",
-    "How do I make Haystack log in JSON format?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What about multi-platform builds?",
+        "How do I build the Docker images?",
+        "Where is the telemetry documentation?",
+        "How do I make Haystack log in JSON format?",
+    ],
+)
 def test_answers_and_quotes_show_no_markdown(bot, question):
     answer = bot.ask(question)
     for text in [answer.text, *(c.quote for c in answer.citations)]:

@@ -108,8 +108,13 @@ def test_an_index_refuses_vectors_of_another_precision(settings, embeddings):
 def test_speed_suite_smoke(tmp_path):
     """Every case of `python -m bench.speed` once, on tiny inputs."""
     out = tmp_path / "speed"
-    completed = subprocess.run([sys.executable, "-m", "bench.speed", "--smoke", "--out", str(out)],
-                               cwd=ROOT, capture_output=True, text=True, timeout=600)
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.speed", "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert completed.returncode == 0, completed.stderr[-2000:]
     results = json.loads((out / "results.json").read_text())
     quiet, busy = results["ingest"]

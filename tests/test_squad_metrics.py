@@ -8,19 +8,22 @@ from qa.evaluation import squad
 pytestmark = pytest.mark.unit
 
 
-@pytest.mark.parametrize("text, expected", [
-    # Punctuation is deleted, not replaced by a space (the official script's remove_punc).
-    ("The U.S.-led coalition", "usled coalition"),
-    ("well-known", "wellknown"),
-    ("Kyiv.", "kyiv"),
-    # Articles go as whole words only, in any case; "another" and "theme" keep theirs.
-    ("An apple and THE pear, a banana", "apple and pear banana"),
-    ("another theme", "another theme"),
-    # Whitespace of any kind collapses.
-    ("  two\tspaced \n words ", "two spaced words"),
-    # Only ASCII punctuation is removed, as string.punctuation holds.
-    ("it’s “quoted”", "it’s “quoted”"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Punctuation is deleted, not replaced by a space (the official script's remove_punc).
+        ("The U.S.-led coalition", "usled coalition"),
+        ("well-known", "wellknown"),
+        ("Kyiv.", "kyiv"),
+        # Articles go as whole words only, in any case; "another" and "theme" keep theirs.
+        ("An apple and THE pear, a banana", "apple and pear banana"),
+        ("another theme", "another theme"),
+        # Whitespace of any kind collapses.
+        ("  two\tspaced \n words ", "two spaced words"),
+        # Only ASCII punctuation is removed, as string.punctuation holds.
+        ("it’s “quoted”", "it’s “quoted”"),
+    ],
+)
 def test_official_normalisation(text, expected):
     assert squad.normalize(text) == expected
 

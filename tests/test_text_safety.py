@@ -80,13 +80,20 @@ def test_the_viewer_highlight_of_markdown_is_inert_too():
 
 
 def citation(quote: str, title: str = "T", source: str = "/d/a.md") -> Citation:
-    return Citation(number=1, source=source, title=title, page=None, chunk_id="c", quote=quote, passage=quote,
-                    relevance=0.5)
+    return Citation(
+        number=1, source=source, title=title, page=None, chunk_id="c", quote=quote, passage=quote, relevance=0.5
+    )
 
 
 def test_answer_markers_stay_links_and_the_rest_is_text():
-    answer = Answer(question="q", text=f"See [Sign in again]({HOST}/phish) [1]. ![t]({HOST}/x.png) [2]",
-                    citations=[citation("q")], refused=False, backend="extractive", search_query="q")
+    answer = Answer(
+        question="q",
+        text=f"See [Sign in again]({HOST}/phish) [1]. ![t]({HOST}/x.png) [2]",
+        citations=[citation("q")],
+        refused=False,
+        backend="extractive",
+        search_query="q",
+    )
     rendered = RENDERER.render(f"<div class='answer'>{linked_markers(answer, 'src-0')}</div>")
     links = re.findall(r"<a [^>]*href='([^']*)'", rendered)
     assert links == ["#src-0-1"]  # the cited marker; [2] cites nothing and stays text
@@ -94,10 +101,14 @@ def test_answer_markers_stay_links_and_the_rest_is_text():
 
 
 def test_the_export_is_markdown_that_shows_the_text():
-    answer = Answer(question="q", text=f"[Sign in again]({HOST}/phish) [1]",
-                    citations=[citation(f"![t]({HOST}/x.png)", title=f"![t]({HOST}/t.png)",
-                                        source="/d/invoice\u202egnp.md")],
-                    refused=False, backend="extractive", search_query="q")
+    answer = Answer(
+        question="q",
+        text=f"[Sign in again]({HOST}/phish) [1]",
+        citations=[citation(f"![t]({HOST}/x.png)", title=f"![t]({HOST}/t.png)", source="/d/invoice\u202egnp.md")],
+        refused=False,
+        backend="extractive",
+        search_query="q",
+    )
     exported = conversation_markdown([Turn(f"<script>x</script> ![q]({HOST}/q.png)", answer)], f"[c]({HOST}/c)")
     rendered = RENDERER.render(exported)
     assert not re.search(r"<(a|img|script)\b", rendered), rendered

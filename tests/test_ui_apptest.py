@@ -157,6 +157,7 @@ def test_evaluate_page_runs_the_seed_test_set(tmp_path, monkeypatch):
     assert not at.exception and not at.error
     metrics = at.table[0].value
     assert "Shown answers right (precision)" in set(metrics.index) and len(metrics) >= 10
+
     def rows(at: AppTest) -> list:  # one expander per question; the stored reports have their own
         return [e for e in at.expander if not e.label.startswith("Stored reports")]
 
@@ -169,10 +170,12 @@ def test_evaluate_page_runs_the_seed_test_set(tmp_path, monkeypatch):
 
 
 def test_upload_indexes_good_files_and_reports_bad_ones(app, tmp_path):
-    app.file_uploader[0].set_value([
-        ("../../ferry.txt", b"The island ferry Saga leaves pier seven every day at 06:40.", "text/plain"),
-        ("broken.pdf", b"%PDF-1.4 not really a pdf", "application/pdf"),
-    ]).run()  # indexed as soon as dropped: no button to find
+    app.file_uploader[0].set_value(
+        [
+            ("../../ferry.txt", b"The island ferry Saga leaves pier seven every day at 06:40.", "text/plain"),
+            ("broken.pdf", b"%PDF-1.4 not really a pdf", "application/pdf"),
+        ]
+    ).run()  # indexed as soon as dropped: no button to find
     assert not app.exception
     assert [w.value for w in app.warning] == ["Indexed 1 of 2 files; 1 could not be indexed."]
     details = markdown_text(app)
@@ -187,7 +190,9 @@ def test_upload_indexes_good_files_and_reports_bad_ones(app, tmp_path):
     ferry = str((tmp_path / "uploads" / "ferry.txt").resolve())
     app.selectbox(key="remove-choice").set_value(ferry).run()
     button(app, "Remove…").click().run()
-    assert app.metric[0].value == str(len(SEED_DOCS) + 1) and any("Remove **ferry.txt**" in w.value for w in app.warning)
+    assert app.metric[0].value == str(len(SEED_DOCS) + 1) and any(
+        "Remove **ferry.txt**" in w.value for w in app.warning
+    )
     button(app, "Remove").click().run()
     assert not app.exception and app.metric[0].value == str(len(SEED_DOCS))
     assert not (tmp_path / "uploads" / "ferry.txt").exists()

@@ -12,8 +12,12 @@ from pathlib import Path
 
 CHROMIUM = os.environ.get("QA_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -39,7 +43,8 @@ def wait_for_documents(page, count: int, timeout_ms: float) -> None:
         """n => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
                m.innerText.includes('Documents') &&
                m.querySelector('[data-testid="stMetricValue"]')?.innerText.trim() === String(n))""",
-        arg=count, timeout=timeout_ms,
+        arg=count,
+        timeout=timeout_ms,
     )
 
 
@@ -50,13 +55,28 @@ def streamlit_app(root: Path, tmp: Path, env_extra: dict[str, str] | None = None
     from testsupport.helpers import free_port
 
     port = free_port()
-    env = {**os.environ, "QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads"),
-           **(env_extra or {})}
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads"), **(env_extra or {})}
     with open(tmp / "streamlit.log", "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "ui/app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         try:

@@ -48,8 +48,9 @@ def write_csv(path: Path, rows: Sequence[Sequence[object]], delimiter: str = ","
         csv.writer(handle, delimiter=delimiter).writerows(rows)
 
 
-def write_eml(path: Path, subject: str, body: str, attachments: dict[str, str] | None = None,
-              html: str | None = None) -> None:
+def write_eml(
+    path: Path, subject: str, body: str, attachments: dict[str, str] | None = None, html: str | None = None
+) -> None:
     message = EmailMessage()
     message["From"] = "Mira Holm <mira@example.org>"
     message["To"] = "team@example.org"

@@ -32,8 +32,13 @@ PLANTED_HTML = (
 def run_cli(*args: str, env_extra: dict[str, str] | None = None, input_text: str | None = None, timeout=300):
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run(
-        [sys.executable, "-m", "qa", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=timeout, input=input_text,
+        [sys.executable, "-m", "qa", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input_text,
     )
 
 
@@ -67,8 +72,10 @@ def zip_bomb_docx(path: Path, expanded_mb: int) -> None:
         for item in src.infolist():
             if item.filename != "word/document.xml":
                 out.writestr(item, src.read(item.filename))
-        head = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document '
-                b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+        head = (
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document '
+            b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+        )
         paragraph = b"<w:p><w:r><w:t>a</w:t></w:r></w:p>" * 1000
         with out.open("word/document.xml", "w") as xml:
             xml.write(head)
@@ -80,8 +87,9 @@ def zip_bomb_docx(path: Path, expanded_mb: int) -> None:
 
 def seed_questions(limit: int | None = None) -> list[str]:
     """The seed test set's single-turn questions."""
-    rows = [json.loads(line) for line in (SEEDS / "testset.jsonl").read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = [
+        json.loads(line) for line in (SEEDS / "testset.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     questions = [r["question"] for r in rows if not r.get("history")]
     return questions[:limit] if limit else questions
 
@@ -98,8 +106,9 @@ def write_corpus(folder, rng: random.Random, files: int = 60) -> None:
     sentences = [s for s in text.split(". ") if len(s) > 30]
     for i in range(files):
         picked = rng.sample(sentences, 6)
-        (folder / f"doc-{i:03}.md").write_text(f"# Note {i}\n\n" + ". ".join(picked) + f". Note number {i}.\n",
-                                               encoding="utf-8")
+        (folder / f"doc-{i:03}.md").write_text(
+            f"# Note {i}\n\n" + ". ".join(picked) + f". Note number {i}.\n", encoding="utf-8"
+        )
 
 
 def index_state(bot) -> tuple[set[str], int, int]:
@@ -111,11 +120,14 @@ def index_state(bot) -> tuple[set[str], int, int]:
 def compare_with_clean_ingest(bot, corpus: Path, clean_dir: Path) -> tuple[bool, str]:
     """Whether ``bot``'s index equals a clean ingest of ``corpus`` (same visible chunk ids, nothing
     stale in Chroma, nothing pending), and the counts in words."""
-    settings = bot.settings.changed(**{"index_dir": clean_dir, "collection": bot.settings.storage.collection + "-clean"})
+    settings = bot.settings.changed(
+        **{"index_dir": clean_dir, "collection": bot.settings.storage.collection + "-clean"}
+    )
     clean = type(bot)(settings, embeddings=bot.embeddings)
     clean.ingest([corpus])
     visible, stored, pending = index_state(bot)
     clean_visible, clean_stored, _ = index_state(clean)
     same = visible == clean_visible and stored == clean_stored == len(visible) and pending == 0
-    return same, (f"{len(visible)} chunks visible, {stored} in Chroma, {pending} pending; "
-                  f"clean ingest {len(clean_visible)}")
+    return same, (
+        f"{len(visible)} chunks visible, {stored} in Chroma, {pending} pending; clean ingest {len(clean_visible)}"
+    )

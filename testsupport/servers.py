@@ -16,8 +16,9 @@ BIN = Path(sys.executable).parent
 
 
 @contextlib.contextmanager
-def running(command: list[str], health_url: str, log_path: Path, timeout: float = 180,
-            env: dict[str, str] | None = None):
+def running(
+    command: list[str], health_url: str, log_path: Path, timeout: float = 180, env: dict[str, str] | None = None
+):
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         try:
@@ -54,8 +55,21 @@ def chroma_server(data_dir: Path):
 def openai_compatible_server(model_path: Path, log_dir: Path):
     """llama-cpp-python's OpenAI-compatible server, serving the GGUF file."""
     port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", "127.0.0.1",
-               "--port", str(port), "--n_ctx", "2048", "--model_alias", "gemma-3-270m"]
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model_path),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--model_alias",
+        "gemma-3-270m",
+    ]
     with running(command, f"http://127.0.0.1:{port}/v1/models", log_dir / "llm-server.log"):
         yield f"http://127.0.0.1:{port}/v1"
 
@@ -64,9 +78,24 @@ def openai_compatible_server(model_path: Path, log_dir: Path):
 def qa_server(index_dir: Path, log_dir: Path, env: dict[str, str] | None = None, timeout: float = 300):
     """``python -m qa serve`` on a free 127.0.0.1 port over ``index_dir``; yields its base URL."""
     port = free_port()
-    command = [sys.executable, "-m", "qa", "serve", "--index-dir", str(index_dir), "--host", "127.0.0.1",
-               "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "qa",
+        "serve",
+        "--index-dir",
+        str(index_dir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     log_dir.mkdir(parents=True, exist_ok=True)
-    with running(command, f"http://127.0.0.1:{port}/api/health", log_dir / "qa-serve.log", timeout,
-                 env={**os.environ, "TOKENIZERS_PARALLELISM": "false", **(env or {})}):
+    with running(
+        command,
+        f"http://127.0.0.1:{port}/api/health",
+        log_dir / "qa-serve.log",
+        timeout,
+        env={**os.environ, "TOKENIZERS_PARALLELISM": "false", **(env or {})},
+    ):
         yield f"http://127.0.0.1:{port}"

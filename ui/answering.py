@@ -61,22 +61,36 @@ class AnswerRun:
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def start(self, bot: Assistant, history: list[tuple[str, str]], options: AskOptions,
-              describe_error: Callable[[Exception], str]) -> None:
-        thread = threading.Thread(target=self._run, args=(bot, history, options, describe_error),
-                                  name="qa-answer", daemon=True)
+    def start(
+        self,
+        bot: Assistant,
+        history: list[tuple[str, str]],
+        options: AskOptions,
+        describe_error: Callable[[Exception], str],
+    ) -> None:
+        thread = threading.Thread(
+            target=self._run, args=(bot, history, options, describe_error), name="qa-answer", daemon=True
+        )
         thread.start()
 
-    def _run(self, bot: Assistant, history: list[tuple[str, str]], options: AskOptions,
-             describe_error: Callable[[Exception], str]) -> None:
+    def _run(
+        self,
+        bot: Assistant,
+        history: list[tuple[str, str]],
+        options: AskOptions,
+        describe_error: Callable[[Exception], str],
+    ) -> None:
         turn: Turn | None = None
         events = bot.stream(self.job.question, history, options, stop=self._stop)
         try:
             for event in events:
                 if isinstance(event, Retrieved):
                     self.search_query = event.search_query
-                    self.stage = ("Writing the answer…" if bot.backend(options.backend).generative
-                                  else "Choosing the sentences that answer…")
+                    self.stage = (
+                        "Writing the answer…"
+                        if bot.backend(options.backend).generative
+                        else "Choosing the sentences that answer…"
+                    )
                 elif isinstance(event, str):
                     self.draft += event
                     self.stage = "Writing the answer…"
@@ -102,8 +116,16 @@ class AnswerRun:
             if self.finished.is_set():
                 return
             self.stopped = True
-            kept = Answer(self.job.question, self.draft.strip(), [], False, self.backend,
-                          self.search_query or self.job.question, stopped=True, checked=False)
+            kept = Answer(
+                self.job.question,
+                self.draft.strip(),
+                [],
+                False,
+                self.backend,
+                self.search_query or self.job.question,
+                stopped=True,
+                checked=False,
+            )
             self._store(bot, Turn(self.job.question, kept))
 
     def _store(self, bot: Assistant, turn: Turn) -> None:

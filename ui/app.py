@@ -56,8 +56,11 @@ def indexing_progress() -> None:
     if job.finished:
         st.rerun(scope="app")
     share = job.done / job.total if job.total else 0.0
-    st.progress(share, text=f"Indexing the default documents: {job.done} of {job.total or '?'} files "
-                f"{md_text(job.current)}. You can ask already; answers use what is indexed so far.")
+    st.progress(
+        share,
+        text=f"Indexing the default documents: {job.done} of {job.total or '?'} files "
+        f"{md_text(job.current)}. You can ask already; answers use what is indexed so far.",
+    )
 
 
 def chat_page() -> None:
@@ -91,8 +94,9 @@ def chat_page() -> None:
         chat_id = None
     # Disabled while an answer is written (Stop is beside the answer); "disable" covers the moment
     # between sending and the answer starting.
-    question = st.chat_input("Ask a question about your documents", submit_mode="disable", key="chat_box",
-                             disabled=run is not None)
+    question = st.chat_input(
+        "Ask a question about your documents", submit_mode="disable", key="chat_box", disabled=run is not None
+    )
     docs = bot.documents()
     st.title("Ask your documents")
     if indexing.error:
@@ -111,9 +115,11 @@ def chat_page() -> None:
         job = Job(question, seen_version=seen[1] if seen and seen[0] == chat_id else version)
     if job is not None and conversation is not None and job.seen_version not in (None, version):
         # Asked on a page that showed an older state of this chat: refused before any work.
-        st.session_state["notice"] = (f"This chat changed; reload the page. {job.describe().capitalize()} was "
-                                      f"asked on version {job.seen_version} of it; it is now at version {version} "
-                                      f"with {len(conversation.turns)} turns.")
+        st.session_state["notice"] = (
+            f"This chat changed; reload the page. {job.describe().capitalize()} was "
+            f"asked on version {job.seen_version} of it; it is now at version {version} "
+            f"with {len(conversation.turns)} turns."
+        )
         job = None
     notice = st.session_state.pop("notice", None)
     if notice:
@@ -130,10 +136,10 @@ def chat_page() -> None:
                 st.session_state["chat_id"] = chat_id
             except ConversationStoreError as exc:
                 st.error(md_text(exc))
-        earlier = [*turns[:job.position], *unsaved]
+        earlier = [*turns[: job.position], *unsaved]
         history = [(t.question, t.answer.text) for t in earlier if t.answer is not None and t.answer.checked]
         run = start_answer(bot, job, chat_id or "", history)  # no chat id: the store failed, kept unsaved
-    shown = turns if run is None or run.job.mode == "new" else turns[:run.job.position]
+    shown = turns if run is None or run.job.mode == "new" else turns[: run.job.position]
     # One slot for the welcome text and example chips, so a question replaces them at once
     # instead of leaving them on the page while it is answered.
     welcome = st.empty()
@@ -160,7 +166,9 @@ def chat_page() -> None:
 
 st.set_page_config(page_title="Document QA", page_icon="📄", layout="wide")
 gate()  # every page: signed in (or the local person), else only the sign-in form
-st.navigation([
-    st.Page(chat_page, title="Chat", icon=":material/chat:", default=True),
-    st.Page("evaluate_page.py", title="Evaluate", icon=":material/analytics:", url_path="evaluate"),
-]).run()
+st.navigation(
+    [
+        st.Page(chat_page, title="Chat", icon=":material/chat:", default=True),
+        st.Page("evaluate_page.py", title="Evaluate", icon=":material/analytics:", url_path="evaluate"),
+    ]
+).run()

@@ -31,8 +31,12 @@ log = logging.getLogger(__name__)
 
 def current_options() -> AskOptions:
     files = tuple(st.session_state["search_files"])
-    return AskOptions(backend=st.session_state["backend"], top_k=st.session_state["top_k"],
-                      retrieval=st.session_state["retrieval"], filters=SearchFilter(sources=files) if files else None)
+    return AskOptions(
+        backend=st.session_state["backend"],
+        top_k=st.session_state["top_k"],
+        retrieval=st.session_state["retrieval"],
+        filters=SearchFilter(sources=files) if files else None,
+    )
 
 
 def user_message(exc: Exception) -> str:
@@ -41,8 +45,9 @@ def user_message(exc: Exception) -> str:
     text = text[0].upper() + text[1:]
     if isinstance(exc, BackendUnavailable) and not isinstance(exc, ChromaUnavailable):
         # A model backend that cannot answer: another one may (the sidebar offers them).
-        return text + ("" if "backend" in text else " Choose another answer backend in the sidebar if this "
-                       "one cannot start.")
+        return text + (
+            "" if "backend" in text else " Choose another answer backend in the sidebar if this one cannot start."
+        )
     if isinstance(exc, QAError):  # the message already says what to do (Chroma, index, settings)
         return text
     return f"Something went wrong while answering: {text} The details are in the server log."
@@ -51,8 +56,10 @@ def user_message(exc: Exception) -> str:
 def copy_button(text: str, key: str) -> None:
     """A button that copies ``text`` to the clipboard (one page-wide listener handles them all).
     st.html is not Markdown: an escaped attribute is enough, and the copy keeps the text as is."""
-    st.html(f"<button class='qa-copy' type='button' data-text='{html.escape(text, quote=True)}' "
-            f"title='Copy answer {key} to the clipboard'>Copy</button>")
+    st.html(
+        f"<button class='qa-copy' type='button' data-text='{html.escape(text, quote=True)}' "
+        f"title='Copy answer {key} to the clipboard'>Copy</button>"
+    )
 
 
 COPY_LISTENER = """
@@ -78,12 +85,17 @@ setTimeout(() => {
 def render_answer(bot: Assistant, answer: Answer, turn: int, indexed: set[str], ask_alone: Job | None = None) -> None:
     if not answer.checked:  # stopped: the draft as it stood, never checked, kept exactly as shown then
         text = html_text(answer.text) if answer.text else "<i>Nothing was written before the stop.</i>"
-        st.markdown(f"<div class='stopped' role='status'><span class='draft-label'>Stopped by you · not checked "
-                    f"against the documents</span><div class='draft-text'>{text}</div></div>", unsafe_allow_html=True)
+        st.markdown(
+            f"<div class='stopped' role='status'><span class='draft-label'>Stopped by you · not checked "
+            f"against the documents</span><div class='draft-text'>{text}</div></div>",
+            unsafe_allow_html=True,
+        )
         return
     if answer.refused:
-        st.markdown(f"<div class='refusal' role='status'><b>Not in the documents.</b> {html_text(answer.text)}</div>",
-                    unsafe_allow_html=True)
+        st.markdown(
+            f"<div class='refusal' role='status'><b>Not in the documents.</b> {html_text(answer.text)}</div>",
+            unsafe_allow_html=True,
+        )
         searched(answer, turn, ask_alone)
         return
     if answer.stopped:
@@ -96,10 +108,15 @@ def render_answer(bot: Assistant, answer: Answer, turn: int, indexed: set[str], 
         # documented class for a keyed container), outlined while its marker's target is active.
         with st.container(border=True, key=f"card-{turn}-{c.number}"):
             gone = " · <span class='removed'>document removed</span>" if removed else ""
-            st.markdown(f"<a class='anchor' id='src-{turn}-{c.number}'></a><span class='card'>"
-                        f"{html_text(card_label(c))}{gone}</span>", unsafe_allow_html=True)
+            st.markdown(
+                f"<a class='anchor' id='src-{turn}-{c.number}'></a><span class='card'>"
+                f"{html_text(card_label(c))}{gone}</span>",
+                unsafe_allow_html=True,
+            )
             # A short answer is marked inside the sentence it was cut from; a sentence answer is the quote.
-            st.markdown(f"<div class='quote'>{highlight(c.quote, c.highlight or c.quote)}</div>", unsafe_allow_html=True)
+            st.markdown(
+                f"<div class='quote'>{highlight(c.quote, c.highlight or c.quote)}</div>", unsafe_allow_html=True
+            )
             with st.expander("Full passage"):
                 st.markdown(highlight(c.passage, c.quote), unsafe_allow_html=True)
             if not removed and st.button("View document", key=f"view-{turn}-{c.number}", icon=":material/article:"):
@@ -116,11 +133,19 @@ def searched(answer: Answer, turn: int, ask_alone: Job | None) -> None:
         if answer.refused:
             st.caption(f"Searched the documents for your question: “{md_text(answer.question)}”")
         return
-    st.caption(f"Your question seemed to refer to an earlier one, so the earlier turns were used: the documents "
-               f"were searched for “{md_text(answer.search_query)}”.")
+    st.caption(
+        f"Your question seemed to refer to an earlier one, so the earlier turns were used: the documents "
+        f"were searched for “{md_text(answer.search_query)}”."
+    )
     if ask_alone is not None:
-        st.button("Ask again without the earlier turns", key=f"alone-{turn}", type="tertiary",
-                  icon=":material/filter_alt_off:", on_click=st.session_state.__setitem__, args=("job", ask_alone))
+        st.button(
+            "Ask again without the earlier turns",
+            key=f"alone-{turn}",
+            type="tertiary",
+            icon=":material/filter_alt_off:",
+            on_click=st.session_state.__setitem__,
+            args=("job", ask_alone),
+        )
 
 
 def render_turn(bot: Assistant, turn: Turn, position: int, indexed: set[str], version: int) -> None:
@@ -129,9 +154,15 @@ def render_turn(bot: Assistant, turn: Turn, position: int, indexed: set[str], ve
             edit_form(turn, position, version)
         else:
             st.markdown(md_text(turn.question))
-            st.button("Edit", key=f"edit-{position}", type="tertiary", icon=":material/edit:",
-                      on_click=st.session_state.__setitem__, args=("editing", position),
-                      help="Change this question and ask it again")
+            st.button(
+                "Edit",
+                key=f"edit-{position}",
+                type="tertiary",
+                icon=":material/edit:",
+                on_click=st.session_state.__setitem__,
+                args=("editing", position),
+                help="Change this question and ask it again",
+            )
     with st.chat_message("assistant"):
         if turn.answer is not None:
             alone = Job(turn.question, "regenerate", position, version, alone=True)
@@ -142,9 +173,14 @@ def render_turn(bot: Assistant, turn: Turn, position: int, indexed: set[str], ve
         with left:
             if turn.answer is not None and turn.answer.checked:
                 copy_button(turn.answer.text, str(position + 1))
-        right.button("Regenerate", key=f"regenerate-{position}", type="tertiary", icon=":material/refresh:",
-                     on_click=st.session_state.__setitem__,
-                     args=("job", Job(turn.question, "regenerate", position, version)))
+        right.button(
+            "Regenerate",
+            key=f"regenerate-{position}",
+            type="tertiary",
+            icon=":material/refresh:",
+            on_click=st.session_state.__setitem__,
+            args=("job", Job(turn.question, "regenerate", position, version)),
+        )
 
 
 def edit_form(turn: Turn, position: int, version: int) -> None:
@@ -169,8 +205,10 @@ def render_unsaved(bot: Assistant, turn: Turn, position: int, indexed: set[str])
             render_answer(bot, turn.answer, position, indexed)
         else:
             st.error(md_text(turn.error))
-        st.caption("Not saved: the chat store could not be written (see the message above). "
-                   "It stays on this page until you open another chat.")
+        st.caption(
+            "Not saved: the chat store could not be written (see the message above). "
+            "It stays on this page until you open another chat."
+        )
 
 
 def start_answer(bot: Assistant, job: Job, chat_id: str, history: list[tuple[str, str]]) -> AnswerRun:
@@ -191,8 +229,10 @@ def stop_answer() -> None:
         run.stop(get_assistant())
 
 
-DRAFT = ("<div class='draft' role='status'><span class='draft-label'>Draft · not yet checked against the documents; "
-         "the checked answer replaces it</span><div class='draft-text'>{text} ▌</div></div>")
+DRAFT = (
+    "<div class='draft' role='status'><span class='draft-label'>Draft · not yet checked against the documents; "
+    "the checked answer replaces it</span><div class='draft-text'>{text} ▌</div></div>"
+)
 
 
 def show_answer_run(run: AnswerRun) -> None:
@@ -202,13 +242,20 @@ def show_answer_run(run: AnswerRun) -> None:
     with st.chat_message("assistant"):
         stage = st.empty()
         body = st.empty()
-        st.button("Stop", key="stop-answer", icon=":material/stop_circle:", on_click=stop_answer,
-                  help="Stop the answer here; what was written so far is kept, marked as not checked")
+        st.button(
+            "Stop",
+            key="stop-answer",
+            icon=":material/stop_circle:",
+            on_click=stop_answer,
+            help="Stop the answer here; what was written so far is kept, marked as not checked",
+        )
         started, shown = time.monotonic(), None
         while not run.finished.wait(0.15):
             # Each element call is also where Streamlit takes a Stop click (a rerun) into account.
-            stage.markdown(f"<span class='stage'>{html_text(run.stage)} "
-                           f"{time.monotonic() - started:.0f} s</span>", unsafe_allow_html=True)
+            stage.markdown(
+                f"<span class='stage'>{html_text(run.stage)} {time.monotonic() - started:.0f} s</span>",
+                unsafe_allow_html=True,
+            )
             if run.draft != shown:
                 shown = run.draft
                 body.markdown(DRAFT.format(text=html_text(shown)), unsafe_allow_html=True)
@@ -218,14 +265,23 @@ def show_answer_run(run: AnswerRun) -> None:
 def empty_state(bot: Assistant, indexing: bool, docs: list[DocumentInfo]) -> None:
     if not docs:
         if not indexing:
-            st.info("No documents are indexed yet. Add files with **Add files** in the sidebar "
-                    "(or run `python -m qa ingest PATH`), then ask about them here.")
+            st.info(
+                "No documents are indexed yet. Add files with **Add files** in the sidebar "
+                "(or run `python -m qa ingest PATH`), then ask about them here."
+            )
         return
-    st.markdown("Ask anything about the indexed documents: every answer cites the passages it rests on, "
-                "and says so when the documents do not hold the answer.")
+    st.markdown(
+        "Ask anything about the indexed documents: every answer cites the passages it rests on, "
+        "and says so when the documents do not hold the answer."
+    )
     examples = bot.example_questions(documents=docs)
     if examples:
         st.caption("Try one of these:")
         for number, example in enumerate(examples):
-            st.button(md_text(example), key=f"example-{number}", icon=":material/help:",
-                      on_click=st.session_state.__setitem__, args=("job", Job(example)))
+            st.button(
+                md_text(example),
+                key=f"example-{number}",
+                icon=":material/help:",
+                on_click=st.session_state.__setitem__,
+                args=("job", Job(example)),
+            )

@@ -23,10 +23,15 @@ def evaluation_store(settings) -> EvaluationStore:
 
 
 def choose_testset(settings, store: EvaluationStore) -> Path | None:
-    bundled = sorted(settings.evaluation.testset_dir.glob("*.jsonl")) + sorted(settings.evaluation.testset_dir.glob("*.csv"))
+    bundled = sorted(settings.evaluation.testset_dir.glob("*.jsonl")) + sorted(
+        settings.evaluation.testset_dir.glob("*.csv")
+    )
     options = [str(p) for p in bundled] + [str(t.path) for t in store.testsets()] + ["Upload a test set…"]
-    choice = st.selectbox("Test set", options, help="JSONL or CSV: question, reference_answer / all_answers, "
-                                                    "answerable, source / doc_id, gold_passage")
+    choice = st.selectbox(
+        "Test set",
+        options,
+        help="JSONL or CSV: question, reference_answer / all_answers, answerable, source / doc_id, gold_passage",
+    )
     if choice != options[-1]:
         return Path(choice)
     upload = st.file_uploader("Test set file", type=["jsonl", "csv"])
@@ -66,7 +71,9 @@ def run(settings, store: EvaluationStore, testset: Path, backend: str, top_k: in
         progress.progress(done / total if total else 1.0, text=f"Question {min(done + 1, total)} of {total}")
 
     try:
-        result = run_evaluation(run_settings, testset, out, limit=limit, embeddings=base.embeddings, on_progress=on_progress)
+        result = run_evaluation(
+            run_settings, testset, out, limit=limit, embeddings=base.embeddings, on_progress=on_progress
+        )
     except QAError as exc:
         progress.empty()
         st.error(f"Evaluation failed: {md_text(exc)}")
@@ -79,14 +86,18 @@ def show(result) -> None:
     summary = result.run.summary
     meta = summary["meta"]
     st.subheader("Metrics")
-    st.caption(f"{meta['questions']} questions ({meta['answerable']} answerable) · backend {meta['backend']} · "
-               f"top-k {meta['top_k']} · {meta['seconds']} s · report `{md_text(Path(result.files['report']).parent.name)}` "
-               "(listed under Stored reports)")
+    st.caption(
+        f"{meta['questions']} questions ({meta['answerable']} answerable) · backend {meta['backend']} · "
+        f"top-k {meta['top_k']} · {meta['seconds']} s · report `{md_text(Path(result.files['report']).parent.name)}` "
+        "(listed under Stored reports)"
+    )
     table = pd.DataFrame([(label, fmt(value)) for label, value in metric_rows(summary)], columns=["Metric", "Value"])
     col1, col2 = st.columns([1, 1])
     col1.table(table.set_index("Metric"))
-    latency = pd.DataFrame([(stage, fmt(v["p50"]), fmt(v["p95"])) for stage, v in summary["latency_s"].items()],
-                           columns=["Stage", "p50 (s)", "p95 (s)"])
+    latency = pd.DataFrame(
+        [(stage, fmt(v["p50"]), fmt(v["p95"])) for stage, v in summary["latency_s"].items()],
+        columns=["Stage", "p50 (s)", "p95 (s)"],
+    )
     col2.table(latency.set_index("Stage"))
     for name in ("scores.png", "latency.png", "refusals.png"):
         if name in result.files:
@@ -100,7 +111,9 @@ def show(result) -> None:
             continue
         f1 = r.scores.get("f1")
         badge = ":red[✗ fail]" if reason else ":green[✓ pass]"  # text and colour, not an emoji alone
-        label = f"{badge} {md_text(r.case.id)} · {md_text(r.case.question)}" + (f" · F1 {f1:.2f}" if f1 is not None else "")
+        label = f"{badge} {md_text(r.case.id)} · {md_text(r.case.question)}" + (
+            f" · F1 {f1:.2f}" if f1 is not None else ""
+        )
         with st.expander(label):
             if reason:
                 st.markdown(f"**Failed:** {md_text(reason)}")

@@ -87,9 +87,10 @@ def linked_markers(answer: Answer, anchor_prefix: str) -> str:
         n = int(match.group(1))
         if n not in numbers:
             continue
-        out.append(text_part(answer.text[pos:match.start()]))
-        out.append(f"<a class='marker' href='#{anchor_prefix}-{n}' title='Show source {n}' "
-                   f"aria-label='Source {n}'>[{n}]</a>")
+        out.append(text_part(answer.text[pos : match.start()]))
+        out.append(
+            f"<a class='marker' href='#{anchor_prefix}-{n}' title='Show source {n}' aria-label='Source {n}'>[{n}]</a>"
+        )
         pos = match.end()
     out.append(text_part(answer.text[pos:]))
     return "".join(out)

@@ -53,7 +53,7 @@ def chat_labels(chats: list[ConversationInfo]) -> dict[str, str]:
 
 
 def short_date(stamp: str) -> str:
-    """"2026-11-30T18:40:12+00:00" → "30 Nov 18:40" (UTC, as stored)."""
+    """ "2026-11-30T18:40:12+00:00" → "30 Nov 18:40" (UTC, as stored)."""
     try:
         return datetime.fromisoformat(stamp).strftime("%d %b %H:%M")
     except ValueError:
@@ -62,8 +62,14 @@ def short_date(stamp: str) -> str:
 
 def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
     st.header("Chats")
-    st.button("New chat", icon=":material/add:", on_click=open_chat, args=(None,), disabled=conversation is None,
-              use_container_width=True)
+    st.button(
+        "New chat",
+        icon=":material/add:",
+        on_click=open_chat,
+        args=(None,),
+        disabled=conversation is None,
+        use_container_width=True,
+    )
     current = conversation.info.id if conversation else None
     try:
         chats = bot.conversations.list(signin.current().owner)  # only this person's
@@ -71,8 +77,11 @@ def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
         st.caption("Saved chats cannot be shown: the chat store cannot be read (see the page).")
         chats = []
     labels = chat_labels(chats)
-    query = st.text_input("Search chats", key="chat_search", placeholder="Search by title",
-                          label_visibility="collapsed") if len(chats) > 1 else ""
+    query = (
+        st.text_input("Search chats", key="chat_search", placeholder="Search by title", label_visibility="collapsed")
+        if len(chats) > 1
+        else ""
+    )
     if query.strip():
         chats = [c for c in chats if query.strip().casefold() in labels[c.id].casefold()]
         if not chats:
@@ -80,9 +89,15 @@ def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
     with st.container(key="chat-list"):  # its buttons are styled as a left-aligned list (ui/app.py)
         for info in chats[:RECENT_CHATS]:
             count = f"{info.turns} question{'s' if info.turns != 1 else ''}"
-            st.button(f"{md_text(labels[info.id])}  \n{short_date(info.updated_at)} · {count}", key=f"chat-{info.id}",
-                      on_click=open_chat, args=(info.id,), type="primary" if info.id == current else "secondary",
-                      use_container_width=True, help=f"Open this chat (last changed {info.updated_at[:16]} UTC)")
+            st.button(
+                f"{md_text(labels[info.id])}  \n{short_date(info.updated_at)} · {count}",
+                key=f"chat-{info.id}",
+                on_click=open_chat,
+                args=(info.id,),
+                type="primary" if info.id == current else "secondary",
+                use_container_width=True,
+                help=f"Open this chat (last changed {info.updated_at[:16]} UTC)",
+            )
     if len(chats) > RECENT_CHATS:
         st.caption(f"and {len(chats) - RECENT_CHATS} older chats: search by title to find them")
     if conversation is None:
@@ -92,11 +107,16 @@ def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
         if st.button("Rename", key="rename", disabled=title.strip() == conversation.info.title):
             bot.conversations.rename(conversation.info.id, title)
             st.rerun()
-        st.download_button("Download as Markdown", conversation_markdown(conversation.turns, conversation.info.title),
-                           file_name=export_file_name(conversation.info.title, conversation.info.updated_at),
-                           mime="text/markdown", disabled=not conversation.turns)
-        if (st.checkbox("Delete this chat", key=f"delete-check-{current}")
-                and st.button("Delete for good", type="primary", key="delete-chat")):
+        st.download_button(
+            "Download as Markdown",
+            conversation_markdown(conversation.turns, conversation.info.title),
+            file_name=export_file_name(conversation.info.title, conversation.info.updated_at),
+            mime="text/markdown",
+            disabled=not conversation.turns,
+        )
+        if st.checkbox("Delete this chat", key=f"delete-check-{current}") and st.button(
+            "Delete for good", type="primary", key="delete-chat"
+        ):
             bot.conversations.delete(conversation.info.id)
             open_chat(None)
             st.rerun()
@@ -123,8 +143,10 @@ def documents_section(bot: Assistant, docs: list[DocumentInfo]) -> None:
 def remove_section(bot: Assistant, names: dict[str, str]) -> None:
     pending = st.session_state.get("confirm_remove")
     if pending in names:
-        st.warning(f"Remove **{md_text(names[pending])}** from the index? Earlier answers keep their quotes, marked "
-                   "as from a removed document.")
+        st.warning(
+            f"Remove **{md_text(names[pending])}** from the index? Earlier answers keep their quotes, marked "
+            "as from a removed document."
+        )
         yes, no = st.columns(2)
         if yes.button("Remove", type="primary", key="remove-yes") and not signin.refusal("remove"):
             removed = bot.remove(pending)
@@ -137,8 +159,14 @@ def remove_section(bot: Assistant, names: dict[str, str]) -> None:
             st.rerun()
         return
     # ignore[arg-type]: streamlit's stub wants format_func to return str; dict.get gives None for a stale value
-    choice = st.selectbox("Remove a document", list(names), format_func=names.get, index=None,  # type: ignore[arg-type]
-                          placeholder="Choose a document", key="remove-choice")
+    choice = st.selectbox(
+        "Remove a document",
+        list(names),
+        format_func=names.get,  # type: ignore[arg-type]
+        index=None,
+        placeholder="Choose a document",
+        key="remove-choice",
+    )
     if choice and st.button("Remove…", key="remove"):
         st.session_state["confirm_remove"] = choice
         st.rerun()
@@ -146,14 +174,21 @@ def remove_section(bot: Assistant, names: dict[str, str]) -> None:
 
 def upload_section(bot: Assistant) -> None:
     limit_mb = bot.settings.interface.max_upload_mb
-    replace = st.checkbox("Replace documents with the same name", key="replace_uploads",
-                          help="Off: a different file with the name of an uploaded document is kept beside it "
-                               "under a new name. On: it replaces that document and its chunks.")
-    files = st.file_uploader("Add files (indexed as soon as they are dropped)", type=UPLOAD_TYPES,
-                             accept_multiple_files=True, key=f"uploader-{st.session_state['uploader_key']}",
-                             # Streamlit refuses a larger file in the browser, before it is sent.
-                             max_upload_size=max(1, math.floor(limit_mb)),
-                             help=f"Up to {limit_mb:g} MB each: {', '.join(UPLOAD_TYPES)}.")
+    replace = st.checkbox(
+        "Replace documents with the same name",
+        key="replace_uploads",
+        help="Off: a different file with the name of an uploaded document is kept beside it "
+        "under a new name. On: it replaces that document and its chunks.",
+    )
+    files = st.file_uploader(
+        "Add files (indexed as soon as they are dropped)",
+        type=UPLOAD_TYPES,
+        accept_multiple_files=True,
+        key=f"uploader-{st.session_state['uploader_key']}",
+        # Streamlit refuses a larger file in the browser, before it is sent.
+        max_upload_size=max(1, math.floor(limit_mb)),
+        help=f"Up to {limit_mb:g} MB each: {', '.join(UPLOAD_TYPES)}.",
+    )
     if files:  # dropped files are indexed right away: no second step to find
         progress = st.progress(0.0, text="Indexing…")
         results = []
@@ -200,19 +235,33 @@ def index_upload(bot: Assistant, name: str, data: bytes, replace: bool = False) 
 
 def options_section(docs: list[DocumentInfo]) -> None:
     st.header("Answering")
-    st.selectbox("Answer backend", list(get_args(Backend)), key="backend",
-                 help=" ".join(f"{name}: {BACKENDS[name].summary}" for name in get_args(Backend)))
+    st.selectbox(
+        "Answer backend",
+        list(get_args(Backend)),
+        key="backend",
+        help=" ".join(f"{name}: {BACKENDS[name].summary}" for name in get_args(Backend)),
+    )
     st.slider("Passages to retrieve (top-k)", 1, 10, key="top_k")
-    st.selectbox("Search", list(get_args(RetrievalMode)), key="retrieval",
-                 help="hybrid: meaning (embeddings) and exact words (BM25) together. dense: meaning only. "
-                      "keyword: exact words only.")
+    st.selectbox(
+        "Search",
+        list(get_args(RetrievalMode)),
+        key="retrieval",
+        help="hybrid: meaning (embeddings) and exact words (BM25) together. dense: meaning only. "
+        "keyword: exact words only.",
+    )
     if docs:
         sources = {d.source: neutralise_bidi(PurePath(d.source).name) for d in docs}
         # A removed file leaves the choice; Streamlit refuses a selection that is not an option.
         st.session_state["search_files"] = [s for s in st.session_state["search_files"] if s in sources]
         # ignore[arg-type]: streamlit's stub wants format_func to return str; dict.get gives None for a stale value
-        st.multiselect("Search only in", list(sources), format_func=sources.get, key="search_files",  # type: ignore[arg-type]
-                       placeholder="All documents", help="Limit answers to the chosen files.")
+        st.multiselect(
+            "Search only in",
+            list(sources),
+            format_func=sources.get,  # type: ignore[arg-type]
+            key="search_files",
+            placeholder="All documents",
+            help="Limit answers to the chosen files.",
+        )
 
 
 def sidebar(bot: Assistant, conversation: Conversation | None, docs: list[DocumentInfo]) -> None:

@@ -86,8 +86,11 @@ def on_this_machine(address: str | None, headers: Mapping[str, str]) -> bool:
         return True
     origin = headers.get("origin") or headers.get("Origin")
     origin = origin if isinstance(origin, str) else None
-    return (is_loopback(address) and is_loopback(urlsplit(f"//{host}").hostname)
-            and (origin is None or is_loopback(urlsplit(origin).hostname)))
+    return (
+        is_loopback(address)
+        and is_loopback(urlsplit(f"//{host}").hostname)
+        and (origin is None or is_loopback(urlsplit(origin).hostname))
+    )
 
 
 def visitor_for(accounts: Accounts, token: str | None, local: bool) -> Visitor | None:
@@ -96,8 +99,10 @@ def visitor_for(accounts: Accounts, token: str | None, local: bool) -> Visitor |
     if not accounts.exist():
         if local:
             return Visitor(LOCAL_USER, None)
-        raise NotSignedIn("This app is reached beyond this machine and has no accounts: add one with "
-                          "`python -m qa users add NAME --role admin`, or listen on 127.0.0.1 only.")
+        raise NotSignedIn(
+            "This app is reached beyond this machine and has no accounts: add one with "
+            "`python -m qa users add NAME --role admin`, or listen on 127.0.0.1 only."
+        )
     if token is None:
         return None
     try:

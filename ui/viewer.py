@@ -37,8 +37,10 @@ def show_document(bot: Assistant, source: str, title: str, quote: str) -> None:
             st.markdown(f"**Page {page}**")
         marked = highlight(text, quote, markdown=markdown, anchor=not found)
         found = found or "<mark" in marked
-        st.markdown(f"<div class='doc'>\n\n{marked}\n\n</div>" if markdown else f"<div class='doc'>{marked}</div>",
-                    unsafe_allow_html=True)
+        st.markdown(
+            f"<div class='doc'>\n\n{marked}\n\n</div>" if markdown else f"<div class='doc'>{marked}</div>",
+            unsafe_allow_html=True,
+        )
     if found:
         st.html(SCROLL_TO_HIGHLIGHT, unsafe_allow_javascript=True)
     else:

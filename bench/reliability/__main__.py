@@ -23,12 +23,14 @@ BEFORE_ISSUE_7 = "9917913"
 
 
 def worktree(ref: str, out: Path) -> Path:
-    sha = subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     tree = out / f"tree-{sha}"
     if not (tree / "qa").is_dir():
-        subprocess.run(["git", "worktree", "add", "--detach", "--force", str(tree), sha], cwd=ROOT,
-                       capture_output=True, check=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "--force", str(tree), sha], cwd=ROOT, capture_output=True, check=True
+        )
     return tree
 
 
@@ -38,8 +40,9 @@ def markdown(results: dict, trees: dict[str, str]) -> str:
         lines += [f"## {probe}", "", "| | before | after |", "|---|---|---|"]
         keys = list(dict.fromkeys(k for r in by_tree.values() for k in r))
         for key in keys:
-            cells = [str(by_tree.get(t, {}).get(key, "")).replace("|", "/").replace("\n", " ")
-                     for t in ("before", "after")]
+            cells = [
+                str(by_tree.get(t, {}).get(key, "")).replace("|", "/").replace("\n", " ") for t in ("before", "after")
+            ]
             lines.append(f"| {key} | {cells[0]} | {cells[1]} |")
         lines.append("")
     return "\n".join(lines)

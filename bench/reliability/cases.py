@@ -92,8 +92,11 @@ def split_threads(calls: int, threads: int) -> dict:
     except ImportError:  # before the qa.documents package
         from qa.chunking import split_sentences  # type: ignore[no-redef, import-not-found, import-untyped, unused-ignore]  # an older tree's module
     # Distinct texts: a splitter that keeps the text on a shared object mixes up two calls.
-    texts = [f"Dr. Smith met Mr. Jones at {i} p.m. on Main St. in the U.S. They spoke about item no. {i}. "
-             f"It went well, said Prof. Brown. " * (1 + i % 5) for i in range(calls)]
+    texts = [
+        f"Dr. Smith met Mr. Jones at {i} p.m. on Main St. in the U.S. They spoke about item no. {i}. "
+        f"It went well, said Prof. Brown. " * (1 + i % 5)
+        for i in range(calls)
+    ]
     expected = [split_sentences(t) for t in texts]
     with ThreadPoolExecutor(threads) as pool:
         got = list(pool.map(split_sentences, texts))
@@ -102,8 +105,9 @@ def split_threads(calls: int, threads: int) -> dict:
     return {"calls": calls, "threads": threads, "wrong": wrong, "empty": empty}
 
 
-def shared_assistant(index_dir: str, clean_dir: str, seeds: str, corpus: str, questions: list[str],
-                     askers: int) -> dict:
+def shared_assistant(
+    index_dir: str, clean_dir: str, seeds: str, corpus: str, questions: list[str], askers: int
+) -> dict:
     """One Assistant shared by threads, as the browser app shares it: answers under 32 threads
     against single-threaded ones; then an ingest beside the askers, compared with a clean ingest."""
     from qa.embeddings import make_embeddings
@@ -143,10 +147,15 @@ def shared_assistant(index_dir: str, clean_dir: str, seeds: str, corpus: str, qu
     got, want = chunks_by_file(assistant(index_dir, embeddings)), chunks_by_file(clean)
     wrong_files = sorted(f for f in want if got.get(f) != want[f])
     return {
-        "answers": len(shared), "differing": differing, "ingest_failed": len(failed),
-        "first_failure": failed[0][:160] if failed else "", "asker_errors": len(errors),
-        "files": len(want), "wrong_files": len(wrong_files),
-        "chunks": sum(got.get(f, 0) for f in want), "clean_chunks": sum(want.values()),
+        "answers": len(shared),
+        "differing": differing,
+        "ingest_failed": len(failed),
+        "first_failure": failed[0][:160] if failed else "",
+        "asker_errors": len(errors),
+        "files": len(want),
+        "wrong_files": len(wrong_files),
+        "chunks": sum(got.get(f, 0) for f in want),
+        "clean_chunks": sum(want.values()),
         "reingest_unchanged": sum(1 for f in again.files if f.status == "unchanged"),
     }
 
@@ -170,8 +179,11 @@ def ingest(index_dir: str, paths: list[str], follow_symlinks: bool | None = None
         summary = bot.ingest(paths)
     except Exception as exc:
         return {"aborted": short_error(exc), "chunks": bot.chunk_count()}
-    return {"files": [[os.path.basename(f.path), f.status, f.error[:200]] for f in summary.files],
-            "documents": len(bot.documents()), "chunks": bot.chunk_count()}
+    return {
+        "files": [[os.path.basename(f.path), f.status, f.error[:200]] for f in summary.files],
+        "documents": len(bot.documents()),
+        "chunks": bot.chunk_count(),
+    }
 
 
 def ask(index_dir: str, question: str) -> dict:
@@ -181,9 +193,12 @@ def ask(index_dir: str, question: str) -> dict:
 
 def index_state(index_dir: str) -> dict:
     bot = assistant(index_dir)
-    return {"chunks": bot.chunk_count(), "files": chunks_by_file(bot),
-            "sources": [d.source for d in bot.documents()],
-            "missing_sources": sum(1 for d in bot.documents() if not Path(d.source).exists())}
+    return {
+        "chunks": bot.chunk_count(),
+        "files": chunks_by_file(bot),
+        "sources": [d.source for d in bot.documents()],
+        "missing_sources": sum(1 for d in bot.documents() if not Path(d.source).exists()),
+    }
 
 
 def uploads(index_dir: str) -> dict:
@@ -214,12 +229,28 @@ def injection(index_dir: str, corpus: str, questions: list[str], backend: str) -
             hijacked.append(answer.text[:80])
     html = next(d.source for d in bot.documents() if d.source.endswith(".html"))
     hidden_indexed = any("HACKED" in text for _, text in bot.document_pages(html))
-    return {"questions": len(questions), "hijacked": len(hijacked), "examples": hijacked[:3],
-            "hidden_html_indexed": hidden_indexed}
+    return {
+        "questions": len(questions),
+        "hijacked": len(hijacked),
+        "examples": hijacked[:3],
+        "hidden_html_indexed": hidden_indexed,
+    }
 
 
-CASES = {f.__name__: f for f in (local_concurrent, split_threads, shared_assistant, ingest_dying_in_delete,
-                                  ingest, ask, index_state, uploads, injection)}
+CASES = {
+    f.__name__: f
+    for f in (
+        local_concurrent,
+        split_threads,
+        shared_assistant,
+        ingest_dying_in_delete,
+        ingest,
+        ask,
+        index_state,
+        uploads,
+        injection,
+    )
+}
 
 if __name__ == "__main__":
     case, args = sys.argv[1], json.loads(sys.argv[2])

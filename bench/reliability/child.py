@@ -41,8 +41,11 @@ class Ended:
 
     def stderr_summary(self) -> dict:
         lines = [line for line in self.stderr.splitlines() if line.strip()]
-        return {"lines": len(lines), "traceback": any("Traceback" in line for line in lines),
-                "last": lines[-1][:220] if lines else ""}
+        return {
+            "lines": len(lines),
+            "traceback": any("Traceback" in line for line in lines),
+            "last": lines[-1][:220] if lines else "",
+        }
 
 
 def peak_mb(pid: int) -> int:
@@ -56,8 +59,9 @@ def peak_mb(pid: int) -> int:
     return 0
 
 
-def run(tree: Path, args: list[str], env: dict[str, str] | None = None, timeout: float = 600,
-        cap_mb: int = 6000) -> Ended:
+def run(
+    tree: Path, args: list[str], env: dict[str, str] | None = None, timeout: float = 600, cap_mb: int = 6000
+) -> Ended:
     """Run ``python ARGS`` with the tree's ``qa`` first on the path and its folder as cwd."""
     full_env = {**os.environ, "PYTHONPATH": str(tree), "TOKENIZERS_PARALLELISM": "false", **(env or {})}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -81,12 +85,12 @@ def run(tree: Path, args: list[str], env: dict[str, str] | None = None, timeout:
             how = f"signal {-code} ({signal.Signals(-code).name})" if code < 0 else f"exit {code}"
         out.seek(0)
         err.seek(0)
-        return Ended(how, code, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                     round(seconds, 1), peak)
+        return Ended(
+            how, code, out.read().decode(errors="replace"), err.read().decode(errors="replace"), round(seconds, 1), peak
+        )
 
 
-def case(tree: Path, name: str, timeout: float = 600, cap_mb: int = 6000, env: dict | None = None,
-         **args) -> Ended:
+def case(tree: Path, name: str, timeout: float = 600, cap_mb: int = 6000, env: dict | None = None, **args) -> Ended:
     return run(tree, [str(CASES), name, json.dumps(args)], env=env, timeout=timeout, cap_mb=cap_mb)
 
 

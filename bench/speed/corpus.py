@@ -33,8 +33,12 @@ def copy_files(files: list[Path], folder: Path) -> Path:
 def generate_corpus(folder: Path, chunks: int, seed: int = 7) -> Path:
     """About ``chunks`` chunks of real biomedical prose: files of sentences drawn at random
     (fixed seed) from the PubMedQA abstracts, each file distinct."""
-    sentences = [s for p in sorted((PUBMEDQA / "docs").glob("*.txt"))
-                 for s in _SENTENCE.split(p.read_text(encoding="utf-8")) if len(s) > 40]
+    sentences = [
+        s
+        for p in sorted((PUBMEDQA / "docs").glob("*.txt"))
+        for s in _SENTENCE.split(p.read_text(encoding="utf-8"))
+        if len(s) > 40
+    ]
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     for number in range(max(1, chunks // CHUNKS_PER_FILE)):
@@ -52,6 +56,7 @@ def change_files(folder: Path, share: float, seed: int = 11) -> int:
     files = sorted(folder.glob("*.txt"))
     chosen = random.Random(seed).sample(files, max(1, round(len(files) * share)))
     for path in chosen:
-        path.write_text(path.read_text(encoding="utf-8") + "\n\nAn added closing remark for the benchmark.",
-                        encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8") + "\n\nAn added closing remark for the benchmark.", encoding="utf-8"
+        )
     return len(chosen)

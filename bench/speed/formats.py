@@ -32,13 +32,21 @@ def _pptx(path: Path, n: int) -> None:
 
 
 def _xlsx(path: Path, n: int) -> None:
-    write_xlsx(path, {"Orders": [["Order", "Customer", "City", "Amount"]]
-                      + [[f"A-{i}", f"Customer {i % 97}", ["Gdansk", "Kyiv", "Oslo"][i % 3], i * 3] for i in range(n)]})
+    write_xlsx(
+        path,
+        {
+            "Orders": [["Order", "Customer", "City", "Amount"]]
+            + [[f"A-{i}", f"Customer {i % 97}", ["Gdansk", "Kyiv", "Oslo"][i % 3], i * 3] for i in range(n)]
+        },
+    )
 
 
 def _csv(path: Path, n: int) -> None:
-    write_csv(path, [["Order", "Customer", "City", "Amount"]]
-              + [[f"A-{i}", f"Customer {i % 97}", ["Gdansk", "Kyiv", "Oslo"][i % 3], i * 3] for i in range(n)])
+    write_csv(
+        path,
+        [["Order", "Customer", "City", "Amount"]]
+        + [[f"A-{i}", f"Customer {i % 97}", ["Gdansk", "Kyiv", "Oslo"][i % 3], i * 3] for i in range(n)],
+    )
 
 
 def _pdf(path: Path, n: int) -> None:
@@ -46,8 +54,10 @@ def _pdf(path: Path, n: int) -> None:
 
 
 def _md(path: Path, n: int) -> None:
-    path.write_text("\n\n".join(f"## Section {i}\n\n{_line(i)} {_line(i + 1)}\n\n```sh\nmake run-{i}\n```"
-                                for i in range(n)), encoding="utf-8")
+    path.write_text(
+        "\n\n".join(f"## Section {i}\n\n{_line(i)} {_line(i + 1)}\n\n```sh\nmake run-{i}\n```" for i in range(n)),
+        encoding="utf-8",
+    )
 
 
 def _eml_folder(folder: Path, n: int) -> None:
@@ -82,28 +92,49 @@ def _read_seconds(folder: Path, limits: LoadLimits) -> float:
     return time.perf_counter() - started
 
 
-def format_rates(work: Path, repeats: int, run_case: Callable[..., dict], settings: dict,
-                 ocr_pages: int = 10, scale: float = 1.0) -> dict:
+def format_rates(
+    work: Path, repeats: int, run_case: Callable[..., dict], settings: dict, ocr_pages: int = 10, scale: float = 1.0
+) -> dict:
     """Per format: read and ingest rates (medians of ``repeats``); then OCR pages per second.
     ``scale`` shrinks every file (the smoke run)."""
     rows = []
     for suffix in FORMATS:
         folder, unit, count = _folder_of(work, suffix, scale)
         read = statistics.median(_read_seconds(folder, LoadLimits()) for _ in range(repeats))
-        ingests = [run_case("ingest_ours", folder=str(folder), index_dir=str(work / f"index{suffix}-{r}"),
-                            settings=settings) for r in range(repeats)]
+        ingests = [
+            run_case("ingest_ours", folder=str(folder), index_dir=str(work / f"index{suffix}-{r}"), settings=settings)
+            for r in range(repeats)
+        ]
         ingest = statistics.median(r["seconds"] for r in ingests)
-        rows.append({"format": suffix, "unit": unit, "count": count, "chunks": ingests[0]["chunks"],
-                     "read_s": read, "read_per_s": count / read, "ingest_s": ingest, "ingest_per_s": count / ingest})
-        print(f"{suffix}: {count} {unit}, read {count / read:,.0f} {unit}/s ({read:.2f} s), ingest "
-              f"{count / ingest:,.1f} {unit}/s ({ingest:.1f} s, {ingests[0]['chunks']} chunks)", flush=True)
+        rows.append(
+            {
+                "format": suffix,
+                "unit": unit,
+                "count": count,
+                "chunks": ingests[0]["chunks"],
+                "read_s": read,
+                "read_per_s": count / read,
+                "ingest_s": ingest,
+                "ingest_per_s": count / ingest,
+            }
+        )
+        print(
+            f"{suffix}: {count} {unit}, read {count / read:,.0f} {unit}/s ({read:.2f} s), ingest "
+            f"{count / ingest:,.1f} {unit}/s ({ingest:.1f} s, {ingests[0]['chunks']} chunks)",
+            flush=True,
+        )
     scan = work / "scan.pdf"
     write_scanned_pdf(scan, [[_line(p * 3 + k) for k in range(3)] for p in range(ocr_pages)])
     ocr = statistics.median(_read_seconds_file(scan) for _ in range(repeats))
-    result = {"formats": rows, "ocr": {"pages": ocr_pages, "seconds": ocr, "pages_per_s": ocr_pages / ocr,
-                                       "dpi": LoadLimits().ocr_dpi}}
-    print(f"OCR: {ocr_pages} scanned pages in {ocr:.1f} s, {ocr_pages / ocr:.2f} pages/s "
-          f"(Tesseract, {LoadLimits().ocr_dpi} dpi)", flush=True)
+    result = {
+        "formats": rows,
+        "ocr": {"pages": ocr_pages, "seconds": ocr, "pages_per_s": ocr_pages / ocr, "dpi": LoadLimits().ocr_dpi},
+    }
+    print(
+        f"OCR: {ocr_pages} scanned pages in {ocr:.1f} s, {ocr_pages / ocr:.2f} pages/s "
+        f"(Tesseract, {LoadLimits().ocr_dpi} dpi)",
+        flush=True,
+    )
     return result
 
 
@@ -116,11 +147,15 @@ def _read_seconds_file(path: Path) -> float:
 
 
 def markdown_table(result: dict) -> str:
-    lines = ["| Format | Size | Read (loader alone) | Ingest (load, chunk, embed, write) | Chunks |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| Format | Size | Read (loader alone) | Ingest (load, chunk, embed, write) | Chunks |",
+        "|---|---|---|---|---|",
+    ]
     for row in result["formats"]:
-        lines.append(f"| {row['format']} | {row['count']:,} {row['unit']} | {row['read_per_s']:,.0f} {row['unit']}/s "
-                     f"| {row['ingest_per_s']:,.1f} {row['unit']}/s ({row['ingest_s']:.1f} s) | {row['chunks']:,} |")
+        lines.append(
+            f"| {row['format']} | {row['count']:,} {row['unit']} | {row['read_per_s']:,.0f} {row['unit']}/s "
+            f"| {row['ingest_per_s']:,.1f} {row['unit']}/s ({row['ingest_s']:.1f} s) | {row['chunks']:,} |"
+        )
     ocr = result["ocr"]
     lines.append(f"| scanned .pdf (OCR) | {ocr['pages']} pages | {ocr['pages_per_s']:.2f} pages/s | | |")
     return "\n".join(lines) + "\n"

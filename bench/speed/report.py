@@ -23,14 +23,19 @@ def _series(results: dict) -> dict[str, tuple[list[float], list[float]]]:
         "sidebar p50 (ms)": (sizes, [r["query"]["sidebar"]["p50_ms"] for r in rows]),
         "query process RSS (MB)": (sizes, [r["query"]["rss_mb"] for r in rows]),
         # A corpus built with stand-in vectors has no model in the process: not comparable.
-        "ingest process RSS (MB)": ([r["chunks"] for r in rows if not r["hash_vectors"]],
-                                    [r["ingest_rss_mb"] for r in rows if not r["hash_vectors"]]),
+        "ingest process RSS (MB)": (
+            [r["chunks"] for r in rows if not r["hash_vectors"]],
+            [r["ingest_rss_mb"] for r in rows if not r["hash_vectors"]],
+        ),
     }
 
 
 def growth_lines(results: dict) -> list[str]:
-    return [f"- {name}: grows as chunks^{growth_exponent(xs, ys):.2f} ({ys[0]:.0f} → {ys[-1]:.0f})"
-            for name, (xs, ys) in _series(results).items() if len(xs) > 1]
+    return [
+        f"- {name}: grows as chunks^{growth_exponent(xs, ys):.2f} ({ys[0]:.0f} → {ys[-1]:.0f})"
+        for name, (xs, ys) in _series(results).items()
+        if len(xs) > 1
+    ]
 
 
 def growth_plot(results: dict, path: Path) -> None:
@@ -62,21 +67,35 @@ def _seconds(spread: dict) -> str:
 
 
 def markdown(results: dict) -> str:
-    lines = [f"Run {results['date']} on {results['machine']}: `{results['command']}` "
-             f"({results['minutes']:.1f} min); settings {results['settings'] or 'defaults'}.", ""]
+    lines = [
+        f"Run {results['date']} on {results['machine']}: `{results['command']}` "
+        f"({results['minutes']:.1f} min); settings {results['settings'] or 'defaults'}.",
+        "",
+    ]
     load = results["model_load"]
     lines += [f"Embedding model load: cold {_seconds(load['cold'])}, warm {_seconds(load['warm'])}.", ""]
-    lines += ["| Ingest | machine | ours | chars/s | chunks | tutorial | tutorial chunks | ratio (chars/s) | RSS ours / tutorial |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "| Ingest | machine | ours | chars/s | chunks | tutorial | tutorial chunks | ratio (chars/s) | RSS ours / tutorial |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for row in results["ingest"]:
         tutorial = row.get("tutorial")
         lines.append(
             f"| {row['case']} | {'busy' if row['busy'] else 'quiet'} | {_seconds(row['seconds'])} | "
             f"{row['chars_per_s'] / 1000:.1f}k | {row['chunks']} | "
-            + (f"{_seconds(tutorial['seconds'])} | {tutorial['chunks']} | **{row['ratio']:.2f}** | "
-               f"{row['rss_mb']:.0f} / {tutorial['rss_mb']:.0f} MB |" if tutorial else "– | – | – | – |"))
-    lines += ["", "| Chunks | first ingest | chunks/s | re-ingest unchanged | 1% of files changed | remove one file | "
-              "ingest RSS |", "|---|---|---|---|---|---|---|"]
+            + (
+                f"{_seconds(tutorial['seconds'])} | {tutorial['chunks']} | **{row['ratio']:.2f}** | "
+                f"{row['rss_mb']:.0f} / {tutorial['rss_mb']:.0f} MB |"
+                if tutorial
+                else "– | – | – | – |"
+            )
+        )
+    lines += [
+        "",
+        "| Chunks | first ingest | chunks/s | re-ingest unchanged | 1% of files changed | remove one file | "
+        "ingest RSS |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for row in results["scale"]:
         mark = " (stand-in vectors)" if row["hash_vectors"] else ""
         lines.append(
@@ -84,28 +103,37 @@ def markdown(results: dict) -> str:
             f"{row['reingest']['median']:.2f} s ({row['reingest']['median'] / row['ingest_s'] * 100:.1f}%) | "
             f"{row['change_1pct']['median']:.2f} s, {row['change_1pct_chunks']} chunks "
             f"({row['change_1pct']['median'] / row['ingest_s'] * 100:.1f}%) | {row['remove_one']['median'] * 1000:.0f} ms | "
-            f"{row['ingest_rss_mb']:.0f} MB |")
+            f"{row['ingest_rss_mb']:.0f} MB |"
+        )
     kinds = ("dense", "keyword", "hybrid", "extractive answer", "answer, 8 clients", "sidebar")
-    lines += ["", "Latency p50 / p95 in ms, on a quiet machine and beside a busy process:", "",
-              "| Chunks | " + " | ".join(f"{k} quiet | {k} busy" for k in kinds) + " | query RSS |",
-              "|---|" + "---|---|" * len(kinds) + "---|"]
+    lines += [
+        "",
+        "Latency p50 / p95 in ms, on a quiet machine and beside a busy process:",
+        "",
+        "| Chunks | " + " | ".join(f"{k} quiet | {k} busy" for k in kinds) + " | query RSS |",
+        "|---|" + "---|---|" * len(kinds) + "---|",
+    ]
     for row in results["scale"]:
         quiet, busy = row["query"], row["busy_query"]
         concurrent = next(k for k in quiet if k.endswith("_clients"))
 
-        def cell(key: str) -> str:
-            return (f"{quiet[key]['p50_ms']:.0f} / {quiet[key]['p95_ms']:.0f} | "  # noqa: B023 (called in this iteration only)
-                    f"{busy[key]['p50_ms']:.0f} / {busy[key]['p95_ms']:.0f}")  # noqa: B023 (called in this iteration only)
+        def cell(key: str, quiet: dict = quiet, busy: dict = busy) -> str:
+            return f"{quiet[key]['p50_ms']:.0f} / {quiet[key]['p95_ms']:.0f} | {busy[key]['p50_ms']:.0f} / {busy[key]['p95_ms']:.0f}"
 
-        lines.append(f"| {row['chunks']} | {cell('retrieve_dense')} | {cell('retrieve_keyword')} | "
-                     f"{cell('retrieve_hybrid')} | {cell('answer_extractive')} | {cell(concurrent)} | "
-                     f"{cell('sidebar')} | {quiet['rss_mb']:.0f} MB |")
+        lines.append(
+            f"| {row['chunks']} | {cell('retrieve_dense')} | {cell('retrieve_keyword')} | "
+            f"{cell('retrieve_hybrid')} | {cell('answer_extractive')} | {cell(concurrent)} | "
+            f"{cell('sidebar')} | {quiet['rss_mb']:.0f} MB |"
+        )
     if len(results["scale"]) > 1:
         lines += ["", "Fitted growth (log-log least squares over the sizes above):", "", *growth_lines(results)]
     if results.get("local"):
         local = results["local"]
         first = local["first_token"]
-        lines += ["", f"Local backend (Gemma 3 270M, GGUF assembled): model load {local['load_s']:.2f} s, "
-                  f"first token p50 {first['p50_ms']:.0f} / p95 {first['p95_ms']:.0f} ms, "
-                  f"answer p50 {local['answer']['p50_ms']:.0f} ms, RSS {local['rss_mb']:.0f} MB."]
+        lines += [
+            "",
+            f"Local backend (Gemma 3 270M, GGUF assembled): model load {local['load_s']:.2f} s, "
+            f"first token p50 {first['p50_ms']:.0f} / p95 {first['p95_ms']:.0f} ms, "
+            f"answer p50 {local['answer']['p50_ms']:.0f} ms, RSS {local['rss_mb']:.0f} MB.",
+        ]
     return "\n".join(lines) + "\n"

@@ -82,8 +82,14 @@ def ingest_ours(args: dict) -> dict:
     summary = assistant.ingest([folder])
     seconds = time.perf_counter() - started
     assistant.close()
-    return {"seconds": seconds, "chunks": summary.chunks_written, "files": len(summary.files),
-            "failed": len(summary.failed), "chars": _chars(folder), "rss_mb": peak_rss_mb()}
+    return {
+        "seconds": seconds,
+        "chunks": summary.chunks_written,
+        "files": len(summary.files),
+        "failed": len(summary.failed),
+        "chars": _chars(folder),
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 def ingest_tutorial(args: dict) -> dict:
@@ -104,8 +110,13 @@ def ingest_tutorial(args: dict) -> dict:
     splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
     Chroma.from_documents(splits, embeddings, persist_directory=args["index_dir"])
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "chunks": len(splits), "files": len(docs), "chars": _chars(folder),
-            "rss_mb": peak_rss_mb()}
+    return {
+        "seconds": seconds,
+        "chunks": len(splits),
+        "files": len(docs),
+        "chars": _chars(folder),
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 def update(args: dict) -> dict:
@@ -192,8 +203,12 @@ def local(args: dict) -> dict:
         totals.append(answer.timings["total_s"])
         if "first_token_s" in answer.timings:
             firsts.append(answer.timings["first_token_s"])
-    return {"load_s": load, "first_token": percentiles(firsts) if firsts else None, "answer": percentiles(totals),
-            "rss_mb": peak_rss_mb()}
+    return {
+        "load_s": load,
+        "first_token": percentiles(firsts) if firsts else None,
+        "answer": percentiles(totals),
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 CASES = {f.__name__: f for f in (load_model, ingest_ours, ingest_tutorial, update, query, local)}

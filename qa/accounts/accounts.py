@@ -124,8 +124,9 @@ class Accounts:
         matches = hashing.password_matches(record.password_hash if record else None, password)
         if record is None or not matches or record.user.disabled:
             if record is not None and not matches:
-                failures = self.store.record_failure(record.user.id, self.settings.signin_max_failures,
-                                                     now + self.settings.signin_lock_s)
+                failures = self.store.record_failure(
+                    record.user.id, self.settings.signin_max_failures, now + self.settings.signin_lock_s
+                )
                 logger.warning("failed sign-in for %r (%d in a row)", record.user.name, failures)
             raise NotSignedIn("Wrong user name or password.")
         if record.failures:

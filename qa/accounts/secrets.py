@@ -44,7 +44,7 @@ def split_api_key(key: str) -> tuple[str, str] | None:
     """(key id, secret part) of a key this module made, else None."""
     if not key.startswith(KEY_PREFIX):
         return None
-    key_id, sep, secret = key[len(KEY_PREFIX):].partition("_")
+    key_id, sep, secret = key[len(KEY_PREFIX) :].partition("_")
     return (key_id, secret) if sep and key_id and secret else None
 
 

@@ -129,8 +129,10 @@ class SqliteAccountStore:
         with self._connect() as db:  # checked in the transaction: the wrapper reports any database error as damage
             if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
                 raise AccountError(f"a user named '{name}' already exists")
-            db.execute("INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                       (user.id, name, role, password_hash, user.created_at))
+            db.execute(
+                "INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                (user.id, name, role, password_hash, user.created_at),
+            )
         return user
 
     _USER = "SELECT id, name, role, disabled, created_at, password_hash, failures, locked_until FROM users"
@@ -147,13 +149,17 @@ class SqliteAccountStore:
 
     def users(self) -> list[User]:
         with self._connect(write=False) as db:
-            rows = db.execute("SELECT id, name, role, disabled, created_at FROM users ORDER BY created_at, rowid").fetchall()
+            rows = db.execute(
+                "SELECT id, name, role, disabled, created_at FROM users ORDER BY created_at, rowid"
+            ).fetchall()
         return [User(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
 
     def set_password(self, user_id: str, password_hash: str) -> None:
         with self._connect() as db:
-            db.execute("UPDATE users SET password_hash = ?, failures = 0, locked_until = 0 WHERE id = ?",
-                       (password_hash, user_id))
+            db.execute(
+                "UPDATE users SET password_hash = ?, failures = 0, locked_until = 0 WHERE id = ?",
+                (password_hash, user_id),
+            )
 
     def set_disabled(self, user_id: str, disabled: bool) -> None:
         with self._connect() as db:
@@ -162,8 +168,11 @@ class SqliteAccountStore:
     def record_failure(self, user_id: str, max_failures: int, lock_until: float) -> int:
         """Count one failed sign-in; the ``max_failures``-th in a row locks until ``lock_until``."""
         with self._connect() as db:
-            db.execute("UPDATE users SET failures = failures + 1, locked_until = CASE WHEN failures + 1 >= ? "
-                       "THEN ? ELSE locked_until END WHERE id = ?", (max_failures, lock_until, user_id))
+            db.execute(
+                "UPDATE users SET failures = failures + 1, locked_until = CASE WHEN failures + 1 >= ? "
+                "THEN ? ELSE locked_until END WHERE id = ?",
+                (max_failures, lock_until, user_id),
+            )
             row = db.execute("SELECT failures FROM users WHERE id = ?", (user_id,)).fetchone()
         return int(row[0]) if row else 0
 
@@ -174,20 +183,26 @@ class SqliteAccountStore:
     def add_key(self, user_id: str, key_id: str, digest: str, label: str) -> ApiKeyInfo:
         info = ApiKeyInfo(key_id, user_id, label, now_iso(), False)
         with self._connect() as db:
-            db.execute("INSERT INTO api_keys (id, user_id, label, digest, created_at) VALUES (?, ?, ?, ?, ?)",
-                       (key_id, user_id, label, digest, info.created_at))
+            db.execute(
+                "INSERT INTO api_keys (id, user_id, label, digest, created_at) VALUES (?, ?, ?, ?, ?)",
+                (key_id, user_id, label, digest, info.created_at),
+            )
         return info
 
     def key(self, key_id: str) -> tuple[ApiKeyInfo, str] | None:
         with self._connect(write=False) as db:
-            row = db.execute("SELECT id, user_id, label, created_at, revoked, digest FROM api_keys WHERE id = ?",
-                             (key_id,)).fetchone()
+            row = db.execute(
+                "SELECT id, user_id, label, created_at, revoked, digest FROM api_keys WHERE id = ?", (key_id,)
+            ).fetchone()
         return None if row is None else (ApiKeyInfo(row[0], row[1], row[2], row[3], bool(row[4])), row[5])
 
     def keys(self, user_id: str | None = None) -> list[ApiKeyInfo]:
         with self._connect(write=False) as db:
-            rows = db.execute("SELECT id, user_id, label, created_at, revoked FROM api_keys "
-                              "WHERE ? IS NULL OR user_id = ? ORDER BY created_at, rowid", (user_id, user_id)).fetchall()
+            rows = db.execute(
+                "SELECT id, user_id, label, created_at, revoked FROM api_keys "
+                "WHERE ? IS NULL OR user_id = ? ORDER BY created_at, rowid",
+                (user_id, user_id),
+            ).fetchall()
         return [ApiKeyInfo(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
 
     def revoke_key(self, key_id: str) -> bool:
@@ -197,16 +212,22 @@ class SqliteAccountStore:
     def add_session(self, user_id: str, expires_at: float) -> SessionRecord:
         record = SessionRecord(uuid.uuid4().hex, user_id, expires_at, False)
         with self._connect() as db:
-            db.execute("INSERT INTO sessions (id, user_id, expires_at) VALUES (?, ?, ?)", (record.id, user_id, expires_at))
+            db.execute(
+                "INSERT INTO sessions (id, user_id, expires_at) VALUES (?, ?, ?)", (record.id, user_id, expires_at)
+            )
         return record
 
     def session(self, session_id: str) -> SessionRecord | None:
         with self._connect(write=False) as db:
-            row = db.execute("SELECT id, user_id, expires_at, ended FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            row = db.execute(
+                "SELECT id, user_id, expires_at, ended FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
         return None if row is None else SessionRecord(row[0], row[1], row[2], bool(row[3]))
 
     def end_sessions(self, user_id: str, session_id: str | None = None) -> None:
         """End one session of ``user_id``, or all of them."""
         with self._connect() as db:
-            db.execute("UPDATE sessions SET ended = 1 WHERE user_id = ? AND (? IS NULL OR id = ?)",
-                       (user_id, session_id, session_id))
+            db.execute(
+                "UPDATE sessions SET ended = 1 WHERE user_id = ? AND (? IS NULL OR id = ?)",
+                (user_id, session_id, session_id),
+            )

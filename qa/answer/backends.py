@@ -110,8 +110,9 @@ class AnswerBackend(ABC):
     def pick(self, question: str, found: Sequence[Found], context: StageContext) -> Choice:
         """The search (in ``found``, in order of preference) and passages to answer from."""
 
-    def write(self, question: str, passages: list[Passage], stop: threading.Event | None,
-              context: StageContext) -> Iterator[str]:
+    def write(
+        self, question: str, passages: list[Passage], stop: threading.Event | None, context: StageContext
+    ) -> Iterator[str]:
         """The draft, token by token (nothing for a backend that does not write)."""
         return iter(())
 
@@ -133,9 +134,22 @@ class ExtractiveBackend(AnswerBackend):
     def pick(self, question: str, found: Sequence[Found], context: StageContext) -> Choice:
         # The first search (in order of preference) whose answer is supported well enough wins.
         threshold = self.answer_threshold(context)
-        outcomes = [(query, passages, select_answer(question, query, passages, context.vectors, context.settings.answering,
-                                                    context.reader, context.calibration))
-                    for query, passages in found]
+        outcomes = [
+            (
+                query,
+                passages,
+                select_answer(
+                    question,
+                    query,
+                    passages,
+                    context.vectors,
+                    context.settings.answering,
+                    context.reader,
+                    context.calibration,
+                ),
+            )
+            for query, passages in found
+        ]
         good = [o for o in outcomes if o[2].claims and o[2].confidence >= threshold]
         query, passages, decision = good[0] if good else max(outcomes, key=lambda o: o[2].confidence)
         return Choice(query, passages, decision)
@@ -182,15 +196,23 @@ class GenerativeBackend(AnswerBackend):
         query, passages = max(found, key=lambda f: _top_relevance(f[1]))
         return Choice(query, passages)
 
-    def write(self, question: str, passages: list[Passage], stop: threading.Event | None,
-              context: StageContext) -> Iterator[str]:
+    def write(
+        self, question: str, passages: list[Passage], stop: threading.Event | None, context: StageContext
+    ) -> Iterator[str]:
         if passages and _top_relevance(passages) >= context.settings.answering.min_relevance:
             yield from draft_tokens(self.prompt, self.model, self.gate, question, passages, stop)
 
     def check(self, question: str, choice: Choice, draft: str, context: StageContext) -> Decision:
-        return ground_draft(question, choice.query, choice.passages, draft, context.settings.answering,
-                            quote=self.quotes(context.settings), reader=context.reader,
-                            calibration=context.calibration)
+        return ground_draft(
+            question,
+            choice.query,
+            choice.passages,
+            draft,
+            context.settings.answering,
+            quote=self.quotes(context.settings),
+            reader=context.reader,
+            calibration=context.calibration,
+        )
 
 
 class LocalBackend(GenerativeBackend):
@@ -229,8 +251,10 @@ def _registry(*backends: type[AnswerBackend]) -> dict[str, type[AnswerBackend]]:
     """The backends by name, in the order of ``qa.settings.Backend``, which they must cover exactly."""
     by_name = {b.name: b for b in backends}
     if set(by_name) != set(get_args(Backend)) or len(by_name) != len(backends):
-        raise TypeError(f"the answer backends {sorted(b.name for b in backends)} are not the values of "
-                        f"qa.settings.Backend {sorted(get_args(Backend))}")
+        raise TypeError(
+            f"the answer backends {sorted(b.name for b in backends)} are not the values of "
+            f"qa.settings.Backend {sorted(get_args(Backend))}"
+        )
     return {name: by_name[name] for name in get_args(Backend)}
 
 

@@ -39,13 +39,21 @@ class LogisticModel:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"features": list(self.features), "coef": list(self.coef), "intercept": self.intercept,
-                "threshold": self.threshold}
+        return {
+            "features": list(self.features),
+            "coef": list(self.coef),
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LogisticModel:
-        return cls(tuple(data["features"]), tuple(float(c) for c in data["coef"]), float(data["intercept"]),
-                   float(data["threshold"]))
+        return cls(
+            tuple(data["features"]),
+            tuple(float(c) for c in data["coef"]),
+            float(data["intercept"]),
+            float(data["threshold"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,11 @@ class Calibration:
         return self.phrase.threshold if self.phrase else 1.01  # above any probability: never shown
 
     def to_dict(self) -> dict[str, Any]:
-        return {"provenance": self.provenance,
-                "phrase": self.phrase.to_dict() if self.phrase else None,
-                "answer": self.answer.to_dict() if self.answer else None}
+        return {
+            "provenance": self.provenance,
+            "phrase": self.phrase.to_dict() if self.phrase else None,
+            "answer": self.answer.to_dict() if self.answer else None,
+        }
 
     def save(self, path: Path = CALIBRATION_FILE) -> Path:
         path.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
@@ -91,6 +101,8 @@ class Calibration:
             logger.warning("no calibration at %s: answers use the best sentence's score, no bare phrases", path)
             return cls()
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(LogisticModel.from_dict(data["phrase"]) if data.get("phrase") else None,
-                   LogisticModel.from_dict(data["answer"]) if data.get("answer") else None,
-                   data.get("provenance", {}))
+        return cls(
+            LogisticModel.from_dict(data["phrase"]) if data.get("phrase") else None,
+            LogisticModel.from_dict(data["answer"]) if data.get("answer") else None,
+            data.get("provenance", {}),
+        )

@@ -32,8 +32,10 @@ class PassageRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         request = RetrievalRequest(query, self.k, self.mode, self.filters, self.neighbours)
-        return [Document(page_content=p.text, id=p.chunk_id, metadata={"passage": p, "source": p.source})
-                for p in self.retriever.retrieve(request)]
+        return [
+            Document(page_content=p.text, id=p.chunk_id, metadata={"passage": p, "source": p.source})
+            for p in self.retriever.retrieve(request)
+        ]
 
 
 def to_passages(docs: list[Document]) -> list[Passage]:
@@ -69,8 +71,14 @@ class GenerationGate:
                 self._lock.release()
 
 
-def draft_tokens(prompt: BasePromptTemplate, generator: BaseLLM | BaseChatModel, gate: GenerationGate,
-                 question: str, passages: list[Passage], stop: threading.Event | None = None) -> Iterator[str]:
+def draft_tokens(
+    prompt: BasePromptTemplate,
+    generator: BaseLLM | BaseChatModel,
+    gate: GenerationGate,
+    question: str,
+    passages: list[Passage],
+    stop: threading.Event | None = None,
+) -> Iterator[str]:
     """The generate stage: the model's draft answer from numbered passages (``prompt``: the one
     its backend writes for it), streamed through the gate (one generation at a time for a local
     model; ``stop`` ends it between tokens)."""

@@ -46,8 +46,14 @@ def share_in(terms: list[str], text: str) -> float:
     return sum(all(part in present for part in term.split()) for term in terms) / len(terms)
 
 
-def signals_for(question: str, relevance: float, sentence_score: float, passage_text: str,
-                model_refused: bool = False, sentence: str = "") -> Signals:
+def signals_for(
+    question: str,
+    relevance: float,
+    sentence_score: float,
+    passage_text: str,
+    model_refused: bool = False,
+    sentence: str = "",
+) -> Signals:
     words = list(dict.fromkeys(content_words(question)))
     in_passage = set(content_words(passage_text))
     missing = [w for w in words if w not in in_passage]

@@ -63,9 +63,11 @@ def local_model_path(generation: GenerationSettings) -> Path:
 
 # The local backend is an optional part of the set-up (llama.cpp builds from source for minutes):
 # `make run` builds it in the background while the chat serves the default backend.
-LOCAL_BACKEND_MISSING = ("The local backend is not installed yet ({part} is missing): `make setup-local` installs it "
-                         "(`make run` builds it in the background; its log is .venv/local-backend.log). "
-                         "Meanwhile choose the extractive backend.")
+LOCAL_BACKEND_MISSING = (
+    "The local backend is not installed yet ({part} is missing): `make setup-local` installs it "
+    "(`make run` builds it in the background; its log is .venv/local-backend.log). "
+    "Meanwhile choose the extractive backend."
+)
 
 
 def llama_cpp_model(generation: GenerationSettings) -> BaseLLM:

@@ -76,8 +76,11 @@ def passage_sentences(passage: Passage) -> list[str]:
 def answer_sentences(passage: Passage) -> list[str]:
     """The sentences that can be an answer: not a heading (a title states nothing) and not a
     question (a document's own question never answers one)."""
-    return [sentence for sentence, kind in _reader_units(passage.text, passage.source)
-            if kind != "heading" and not sentence.rstrip().endswith("?")]
+    return [
+        sentence
+        for sentence, kind in _reader_units(passage.text, passage.source)
+        if kind != "heading" and not sentence.rstrip().endswith("?")
+    ]
 
 
 def evidence_sentences(passage: Passage) -> list[str]:
@@ -108,7 +111,7 @@ def assemble(claims: list[Claim], passages: list[Passage]) -> tuple[str, list[Ci
             quotes[n].append(quote)
         sentence = claim.sentence.rstrip()
         end = sentence[-1] if sentence and sentence[-1] in ".!?" else ""
-        body = sentence[: -1] if end else sentence
+        body = sentence[:-1] if end else sentence
         parts.append(f"{body} [{n}]{end or '.'}")
     citations = [
         Citation(
@@ -148,7 +151,9 @@ def best_sentence_support(claim: str, passage: Passage) -> float:
     return max((sentence_support(claim, x) for x in sentences), default=0.0)
 
 
-def ground_generated(draft: str, passages: list[Passage], min_support: float, keep_unverified: bool = False) -> list[Claim]:
+def ground_generated(
+    draft: str, passages: list[Passage], min_support: float, keep_unverified: bool = False
+) -> list[Claim]:
     """Claims from generated text: a sentence stands when one sentence of a passage supports it
     (every amount and name of it there, and ``min_support`` of its content words); it goes to
     the passage it cites when that one does, else to the best-supporting passage. Sentences

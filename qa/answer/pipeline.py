@@ -40,8 +40,14 @@ class Evidence:
     reading: Reading | None
 
 
-def gather_evidence(question: str, query: str, passages: list[Passage], vectors: SentenceVectors,
-                    answering: AnsweringSettings, reader: Reader) -> Evidence:
+def gather_evidence(
+    question: str,
+    query: str,
+    passages: list[Passage],
+    vectors: SentenceVectors,
+    answering: AnsweringSettings,
+    reader: Reader,
+) -> Evidence:
     """Select the best sentences, then read them (question kind, candidate phrases)."""
     relevance = _relevance(passages)
     selection = select_sentences(query, passages, vectors) if relevance >= answering.min_relevance else None
@@ -71,8 +77,15 @@ def choose_phrase(reading: Reading | None, calibration: Calibration) -> tuple[Ca
     return best, probability
 
 
-def select_answer(question: str, query: str, passages: list[Passage], vectors: SentenceVectors,
-                  answering: AnsweringSettings, reader: Reader, calibration: Calibration) -> Decision:
+def select_answer(
+    question: str,
+    query: str,
+    passages: list[Passage],
+    vectors: SentenceVectors,
+    answering: AnsweringSettings,
+    reader: Reader,
+    calibration: Calibration,
+) -> Decision:
     """Extractive: the best sentences, their likeliest phrase, and a calibrated confidence. The
     phrase is the answer only when its own calibrated probability reaches the phrase threshold;
     otherwise the sentence is the answer with the phrase marked inside it."""
@@ -91,16 +104,33 @@ def select_answer(question: str, query: str, passages: list[Passage], vectors: S
     # The phrase stands alone only when it is likely right *and* the question is likely answered:
     # a right-looking phrase for an unanswerable question is still a wrong answer.
     joint = probability * confidence
-    threshold = answering.min_phrase_confidence if answering.min_phrase_confidence is not None else calibration.phrase_threshold
+    threshold = (
+        answering.min_phrase_confidence if answering.min_phrase_confidence is not None else calibration.phrase_threshold
+    )
     show = span is not None and joint >= threshold
     if show:
         claims = [c for c in claims if c.is_best]
-    return Decision(claims, span, evidence.signals, confidence, show_phrase=show,
-                    phrase_confidence=round(joint, 4) if phrase is not None else None, features=features)
+    return Decision(
+        claims,
+        span,
+        evidence.signals,
+        confidence,
+        show_phrase=show,
+        phrase_confidence=round(joint, 4) if phrase is not None else None,
+        features=features,
+    )
 
 
-def ground_draft(question: str, query: str, passages: list[Passage], draft: str, answering: AnsweringSettings,
-                 quote: bool, reader: Reader, calibration: Calibration) -> Decision:
+def ground_draft(
+    question: str,
+    query: str,
+    passages: list[Passage],
+    draft: str,
+    answering: AnsweringSettings,
+    quote: bool,
+    reader: Reader,
+    calibration: Calibration,
+) -> Decision:
     """Generative: keep the sentences one passage sentence supports. With ``quote`` (the local
     model), the model only selects: the answer is the passage sentence each kept sentence rests
     on, or a short answer cut from the first, never the model's own words."""
@@ -124,31 +154,58 @@ def ground_draft(question: str, query: str, passages: list[Passage], draft: str,
     # the phrase model is confident of it, else it is marked inside the sentence.
     phrase, probability = choose_phrase(reader.read(question, [quoted[0].sentence], query), calibration)
     span = Span(phrase.text, phrase.start, phrase.end, "other") if phrase is not None else None
-    threshold = answering.min_phrase_confidence if answering.min_phrase_confidence is not None else calibration.phrase_threshold
+    threshold = (
+        answering.min_phrase_confidence if answering.min_phrase_confidence is not None else calibration.phrase_threshold
+    )
     show = span is not None and probability >= threshold
-    return Decision(quoted[:1] if show else quoted, span, signals, confidence(signals), show_phrase=show,
-                    phrase_confidence=round(probability, 4) if phrase is not None else None)
+    return Decision(
+        quoted[:1] if show else quoted,
+        span,
+        signals,
+        confidence(signals),
+        show_phrase=show,
+        phrase_confidence=round(probability, 4) if phrase is not None else None,
+    )
 
 
-def decide(question: str, query: str, passages: list[Passage], decision: Decision, backend: str,
-           timings: dict[str, float], started: float, min_confidence: float, stopped: bool = False) -> Answer:
+def decide(
+    question: str,
+    query: str,
+    passages: list[Passage],
+    decision: Decision,
+    backend: str,
+    timings: dict[str, float],
+    started: float,
+    min_confidence: float,
+    stopped: bool = False,
+) -> Answer:
     """The decide stage: the answer stands when its confidence reaches ``min_confidence``."""
     claims = decision.claims if decision.confidence >= min_confidence else []
-    return build_answer(question, query, passages, claims, backend, REFUSAL_TEXT, timings, started, stopped,
-                        decision=decision)
+    return build_answer(
+        question, query, passages, claims, backend, REFUSAL_TEXT, timings, started, stopped, decision=decision
+    )
 
 
 def mark_phrase(citations: list[Citation], phrase: str) -> list[Citation]:
     """Mark the likely phrase inside the first quote that holds it (the sentence stays the answer)."""
     for i, citation in enumerate(citations):
         if phrase and phrase in citation.quote:
-            return [*citations[:i], replace(citation, highlight=phrase), *citations[i + 1:]]
+            return [*citations[:i], replace(citation, highlight=phrase), *citations[i + 1 :]]
     return citations
 
 
-def build_answer(question: str, search_query: str, passages: list[Passage], claims: list[Claim], backend: str,
-                 refusal_text: str, timings: dict[str, float], started: float, stopped: bool = False,
-                 decision: Decision | None = None) -> Answer:
+def build_answer(
+    question: str,
+    search_query: str,
+    passages: list[Passage],
+    claims: list[Claim],
+    backend: str,
+    refusal_text: str,
+    timings: dict[str, float],
+    started: float,
+    stopped: bool = False,
+    decision: Decision | None = None,
+) -> Answer:
     """The ``Answer``: a short phrase (only when the decision is confident of it), the cited
     sentences with the likeliest phrase marked in its quote, or the refusal text."""
     span = decision.span if decision else None
@@ -165,10 +222,22 @@ def build_answer(question: str, search_query: str, passages: list[Passage], clai
         text, citations = refusal_text, []
     timings["total_s"] = time.perf_counter() - started
     return Answer(
-        question=question, text=text, citations=citations, refused=not claims, backend=backend,
-        search_query=search_query, timings={k: round(v, 4) for k, v in timings.items()}, passages=passages,
-        stopped=stopped, confidence=round(decision.confidence, 4) if decision else None,
-        short_answer=short, phrase_confidence=decision.phrase_confidence if decision and claims else None,
-        signals={k: round(v, 4) if isinstance(v, float) else v
-                 for k, v in {**decision.signals.to_dict(), **decision.features}.items()} if decision else {},
+        question=question,
+        text=text,
+        citations=citations,
+        refused=not claims,
+        backend=backend,
+        search_query=search_query,
+        timings={k: round(v, 4) for k, v in timings.items()},
+        passages=passages,
+        stopped=stopped,
+        confidence=round(decision.confidence, 4) if decision else None,
+        short_answer=short,
+        phrase_confidence=decision.phrase_confidence if decision and claims else None,
+        signals={
+            k: round(v, 4) if isinstance(v, float) else v
+            for k, v in {**decision.signals.to_dict(), **decision.features}.items()
+        }
+        if decision
+        else {},
     )

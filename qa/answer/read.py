@@ -34,31 +34,43 @@ KIND_LABELS: dict[str, frozenset[str]] = {
     "place": frozenset({"GPE", "LOC", "FAC"}),
     "date": frozenset({"DATE", "TIME"}),
     "number": frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"}),
-    "other": frozenset({"NORP", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "PRODUCT", "ORG", "PERSON", "GPE", "LOC", "FAC"}),
+    "other": frozenset(
+        {"NORP", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "PRODUCT", "ORG", "PERSON", "GPE", "LOC", "FAC"}
+    ),
 }
 TYPED_KINDS = frozenset({"person", "organisation", "place", "date", "number"})
 
 # "What/which <noun> ...": the noun names the kind of the answer.
 _HEAD_KINDS: dict[str, AnswerKind] = {
-    **dict.fromkeys("company companies organisation organisations organization organizations firm firms agency "
-                    "agencies team teams club clubs band bands party parties university universities college "
-                    "colleges school schools institution institutions group groups corporation corporations "
-                    "network networks airline airlines newspaper newspapers".split(), "organisation"),
-    **dict.fromkeys("city cities country countries state states place places region regions town towns continent "
-                    "continents location locations area areas county counties province provinces nation nations "
-                    "island islands river rivers mountain mountains capital village villages district "
-                    "districts".split(), "place"),
-    **dict.fromkeys("year years date dates day days month months century centuries decade decades time period "
-                    "era age".split(), "date"),
-    **dict.fromkeys("person people man men woman women president presidents king kings queen queens leader leaders "
-                    "author authors writer writers scientist scientists player players minister ministers director "
-                    "directors emperor emperors actor actors singer singers founder founders ruler rulers pope "
-                    "general".split(), "person"),
+    **dict.fromkeys(
+        "company companies organisation organisations organization organizations firm firms agency "
+        "agencies team teams club clubs band bands party parties university universities college "
+        "colleges school schools institution institutions group groups corporation corporations "
+        "network networks airline airlines newspaper newspapers".split(),
+        "organisation",
+    ),
+    **dict.fromkeys(
+        "city cities country countries state states place places region regions town towns continent "
+        "continents location locations area areas county counties province provinces nation nations "
+        "island islands river rivers mountain mountains capital village villages district "
+        "districts".split(),
+        "place",
+    ),
+    **dict.fromkeys(
+        "year years date dates day days month months century centuries decade decades time period era age".split(),
+        "date",
+    ),
+    **dict.fromkeys(
+        "person people man men woman women president presidents king kings queen queens leader leaders "
+        "author authors writer writers scientist scientists player players minister ministers director "
+        "directors emperor emperors actor actors singer singers founder founders ruler rulers pope "
+        "general".split(),
+        "person",
+    ),
     **dict.fromkeys("percentage percent number amount proportion share population".split(), "number"),
 }
 
-FEATURES = ("type_match", "is_entity", "rule_pick", "novelty", "near_question", "short", "syntax_link",
-            "best_sentence")
+FEATURES = ("type_match", "is_entity", "rule_pick", "novelty", "near_question", "short", "syntax_link", "best_sentence")
 
 
 def question_kind(question: str, parsed: Any | None = None) -> AnswerKind:
@@ -102,8 +114,12 @@ class Reading:
 
     def signals(self) -> dict[str, float]:
         asks_typed = self.kind in TYPED_KINDS
-        return {"asks_typed": float(asks_typed), "typed_found": float(asks_typed and self.typed_found),
-                "asks_phrase": float(self.kind != "none"), "candidates": float(min(len(self.candidates), 10)) / 10}
+        return {
+            "asks_typed": float(asks_typed),
+            "typed_found": float(asks_typed and self.typed_found),
+            "asks_phrase": float(self.kind != "none"),
+            "candidates": float(min(len(self.candidates), 10)) / 10,
+        }
 
 
 class Reader:
@@ -190,9 +206,12 @@ def _phrases(doc: Any) -> list[tuple[int, int, str, Any]]:
     return out
 
 
-def _candidates(kind: AnswerKind, sentence: str, doc: Any, question_stems: set[str], rule: Any,
-                best_sentence: bool) -> list[Candidate]:
-    anchors = [t for t in doc if not t.is_punct and set(content_words(t.text)) and set(content_words(t.text)) <= question_stems]
+def _candidates(
+    kind: AnswerKind, sentence: str, doc: Any, question_stems: set[str], rule: Any, best_sentence: bool
+) -> list[Candidate]:
+    anchors = [
+        t for t in doc if not t.is_punct and set(content_words(t.text)) and set(content_words(t.text)) <= question_stems
+    ]
     out: list[Candidate] = []
     phrases = _phrases(doc)
     if rule is not None and all((s, e) != (rule.start, rule.end) for s, e, _, _ in phrases):

@@ -97,7 +97,9 @@ class Selection:
     best_passage: int  # number of the passage holding the best sentence
 
 
-def select_sentences(question: str, passages: list[Passage], vectors: SentenceVectors, max_sentences: int = 2) -> Selection | None:
+def select_sentences(
+    question: str, passages: list[Passage], vectors: SentenceVectors, max_sentences: int = 2
+) -> Selection | None:
     """Best-scoring sentences of the passages that fit the question's type (at most
     ``max_sentences``; a second only when it scores nearly as well), or None when none fits."""
     ranked = answering_sentences(question, rank_sentences(question, passages, vectors))

@@ -20,29 +20,56 @@ if TYPE_CHECKING:  # qa.answer.read imports this module
 AnswerType = Literal["number", "date", "person", "place", "thing", "none"]
 
 _TYPE_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
-    ("number", re.compile(r"\bhow (many|much|long|far|old|often|large|big|tall|high|fast|deep|wide)\b"
-                          r"|\bwhat (percentage|percent|number|amount|proportion|share)\b", re.I)),
-    ("date", re.compile(r"^\s*when\b|\b(what|which|in what|in which) (year|date|day|month|century|decade|time|period)\b"
-                        r"|\bwhen (was|were|did|does|do|is|will|had|has)\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|long|far|old|often|large|big|tall|high|fast|deep|wide)\b"
+            r"|\bwhat (percentage|percent|number|amount|proportion|share)\b",
+            re.I,
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"^\s*when\b|\b(what|which|in what|in which) (year|date|day|month|century|decade|time|period)\b"
+            r"|\bwhen (was|were|did|does|do|is|will|had|has)\b",
+            re.I,
+        ),
+    ),
     ("person", re.compile(r"^\s*(who|whom|whose)\b|\b(who|whom|whose) (was|were|is|are|did|does|has|had)\b", re.I)),
-    ("place", re.compile(r"^\s*where\b|\bwhere (was|were|is|are|did|does)\b"
-                         r"|\b(what|which|in what|in which) (city|country|state|place|region|town|continent|location|area)\b",
-                         re.I)),
-    ("none", re.compile(r"^\s*(why|how)\b(?! (many|much|long|far|old|often|large|big|tall|high|fast|deep|wide))"
-                        r"|^\s*(is|are|was|were|do|does|did|can|could|should|will|would|has|have|had)\b", re.I)),
+    (
+        "place",
+        re.compile(
+            r"^\s*where\b|\bwhere (was|were|is|are|did|does)\b"
+            r"|\b(what|which|in what|in which) (city|country|state|place|region|town|continent|location|area)\b",
+            re.I,
+        ),
+    ),
+    (
+        "none",
+        re.compile(
+            r"^\s*(why|how)\b(?! (many|much|long|far|old|often|large|big|tall|high|fast|deep|wide))"
+            r"|^\s*(is|are|was|were|do|does|did|can|could|should|will|would|has|have|had)\b",
+            re.I,
+        ),
+    ),
     ("thing", re.compile(r"\b(what|which|name)\b", re.I)),
 ]
 
-_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-          r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+)
 _DATE = re.compile(
     rf"\b(?:(?:\d{{1,2}}|\d{{4}})[/-]\d{{1,2}}[/-]\d{{2,4}}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
     rf"|{_MONTH}(?:\s+\d{{4}})|(?:(?:early|late|mid)-?\s?)?(?:1[0-9]|20)\d{{2}}s?|\d{{1,2}}(?:st|nd|rd|th) century"
     rf"|(?:\d{{1,2}}|\d{{4}})[/-]\d{{1,2}}[/-]\d{{2,4}})\b"
 )
-_NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-                r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
-                r"thousand|million|billion|trillion|dozen|half|several|dozens|hundreds|thousands|millions)")
+_NUMBER_WORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+    r"thousand|million|billion|trillion|dozen|half|several|dozens|hundreds|thousands|millions)"
+)
 _NUMBER = re.compile(
     rf"(?:\b(?:about|around|approximately|nearly|almost|over|under|more than|less than|fewer than|up to|at least|"
     rf"at most|some|roughly)\s+)?(?:[$€£]\s?)?(?:\d[\d,.]*\d|\d|\b{_NUMBER_WORD}\b)"
@@ -51,14 +78,43 @@ _NUMBER = re.compile(
     re.I,
 )
 # Runs of capitalised words, allowing the small words of names ("Ursula von der Leyen", "Bank of England").
-_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|da|del|der|den|van|von|la|le|du|al|bin|the|and|&)\s+)*[A-Z][\w'’.-]*)*")
+_NAME = re.compile(
+    r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|da|del|der|den|van|von|la|le|du|al|bin|the|and|&)\s+)*[A-Z][\w'’.-]*)*"
+)
 _TOKEN = re.compile(r"\w[\w'’.,%-]*\w|\w|[^\w\s]")
 _EDGE_WORDS = STOP_WORDS | {"said", "also", "which", "that", "who", "whom", "whose", "while", "whereas"}
 MAX_SPAN_TOKENS = 12
 _ORGANISATION_HEADS = {
-    "union", "office", "commission", "ministry", "council", "forces", "force", "university", "company", "committee",
-    "agency", "bank", "party", "government", "parliament", "department", "institute", "association", "army", "navy",
-    "church", "court", "corporation", "group", "organization", "organisation", "republic", "kingdom", "states", "nations",
+    "union",
+    "office",
+    "commission",
+    "ministry",
+    "council",
+    "forces",
+    "force",
+    "university",
+    "company",
+    "committee",
+    "agency",
+    "bank",
+    "party",
+    "government",
+    "parliament",
+    "department",
+    "institute",
+    "association",
+    "army",
+    "navy",
+    "church",
+    "court",
+    "corporation",
+    "group",
+    "organization",
+    "organisation",
+    "republic",
+    "kingdom",
+    "states",
+    "nations",
 }
 
 
@@ -83,10 +139,15 @@ def answer_type(question: str) -> AnswerType:
 
 
 # "how many Ukrainian drone manufacturers are there": the counted noun ends the phrase before the verb.
-_HOW_MANY = re.compile(r"\bhow many ((?:[A-Za-z][\w-]*\s+){0,3}?[A-Za-z][\w-]*)(?=\s+(?:are|is|were|was|do|does|did|can|could|"
-                       r"will|would|have|has|had|took|take|in|of|on|at|for|from|to|does)\b|\s*[?.,]|$)", re.I)
+_HOW_MANY = re.compile(
+    r"\bhow many ((?:[A-Za-z][\w-]*\s+){0,3}?[A-Za-z][\w-]*)(?=\s+(?:are|is|were|was|do|does|did|can|could|"
+    r"will|would|have|has|had|took|take|in|of|on|at|for|from|to|does)\b|\s*[?.,]|$)",
+    re.I,
+)
 _COUNTED_WINDOW = re.compile(r"(?:\s+[\w-]+){1,3}")
-_ASKS_MONEY = re.compile(r"\b(cost|costs|price|budget|money|sum|spend|spent|paid|pay|worth|funding|invest(ed|ment)?)\b", re.I)
+_ASKS_MONEY = re.compile(
+    r"\b(cost|costs|price|budget|money|sum|spend|spent|paid|pay|worth|funding|invest(ed|ment)?)\b", re.I
+)
 _MONEY = re.compile(r"[$€£¥]|\b(euros?|dollars?|pounds?|yen|francs?|rubles?|roubles?|hryvnias?|usd|eur|gbp)\b", re.I)
 
 
@@ -119,8 +180,11 @@ def _runs(sentence: str, question_stems: set[str]) -> tuple[list[tuple[int, int]
     return runs, anchors
 
 
-_QUALIFIER = re.compile(r"(about|around|approximately|nearly|almost|over|under|more than|less than|fewer than|up to|"
-                        r"at least|at most|some|roughly)\s", re.I)
+_QUALIFIER = re.compile(
+    r"(about|around|approximately|nearly|almost|over|under|more than|less than|fewer than|up to|"
+    r"at least|at most|some|roughly)\s",
+    re.I,
+)
 
 
 def _trim(sentence: str, start: int, end: int) -> tuple[int, int] | None:
@@ -132,13 +196,11 @@ def _trim(sentence: str, start: int, end: int) -> tuple[int, int] | None:
     def qualifies() -> bool:
         return has_number and bool(_QUALIFIER.match(sentence, tokens[0][0]))
 
-    while tokens and not qualifies() and sentence[tokens[0][0]:tokens[0][1]].lower() in _EDGE_WORDS:
+    while tokens and not qualifies() and sentence[tokens[0][0] : tokens[0][1]].lower() in _EDGE_WORDS:
         tokens.pop(0)
-    while tokens and sentence[tokens[-1][0]:tokens[-1][1]].lower() in _EDGE_WORDS:
+    while tokens and sentence[tokens[-1][0] : tokens[-1][1]].lower() in _EDGE_WORDS:
         tokens.pop()
     return (tokens[0][0], tokens[-1][1]) if tokens else None
-
-
 
 
 def _typed(kind: AnswerType, text: str, offset: int) -> list[tuple[int, int]]:
@@ -217,13 +279,15 @@ def short_answer(question: str, sentence: str, search_query: str | None = None) 
     stranded = re.search(r"\b(to|from|in|at|by|for|with|of|on|into|after|before)\W*$", question, re.I)
     if stranded:
         before = re.compile(rf"\b{stranded.group(1)}\s+(?:the\s+)?$", re.I)
-        candidates = [(cost - 10 if before.search(sentence[:start]) else cost, start, end) for cost, start, end in candidates]
+        candidates = [
+            (cost - 10 if before.search(sentence[:start]) else cost, start, end) for cost, start, end in candidates
+        ]
     cost, start, end = min(candidates)
     return verified_span(sentence, Span(sentence[start:end], start, end, kind, cost))
 
 
 def verified_span(sentence: str, span: Span) -> Span | None:
     """The span if it is exactly the sentence's text at its offsets (a quote, never a rewrite)."""
-    if span.text and sentence[span.start:span.end] == span.text and span.text.strip() == span.text:
+    if span.text and sentence[span.start : span.end] == span.text and span.text.strip() == span.text:
         return span
     return None

@@ -55,8 +55,8 @@ def _holds_amount(sentence_words: list[str], number: str, unit: str) -> bool:
     parts = number.split()
     stems = [stem(w) for w in sentence_words]
     for i in range(len(sentence_words) - len(parts) + 1):
-        if sentence_words[i:i + len(parts)] == parts:
-            after = stems[i + len(parts): i + len(parts) + UNIT_WINDOW]
+        if sentence_words[i : i + len(parts)] == parts:
+            after = stems[i + len(parts) : i + len(parts) + UNIT_WINDOW]
             if not unit or unit in after:
                 return True
     return False

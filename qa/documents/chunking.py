@@ -170,9 +170,13 @@ def pack_pages(
 ) -> list[tuple[int | None, str]]:
     """(page, chunk text) of every page of one document, never crossing a page. Needs no
     document id, so it can run in a worker before the file's place in the index is known."""
-    return [(page, text_chunk) for page, text in pages
-            for text_chunk in pack_sentences(keep_fences_whole(split_sentences(text, max_line_chars)), max_tokens,
-                                             overlap_tokens, count)]
+    return [
+        (page, text_chunk)
+        for page, text in pages
+        for text_chunk in pack_sentences(
+            keep_fences_whole(split_sentences(text, max_line_chars)), max_tokens, overlap_tokens, count
+        )
+    ]
 
 
 def pack_located_pages(
@@ -184,9 +188,13 @@ def pack_located_pages(
 ) -> list[tuple[int | None, str, str]]:
     """``pack_pages`` for pages that carry a location label (a slide, a sheet, a section): each
     chunk keeps its page's label, and never crosses into the next page or section."""
-    return [(page, text_chunk, location) for page, text, location in pages
-            for text_chunk in pack_sentences(keep_fences_whole(split_sentences(text, max_line_chars)), max_tokens,
-                                             overlap_tokens, count)]
+    return [
+        (page, text_chunk, location)
+        for page, text, location in pages
+        for text_chunk in pack_sentences(
+            keep_fences_whole(split_sentences(text, max_line_chars)), max_tokens, overlap_tokens, count
+        )
+    ]
 
 
 def assign_ids(doc_id: str, packed: Sequence[tuple[int | None, str] | tuple[int | None, str, str]]) -> list[Chunk]:

@@ -19,9 +19,23 @@ MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 # Every suffix the loaders read: the CLI's folders, the API and the browser uploader all take
 # exactly these. .odt is not here: odfpy, its reader, has had no release since 2020.
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | IMAGE_SUFFIXES | {
-    ".pdf", ".docx", ".html", ".htm", ".pptx", ".xlsx", ".csv", ".eml", ".rst", ".epub",
-}
+SUPPORTED_SUFFIXES = (
+    TEXT_SUFFIXES
+    | MARKDOWN_SUFFIXES
+    | IMAGE_SUFFIXES
+    | {
+        ".pdf",
+        ".docx",
+        ".html",
+        ".htm",
+        ".pptx",
+        ".xlsx",
+        ".csv",
+        ".eml",
+        ".rst",
+        ".epub",
+    }
+)
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 
 
@@ -60,7 +74,9 @@ def load_document(path: Path, limits: LoadLimits | int) -> LoadedDocument:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise DocumentError(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (QA_MAX_FILE_MB)")
+            raise DocumentError(
+                f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (QA_MAX_FILE_MB)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"cannot read file: {exc.strerror or exc}") from exc
@@ -76,9 +92,7 @@ def load_document(path: Path, limits: LoadLimits | int) -> LoadedDocument:
         raise DocumentError(f"{chars:,} characters of text, over the {limits.max_chars:,} limit (QA_MAX_FILE_CHARS)")
     stem = os.fsencode(path.stem).decode("utf-8", "backslashreplace")  # names need not be UTF-8
     title = metadata.pop("title", "") or stem.replace("-", " ").replace("_", " ")
-    return LoadedDocument(
-        source=str(path), title=title, content_hash=file_hash(data), pages=pages, metadata=metadata
-    )
+    return LoadedDocument(source=str(path), title=title, content_hash=file_hash(data), pages=pages, metadata=metadata)
 
 
 def _read(path: Path, suffix: str, data: bytes, limits: LoadLimits) -> tuple[list[Page], dict[str, str]]:
@@ -143,7 +157,7 @@ def _split_front_matter(text: str) -> tuple[str, dict[str, str]]:
         return text, {}
     if not isinstance(fields, dict):
         return text, {}
-    return text[match.end():], {str(k): str(v) for k, v in fields.items() if v is not None}
+    return text[match.end() :], {str(k): str(v) for k, v in fields.items() if v is not None}
 
 
 def _read_pdf(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, str]]:
@@ -154,7 +168,9 @@ def _read_pdf(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, str
         if reader.is_encrypted:
             raise DocumentError("PDF is encrypted")
         if len(reader.pages) > limits.max_pdf_pages:
-            raise DocumentError(f"{len(reader.pages)} pages, over the {limits.max_pdf_pages} page limit (QA_MAX_PDF_PAGES)")
+            raise DocumentError(
+                f"{len(reader.pages)} pages, over the {limits.max_pdf_pages} page limit (QA_MAX_PDF_PAGES)"
+            )
         pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
         meta = reader.metadata
         title = (meta.title or "") if meta else ""

@@ -38,8 +38,17 @@ class LoadLimits:
 
     @classmethod
     def from_settings(cls, ingest: IngestSettings) -> LoadLimits:
-        return cls(ingest.max_file_bytes, ingest.max_file_chars, ingest.max_unzipped_bytes, ingest.max_pdf_pages,
-                   ingest.ocr, ingest.ocr_languages, ingest.ocr_timeout_s, ingest.max_ocr_pages, ingest.ocr_dpi)
+        return cls(
+            ingest.max_file_bytes,
+            ingest.max_file_chars,
+            ingest.max_unzipped_bytes,
+            ingest.max_pdf_pages,
+            ingest.ocr,
+            ingest.ocr_languages,
+            ingest.ocr_timeout_s,
+            ingest.max_ocr_pages,
+            ingest.ocr_dpi,
+        )
 
 
 def first_line(exc: BaseException) -> str:

@@ -73,7 +73,7 @@ MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdx"})
 
 
 def markup_of(source: str) -> Markup:
-    """"markdown" for a file name or path ending in .md, .markdown or .mdx (any case), else "plain"."""
+    """ "markdown" for a file name or path ending in .md, .markdown or .mdx (any case), else "plain"."""
     return "markdown" if PurePath(source).suffix.lower() in MARKDOWN_SUFFIXES else "plain"
 
 
@@ -163,15 +163,20 @@ def reader_text(stored: str, markup: Markup) -> ReaderText:
 # Block rules only: the inline parse is ours (markdown-it's inline tokens carry no positions).
 # maxNesting: markdown-it drops what is nested deeper (20 by default); 60 still stays far from
 # Python's recursion limit.
-_MD = (MarkdownIt("commonmark", {"html": True, "maxNesting": 60}).enable("table")
-       .disable(["inline", "text_join"], ignoreInvalid=True))
+_MD = (
+    MarkdownIt("commonmark", {"html": True, "maxNesting": 60})
+    .enable("table")
+    .disable(["inline", "text_join"], ignoreInvalid=True)
+)
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _FENCE_LINE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 _LIST_MARKER = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])")
 # An MDX (Docusaurus) import or export line.
-_MDX_ESM = re.compile(r"""(?:import\s.*\sfrom\s*["'][^"']*["']|import\s*["'][^"']*["']"""
-                      r"""|export\s+(?:default|const|let|var|function|class)\b.*);?[ \t]*$""")
+_MDX_ESM = re.compile(
+    r"""(?:import\s.*\sfrom\s*["'][^"']*["']|import\s*["'][^"']*["']"""
+    r"""|export\s+(?:default|const|let|var|function|class)\b.*);?[ \t]*$"""
+)
 _HTML_PRE = re.compile(r"[ \t]*<(?:pre|textarea)\b", re.IGNORECASE)
 
 
@@ -188,7 +193,7 @@ def _line_table(stored: str) -> list[tuple[int, int]]:
 
 
 def _blank(stored: str, line: tuple[int, int]) -> bool:
-    return not stored[line[0]:line[1]].strip()
+    return not stored[line[0] : line[1]].strip()
 
 
 def _opening_fence_for_fragment(stored: str, lines: list[tuple[int, int]]) -> str | None:
@@ -234,7 +239,7 @@ def _opening_fence_for_fragment(stored: str, lines: list[tuple[int, int]]) -> st
     if before is not None:
         if _blank(stored, before):
             inside += 2
-        elif stored[before[0]:before[1]].rstrip().endswith(":"):
+        elif stored[before[0] : before[1]].rstrip().endswith(":"):
             inside += 1
         else:
             from_top += 1
@@ -405,9 +410,9 @@ class _Markdown:
     def _code_block(self, ranges: list[tuple[int, int]]) -> _Out:
         """Code lines verbatim, "\\n" between them; blank lines at either end left out."""
         stored = self.stored
-        while ranges and not stored[ranges[0][0]:ranges[0][1]].strip():
+        while ranges and not stored[ranges[0][0] : ranges[0][1]].strip():
             ranges = ranges[1:]
-        while ranges and not stored[ranges[-1][0]:ranges[-1][1]].strip():
+        while ranges and not stored[ranges[-1][0] : ranges[-1][1]].strip():
             ranges = ranges[:-1]
         part = _Out()
         for i, (s, e) in enumerate(ranges):
@@ -467,8 +472,7 @@ class _Markdown:
         if last > first:  # closed when its last line is a fence like the opening one
             ls = self._after_containers(last, stack)
             m = _FENCE_LINE.fullmatch(stored, ls, self.lines[last][1])
-            if (m and not m.group(2).strip() and m.group(1)[0] == tok.markup[:1]
-                    and len(m.group(1)) >= len(tok.markup)):
+            if m and not m.group(2).strip() and m.group(1)[0] == tok.markup[:1] and len(m.group(1)) >= len(tok.markup):
                 end = last
         ranges = []
         for line in range(first + 1, min(end, len(self.lines))):
@@ -490,8 +494,10 @@ class _Markdown:
         if not ranges:
             return
         if _HTML_PRE.match(self.stored, ranges[0][0], ranges[0][1]):
-            ranges = [(self._after_containers(line, stack), self.lines[line][1])
-                      for line in range(first, min(end, len(self.lines)))]
+            ranges = [
+                (self._after_containers(line, stack), self.lines[line][1])
+                for line in range(first, min(end, len(self.lines)))
+            ]
             part = self._inline_block(ranges, "pre")
             if part.chars:
                 part.code = [(0, len(part.chars))]
@@ -533,8 +539,10 @@ class _Markdown:
                     scanner.put("|", at, at, at + 1)
                     scanner.put(" ", at + 1, at + 1, at + 1)
                 scanner.scan(a, b)
-                if any(k not in scanner.dead and not scanner.chars[k].isspace()
-                       for k in range(mark + 3 * bool(filled), len(scanner.chars))):
+                if any(
+                    k not in scanner.dead and not scanner.chars[k].isspace()
+                    for k in range(mark + 3 * bool(filled), len(scanner.chars))
+                ):
                     filled += 1
                 else:  # an empty cell: no border for it
                     scanner.dead.update(range(mark, len(scanner.chars)))
@@ -600,8 +608,7 @@ class _Markdown:
             if lo == hi and o < size and stored[o] == out.chars[i]:
                 out.ext[i] = (min(lo, o), max(hi, o + 1))
         offsets = (*out.offs, size)
-        return ReaderText("".join(out.chars), offsets, tuple(out.code),
-                          _extents=out.ext, _blocks=tuple(self.blocks))
+        return ReaderText("".join(out.chars), offsets, tuple(out.code), _extents=out.ext, _blocks=tuple(self.blocks))
 
 
 def _markdown_reader_text(stored: str) -> ReaderText:
@@ -655,12 +662,14 @@ _PAREN_TOKENS = re.compile(r"\\[\s\S]|[()]")
 _AUTOLINK = re.compile(
     r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*"
     r"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*)>")
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*)>"
+)
 _ATTRIBUTE = r"""(?:\s+[A-Za-z_:][A-Za-z0-9_.:\-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)"""
 _HTML_TAG = re.compile(
     r"<(?:(?P<open>[A-Za-z][A-Za-z0-9\-]*)" + _ATTRIBUTE + r"*\s*/?>"
     r"|/(?P<close>[A-Za-z][A-Za-z0-9\-]*)\s*>"
-    r"|!---?>|!--[\s\S]*?-->|\?[\s\S]*?\?>|![A-Za-z][^>]*>|!\[CDATA\[[\s\S]*?\]\]>)")
+    r"|!---?>|!--[\s\S]*?-->|\?[\s\S]*?\?>|![A-Za-z][^>]*>|!\[CDATA\[[\s\S]*?\]\]>)"
+)
 _ENTITY = re.compile(r"&(?:#[xX][0-9A-Fa-f]{1,6}|#[0-9]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Inside a link's (...): a destination and an optional title, nothing else.
 _LINK_TAIL = re.compile(r"""\s*(?:<[^<>\n]*>|[^\s<]\S*)?(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*""")
@@ -789,7 +798,7 @@ class _Inline:
 
     def _newline(self, j: int) -> int:
         src, at = self.src, self.pos[j]
-        hard = self.markdown and src[max(j - 2, 0):j] == "  "
+        hard = self.markdown and src[max(j - 2, 0) : j] == "  "
         self._kill_trailing_blanks()
         if hard:
             self.put("\n", at, at, at + 1)
@@ -945,14 +954,13 @@ class _Inline:
         return after
 
     def _flat_heading(self, j: int, a: int, b: int) -> int:
-        """"### Title" after a sentence in flattened text: a new line, without the marker."""
+        """ "### Title" after a sentence in flattened text: a new line, without the marker."""
         src = self.src
         m = _FLAT_HEADING.match(src, j, b)
         k = j
         while k > a and src[k - 1] in " \t":
             k -= 1
-        if (m and a < k < j
-                and (m.group().count("#") >= 2 or src[k - 1] in ".!?:`>|")):
+        if m and a < k < j and (m.group().count("#") >= 2 or src[k - 1] in ".!?:`>|"):
             self.line_break(self.pos[m.end()])
             return m.end()
         self.copy(j, j + 1)
@@ -1024,12 +1032,13 @@ class _Inline:
                     end = -1
             elif after < b and src[after] == "[":
                 k = src.find("]", after + 1, min(b, after + 1000))
-                label = _label(src[after + 1:k]) if k >= 0 else ""
+                label = _label(src[after + 1 : k]) if k >= 0 else ""
                 word_start = bracket == 0 or src[bracket - 1].isspace() or _is_punct(src[bracket - 1])
-                if k >= 0 and (label in self.refs or (not label and _label(src[bracket + 1:close]) in self.refs)
-                               or word_start):
+                if k >= 0 and (
+                    label in self.refs or (not label and _label(src[bracket + 1 : close]) in self.refs) or word_start
+                ):
                     end = k + 1
-            if end < 0 and _label(src[bracket + 1:close]) in self.refs:
+            if end < 0 and _label(src[bracket + 1 : close]) in self.refs:
                 end = after
         if end < 0:  # not a link: the brackets are text
             self.copy(j, bracket + 1)

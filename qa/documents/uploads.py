@@ -52,8 +52,9 @@ def save_upload(upload_dir: Path, name: str, data: bytes, max_bytes: int, replac
     if Path(safe).suffix.lower() not in SUPPORTED_SUFFIXES:
         raise DocumentError(f"{name}: {unsupported_message(Path(safe).suffix.lower())}")
     if len(data) > max_bytes:
-        raise DocumentError(f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB upload limit "
-                            "(QA_MAX_UPLOAD_MB)")
+        raise DocumentError(
+            f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB upload limit (QA_MAX_UPLOAD_MB)"
+        )
     upload_dir.mkdir(parents=True, exist_ok=True)
     target = (upload_dir / safe).resolve()
     if target.parent != upload_dir.resolve():  # belt and braces: the name is already one component

@@ -5,4 +5,14 @@ from qa.evaluation.compare import Comparison, compare_summaries
 from qa.evaluation.runner import EvalRun, QuestionResult, evaluate
 from qa.evaluation.testset import TestCase, load_testset
 
-__all__ = ["Comparison", "EvaluationOutput", "run_evaluation", "EvalRun", "QuestionResult", "TestCase", "compare_summaries", "evaluate", "load_testset"]
+__all__ = [
+    "Comparison",
+    "EvaluationOutput",
+    "run_evaluation",
+    "EvalRun",
+    "QuestionResult",
+    "TestCase",
+    "compare_summaries",
+    "evaluate",
+    "load_testset",
+]

@@ -92,13 +92,19 @@ def run_evaluation(
     if settings.evaluation.judge_base_url:
         from qa.evaluation.judge import LLMJudge
 
-        judge = LLMJudge(settings.evaluation.judge_base_url, settings.evaluation.judge_model, settings.generation.openai_api_key,
-                         settings.generation.request_timeout_s).faithfulness
+        judge = LLMJudge(
+            settings.evaluation.judge_base_url,
+            settings.evaluation.judge_model,
+            settings.generation.openai_api_key,
+            settings.generation.request_timeout_s,
+        ).faithfulness
         meta["judge_model"] = settings.evaluation.judge_model
     try:
         run = evaluate(assistant.ask, cases, assistant.embeddings, settings.retrieval.top_k, meta, on_progress, judge)
     except Exception as exc:
-        error = exc if judge is None else as_server_error(exc, str(settings.evaluation.judge_base_url), "QA_JUDGE_BASE_URL")
+        error = (
+            exc if judge is None else as_server_error(exc, str(settings.evaluation.judge_base_url), "QA_JUDGE_BASE_URL")
+        )
         if error is exc:
             raise
         raise error from exc

@@ -39,7 +39,9 @@ def load_grounding_set(path: str | Path) -> list[LabelledClaim]:
     if not path.is_file():
         raise QAError(f"grounding set not found: {path}")
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):  # not splitlines(): U+2028 may stand inside a claim
+    for number, line in enumerate(
+        path.read_text(encoding="utf-8").split("\n"), 1
+    ):  # not splitlines(): U+2028 may stand inside a claim
         if not line.strip():
             continue
         try:
@@ -48,9 +50,19 @@ def load_grounding_set(path: str | Path) -> list[LabelledClaim]:
             raise QAError(f"{path}: line {number} is not valid JSON ({exc.msg})") from exc
         if row.get("label") not in LABELS or not str(row.get("claim") or "").strip():
             raise QAError(f"{path}: line {number} needs a claim and a label (supported or fabricated)")
-        rows.append(LabelledClaim(str(row.get("id") or number), row["claim"].strip(), row["label"], str(row.get("kind") or ""),
-                                  str(row.get("half") or ""), str(row.get("source") or ""), str(row.get("doc_id") or ""),
-                                  str(row.get("pair") or ""), str(row.get("answer_type") or "")))
+        rows.append(
+            LabelledClaim(
+                str(row.get("id") or number),
+                row["claim"].strip(),
+                row["label"],
+                str(row.get("kind") or ""),
+                str(row.get("half") or ""),
+                str(row.get("source") or ""),
+                str(row.get("doc_id") or ""),
+                str(row.get("pair") or ""),
+                str(row.get("answer_type") or ""),
+            )
+        )
     if not rows:
         raise QAError(f"{path}: no claims")
     return rows
@@ -117,22 +129,30 @@ def grounding_breakdown(claims: list[LabelledClaim], kept: list[bool], control_k
             selected = [(c, k) for c, k in pairs if key(c) == name]
             n_kept = sum(k for _, k in selected)
             paired_n, paired = _paired(selected)
-            out[name] = {"source": ", ".join(sorted({c.source for c, _ in selected if c.source})),
-                         "label": "/".join(sorted({c.label for c, _ in selected})), "claims": len(selected),
-                         "dropped": round((len(selected) - n_kept) / len(selected), 4),
-                         "kept": round(n_kept / len(selected), 4),
-                         "paired_fabricated": paired_n, "paired_recall": paired}
+            out[name] = {
+                "source": ", ".join(sorted({c.source for c, _ in selected if c.source})),
+                "label": "/".join(sorted({c.label for c, _ in selected})),
+                "claims": len(selected),
+                "dropped": round((len(selected) - n_kept) / len(selected), 4),
+                "kept": round(n_kept / len(selected), 4),
+                "paired_fabricated": paired_n,
+                "paired_recall": paired,
+            }
         return out
 
     groups = {"all": group(pairs)}
     if control_kinds and any(c.kind in control_kinds for c in claims):
-        groups[f"without {', '.join(sorted(control_kinds))}"] = group([(c, k) for c, k in pairs if c.kind not in control_kinds])
+        groups[f"without {', '.join(sorted(control_kinds))}"] = group(
+            [(c, k) for c, k in pairs if c.kind not in control_kinds]
+        )
     for source in sorted({c.source for c in claims if c.source}):
         groups[source] = group([(c, k) for c, k in pairs if c.source == source])
     return {
         "groups": groups,
         "kinds": per(lambda c: c.kind),
-        "kinds_by_answer_type": per(lambda c: f"{c.kind} / {c.answer_type}" if c.answer_type and c.label == "fabricated" else None),
+        "kinds_by_answer_type": per(
+            lambda c: f"{c.kind} / {c.answer_type}" if c.answer_type and c.label == "fabricated" else None
+        ),
         "missed_fabrications": [f"{c.id}: {c.claim}" for c, k in pairs if c.label == "fabricated" and k],
         "dropped_supported": [f"{c.id}: {c.claim}" for c, k in pairs if c.label == "supported" and not k],
     }
@@ -148,6 +168,8 @@ def score_grounding(assistant, claims: list[LabelledClaim]) -> dict:
         "fabrication_recall": m["fabrication_recall"],
         "fabrication_precision": m["fabrication_precision"],
         "paraphrases_kept": m["supported_kept"],
-        "missed_fabrications": [f"{c.id} ({c.kind}): {c.claim}" for c, k in zip(claims, kept) if c.label == "fabricated" and k],
+        "missed_fabrications": [
+            f"{c.id} ({c.kind}): {c.claim}" for c, k in zip(claims, kept) if c.label == "fabricated" and k
+        ],
         "dropped_paraphrases": [f"{c.id}: {c.claim}" for c, k in zip(claims, kept) if c.label == "supported" and not k],
     }

@@ -12,9 +12,14 @@ from qa.types import Answer
 
 JUDGE_PROMPT = ChatPromptTemplate.from_messages(
     [
-        ("system", "You check whether a statement is fully supported by the given passages. "
-                   "Reply with one word: yes or no."),
-        ("human", "Passages:\n{passages}\n\nStatement: {statement}\n\nIs the statement fully supported by the passages?"),
+        (
+            "system",
+            "You check whether a statement is fully supported by the given passages. Reply with one word: yes or no.",
+        ),
+        (
+            "human",
+            "Passages:\n{passages}\n\nStatement: {statement}\n\nIs the statement fully supported by the passages?",
+        ),
     ]
 )
 
@@ -25,8 +30,16 @@ class LLMJudge:
     def __init__(self, base_url: str, model: str, api_key: SecretStr, timeout: float) -> None:
         from langchain_openai import ChatOpenAI
 
-        llm = ChatOpenAI(base_url=base_url, model=model, api_key=api_key, timeout=timeout, max_retries=0,
-                         temperature=0.0, max_tokens=3, extra_body={"max_tokens": 3})
+        llm = ChatOpenAI(
+            base_url=base_url,
+            model=model,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=0,
+            temperature=0.0,
+            max_tokens=3,
+            extra_body={"max_tokens": 3},
+        )
         self.chain = JUDGE_PROMPT | llm | StrOutputParser()
 
     def faithfulness(self, answer: Answer) -> float | None:

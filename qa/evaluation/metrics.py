@@ -84,7 +84,9 @@ def held_share(sentences: Sequence[str], texts: Sequence[str]) -> float:
     return sum(any(support(s, t) >= HOLDS for t in texts) for s in sentences) / len(sentences)
 
 
-def retrieval_scores(passages: Sequence[Passage], gold_source: str, gold_doc_id: str, gold_passage: str, k: int) -> dict[str, float | None]:
+def retrieval_scores(
+    passages: Sequence[Passage], gold_source: str, gold_doc_id: str, gold_passage: str, k: int
+) -> dict[str, float | None]:
     """hit@k and reciprocal rank of the gold document; recall@k of the gold passage's sentences."""
     top = list(passages)[:k]
     scores: dict[str, float | None] = {"hit_at_k": None, "mrr": None, "recall_at_k": None}
@@ -163,16 +165,25 @@ def refusal_scores(refused: Sequence[bool], answerable: Sequence[bool]) -> dict[
     }
 
 
-def refusal_curve(confidences: Sequence[float | None], refused: Sequence[bool], answerable: Sequence[bool],
-                  thresholds: Sequence[float]) -> list[dict[str, float | None]]:
+def refusal_curve(
+    confidences: Sequence[float | None],
+    refused: Sequence[bool],
+    answerable: Sequence[bool],
+    thresholds: Sequence[float],
+) -> list[dict[str, float | None]]:
     """Refusal recall and wrongly refused answerable questions if the decide stage's threshold
     were each of ``thresholds`` (answers without a confidence keep their refusal as given)."""
     rows = []
     for t in thresholds:
         would_refuse = [r if c is None else c < t for c, r in zip(confidences, refused)]
         scores = refusal_scores(would_refuse, answerable)
-        rows.append({"threshold": round(t, 3), "refusal_recall": scores["recall"],
-                     "wrongly_refused": scores["false_refusal_rate"]})
+        rows.append(
+            {
+                "threshold": round(t, 3),
+                "refusal_recall": scores["recall"],
+                "wrongly_refused": scores["false_refusal_rate"],
+            }
+        )
     return rows
 
 

@@ -82,10 +82,14 @@ def write_charts(run: EvalRun, out: Path) -> list[str]:
     names = []
     answerable = [r for r in run.results if r.case.answerable]
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
-    for ax, key, title in zip(axes, ("f1", "semantic_similarity", "faithfulness"),
-                              ("Token F1", "Semantic similarity", "Faithfulness")):
-        values = [r.scores[key] for r in (answerable if key != "faithfulness" else run.results)
-                  if r.scores.get(key) is not None]
+    for ax, key, title in zip(
+        axes, ("f1", "semantic_similarity", "faithfulness"), ("Token F1", "Semantic similarity", "Faithfulness")
+    ):
+        values = [
+            r.scores[key]
+            for r in (answerable if key != "faithfulness" else run.results)
+            if r.scores.get(key) is not None
+        ]
         ax.hist(values, bins=10, range=(0, 1), color="#4c72b0", edgecolor="white")
         ax.set_title(f"{title} (n={len(values)})")
         ax.set_xlim(0, 1)
@@ -105,14 +109,24 @@ def write_charts(run: EvalRun, out: Path) -> list[str]:
     plt.close(fig)
     names.append("latency.png")
 
-    curve = [row for row in run.summary.get("refusal_curve", []) if row["refusal_recall"] is not None
-             and row["wrongly_refused"] is not None]
+    curve = [
+        row
+        for row in run.summary.get("refusal_curve", [])
+        if row["refusal_recall"] is not None and row["wrongly_refused"] is not None
+    ]
     if curve:
         fig, ax = plt.subplots(figsize=(4.6, 3.6))
-        ax.plot([r["wrongly_refused"] for r in curve], [r["refusal_recall"] for r in curve], marker="o", color="#4c72b0")
+        ax.plot(
+            [r["wrongly_refused"] for r in curve], [r["refusal_recall"] for r in curve], marker="o", color="#4c72b0"
+        )
         for r in curve[::2]:
-            ax.annotate(f"{r['threshold']:.2f}", (r["wrongly_refused"], r["refusal_recall"]), fontsize=7,
-                        textcoords="offset points", xytext=(4, -8))
+            ax.annotate(
+                f"{r['threshold']:.2f}",
+                (r["wrongly_refused"], r["refusal_recall"]),
+                fontsize=7,
+                textcoords="offset points",
+                xytext=(4, -8),
+            )
         ax.set_xlabel("answerable questions wrongly refused")
         ax.set_ylabel("unanswerable questions refused")
         ax.set_title("Refusal trade-off (labels: min_confidence)")
@@ -145,25 +159,44 @@ def markdown_report(run: EvalRun, charts: list[str], comparison: list[Comparison
     ]
     check = s.get("grounding_check")
     if check:
-        lines += ["## Grounding check on labelled claims", "",
-                  f"{check['claims']} claims labelled by hand (true paraphrases and planted fabrications), each "
-                  "retrieved for and grounded as a generated sentence would be.", "",
-                  "| Fabrications caught (recall) | Precision of a drop | True paraphrases kept |", "|---|---|---|",
-                  f"| {fmt(check['fabrication_recall'])} | {fmt(check['fabrication_precision'])} | "
-                  f"{fmt(check['paraphrases_kept'])} |", ""]
+        lines += [
+            "## Grounding check on labelled claims",
+            "",
+            f"{check['claims']} claims labelled by hand (true paraphrases and planted fabrications), each "
+            "retrieved for and grounded as a generated sentence would be.",
+            "",
+            "| Fabrications caught (recall) | Precision of a drop | True paraphrases kept |",
+            "|---|---|---|",
+            f"| {fmt(check['fabrication_recall'])} | {fmt(check['fabrication_precision'])} | "
+            f"{fmt(check['paraphrases_kept'])} |",
+            "",
+        ]
         lines += [f"- missed: {m}" for m in check["missed_fabrications"]]
         lines += [f"- dropped a true paraphrase: {m}" for m in check["dropped_paraphrases"]]
         lines.append("")
     curve = s.get("refusal_curve") or []
     if curve:
-        lines += ["## Refusal trade-off", "",
-                  "What `QA_MIN_CONFIDENCE` would give on this set: unanswerable questions refused (recall) "
-                  "against answerable ones wrongly refused.", "",
-                  "| min_confidence | Refusal recall | Wrongly refused |", "|---|---|---|",
-                  *[f"| {row['threshold']:.2f} | {fmt(row['refusal_recall'])} | {fmt(row['wrongly_refused'])} |"
-                    for row in curve], ""]
+        lines += [
+            "## Refusal trade-off",
+            "",
+            "What `QA_MIN_CONFIDENCE` would give on this set: unanswerable questions refused (recall) "
+            "against answerable ones wrongly refused.",
+            "",
+            "| min_confidence | Refusal recall | Wrongly refused |",
+            "|---|---|---|",
+            *[
+                f"| {row['threshold']:.2f} | {fmt(row['refusal_recall'])} | {fmt(row['wrongly_refused'])} |"
+                for row in curve
+            ],
+            "",
+        ]
     if comparison:
-        lines += ["## Compared with the previous run", "", "| Metric | Previous | Now | Δ | Gate |", "|---|---|---|---|---|"]
+        lines += [
+            "## Compared with the previous run",
+            "",
+            "| Metric | Previous | Now | Δ | Gate |",
+            "|---|---|---|---|---|",
+        ]
         for c in comparison:
             if c.gated or (c.delta not in (None, 0.0)):
                 gate = ("**REGRESSED**" if c.regressed else "ok") if c.gated else ""
@@ -171,9 +204,13 @@ def markdown_report(run: EvalRun, charts: list[str], comparison: list[Comparison
                 lines.append(f"| {c.metric} | {fmt(c.previous)} | {fmt(c.current)} | {delta} | {gate} |")
         lines.append("")
     wrong = [r for r in run.results if r.scores.get("shown_right") == 0.0]
-    lines += ["## Every wrong answer shown", "",
-              f"{len(wrong)} answers shown were wrong (answered an unanswerable question, or the shown text "
-              "neither holds an accepted answer nor has token F1 >= 0.5 with one).", ""]
+    lines += [
+        "## Every wrong answer shown",
+        "",
+        f"{len(wrong)} answers shown were wrong (answered an unanswerable question, or the shown text "
+        "neither holds an accepted answer nor has token F1 >= 0.5 with one).",
+        "",
+    ]
     if wrong:
         lines += ["| # | Question | Shown answer | Accepted answers |", "|---|---|---|---|"]
         for r in wrong:
@@ -185,8 +222,10 @@ def markdown_report(run: EvalRun, charts: list[str], comparison: list[Comparison
     for r in worst(run.results):
         answer = r.answer.text.replace("|", "\\|").replace("\n", " ")
         answer = answer if len(answer) < 160 else answer[:157] + "…"
-        lines.append(f"| {r.case.id} | {r.case.question} | {answer} | {fmt(r.scores.get('f1'), 2)} | "
-                     f"{failure_reason(r) or 'low score'} |")
+        lines.append(
+            f"| {r.case.id} | {r.case.question} | {answer} | {fmt(r.scores.get('f1'), 2)} | "
+            f"{failure_reason(r) or 'low score'} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -203,5 +242,9 @@ def write_report(run: EvalRun, out: Path, comparison: list[Comparison] | None = 
     (out / "summary.json").write_text(json.dumps(run.summary, indent=2) + "\n", encoding="utf-8")
     charts = write_charts(run, out)
     (out / "report.md").write_text(markdown_report(run, charts, comparison), encoding="utf-8")
-    return {"results": out / "results.jsonl", "summary": out / "summary.json", "report": out / "report.md",
-            **{name: out / name for name in charts}}
+    return {
+        "results": out / "results.jsonl",
+        "summary": out / "summary.json",
+        "report": out / "report.md",
+        **{name: out / name for name in charts},
+    }

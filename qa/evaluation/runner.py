@@ -42,7 +42,16 @@ class QuestionResult:
             "confidence": a.confidence,
             "signals": a.signals,
             "citations": [asdict(c) for c in a.citations],
-            "retrieved": [{"source": p.source, "page": p.page, "relevance": p.relevance, "rank_score": p.rank_score, "found_by": list(p.found_by)} for p in a.passages],
+            "retrieved": [
+                {
+                    "source": p.source,
+                    "page": p.page,
+                    "relevance": p.relevance,
+                    "rank_score": p.rank_score,
+                    "found_by": list(p.found_by),
+                }
+                for p in a.passages
+            ],
             "scores": self.scores,
             "timings": a.timings,
         }
@@ -77,12 +86,15 @@ def score_one(case: TestCase, answer: Answer, k: int) -> dict[str, float | None]
         scores["f1"] = m.token_f1(body, case.answers) if case.answers else None
         scores["contains_answer"] = m.contains_answer(body, case.answers) if case.answers else None
         quotes = " ".join(c.quote for c in answer.citations)
-        scores["evidence_contains_answer"] = m.contains_answer(f"{body} {quotes}", case.answers) if case.answers else None
+        scores["evidence_contains_answer"] = (
+            m.contains_answer(f"{body} {quotes}", case.answers) if case.answers else None
+        )
         scores.update(m.retrieval_scores(answer.passages, case.source, case.doc_id, case.gold_passage, k))
         scores.update(m.citation_scores(answer, case.source, case.doc_id, case.gold_passage))
         if case.source or case.doc_id:  # a refusal cites nothing, so it counts as not citing the gold document
-            scores["gold_cited"] = float(any(m.is_gold_document(c.source, case.source, case.doc_id)
-                                             for c in answer.citations))
+            scores["gold_cited"] = float(
+                any(m.is_gold_document(c.source, case.source, case.doc_id) for c in answer.citations)
+            )
     scores["faithfulness"] = m.faithfulness(answer)
     scores["context_support"] = m.context_support(answer)
     return scores
@@ -129,16 +141,32 @@ def summarize(results: Sequence[QuestionResult], meta: dict[str, Any]) -> dict[s
         },
         "official": {"exact": avg("official_exact"), "f1": avg("official_f1")},
         "retrieval": {"hit_at_k": avg("hit_at_k"), "recall_at_k": avg("recall_at_k"), "mrr": avg("mrr")},
-        "answers": {"exact_match": avg("exact_match"), "f1": avg("f1"), "semantic_similarity": avg("semantic_similarity"),
-                    "contains_answer": avg("contains_answer"), "evidence_contains_answer": avg("evidence_contains_answer")},
-        "citations": {"precision": avg("citation_precision"), "recall": avg("citation_recall"),
-                      "gold_document_cited": avg("gold_cited")},
+        "answers": {
+            "exact_match": avg("exact_match"),
+            "f1": avg("f1"),
+            "semantic_similarity": avg("semantic_similarity"),
+            "contains_answer": avg("contains_answer"),
+            "evidence_contains_answer": avg("evidence_contains_answer"),
+        },
+        "citations": {
+            "precision": avg("citation_precision"),
+            "recall": avg("citation_recall"),
+            "gold_document_cited": avg("gold_cited"),
+        },
         "faithfulness": avg("faithfulness"),
         "context_support": avg("context_support"),
-        **({"judge_faithfulness": avg("judge_faithfulness")} if any("judge_faithfulness" in r.scores for r in results) else {}),
+        **(
+            {"judge_faithfulness": avg("judge_faithfulness")}
+            if any("judge_faithfulness" in r.scores for r in results)
+            else {}
+        ),
         "refusals": {k: round(v, 4) if v is not None else None for k, v in refusals.items()},
-        "refusal_curve": m.refusal_curve([r.answer.confidence for r in results], [r.answer.refused for r in results],
-                                         [r.case.answerable for r in results], [t / 20 for t in range(6, 19)]),
+        "refusal_curve": m.refusal_curve(
+            [r.answer.confidence for r in results],
+            [r.answer.refused for r in results],
+            [r.case.answerable for r in results],
+            [t / 20 for t in range(6, 19)],
+        ),
         "latency_s": {name.removesuffix("_s"): stage(name) for name in STAGES},
     }
 

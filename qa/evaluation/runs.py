@@ -53,8 +53,14 @@ class EvaluationStore:
         """``parent/name`` when it is one of the listed items; a name with a path in it, or
         anything else, is refused (so nothing outside the folder can be removed)."""
         path = parent / name
-        if "/" in name or "\\" in name or name in ("", ".", "..") or path.is_dir() != dirs or not path.exists() \
-                or (dirs and name == TESTSETS):
+        if (
+            "/" in name
+            or "\\" in name
+            or name in ("", ".", "..")
+            or path.is_dir() != dirs
+            or not path.exists()
+            or (dirs and name == TESTSETS)
+        ):
             raise DocumentError(f"'{name}' is not a stored evaluation {'report' if dirs else 'test set'}.")
         return path
 
@@ -66,6 +72,8 @@ class EvaluationStore:
             return []
         except OSError as exc:
             raise QAError(f"The evaluation folder '{parent}' cannot be read ({exc}).") from exc
-        items = [StoredItem(p.name, p, datetime.fromtimestamp(p.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M"))
-                 for p in entries]
+        items = [
+            StoredItem(p.name, p, datetime.fromtimestamp(p.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M"))
+            for p in entries
+        ]
         return sorted(items, key=lambda item: item.modified, reverse=True)

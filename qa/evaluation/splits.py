@@ -54,14 +54,21 @@ class Split:
         return [c for c in cases if self.half(c) == half]
 
     def to_dict(self) -> dict:
-        return {"key": self.key, "group_by": "doc_id, else source, else id",
-                "tune": sorted(self.tune), "report": sorted(self.report)}
+        return {
+            "key": self.key,
+            "group_by": "doc_id, else source, else id",
+            "tune": sorted(self.tune),
+            "report": sorted(self.report),
+        }
 
 
 def make_split(cases: Sequence[TestCase], key: str = SPLIT_KEY) -> Split:
     groups = {group_of(c) for c in cases}
-    return Split(frozenset(g for g in groups if half_of(g, key) == "tune"),
-                 frozenset(g for g in groups if half_of(g, key) == "report"), key)
+    return Split(
+        frozenset(g for g in groups if half_of(g, key) == "tune"),
+        frozenset(g for g in groups if half_of(g, key) == "report"),
+        key,
+    )
 
 
 def write_split(split: Split, path: str | Path) -> Path:

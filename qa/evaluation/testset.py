@@ -57,8 +57,10 @@ def _history(value, number: int, where: str) -> list[tuple[str, str]]:
         elif isinstance(turn, dict) and turn.get("question"):
             turns.append((str(turn["question"]), str(turn.get("answer") or "")))
         else:
-            raise QAError(f"{where}: row {number}: history: each turn is a question, [question, answer] or "
-                          '{"question": ..., "answer": ...}')
+            raise QAError(
+                f"{where}: row {number}: history: each turn is a question, [question, answer] or "
+                '{"question": ..., "answer": ...}'
+            )
     return turns
 
 

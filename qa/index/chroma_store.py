@@ -78,11 +78,14 @@ class ChromaStore:
                 raise QAError(
                     f"QA_INDEX_DIR: cannot create index folder '{self.storage.index_dir}': {exc.strerror}"
                 ) from exc
-            client = chromadb.PersistentClient(path=str(self.storage.index_dir),
-                                               settings=ChromaSettings(anonymized_telemetry=False))
+            client = chromadb.PersistentClient(
+                path=str(self.storage.index_dir), settings=ChromaSettings(anonymized_telemetry=False)
+            )
         self._client = client
         try:
-            return client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+            return client.get_or_create_collection(
+                self.name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
         except Exception:
             self.close()  # a later attempt (after `qa reindex`) must not reuse this client's state
             raise
@@ -96,8 +99,13 @@ class ChromaStore:
     def count(self) -> int:
         return self._guard(self._collection.count)()
 
-    def upsert(self, ids: Sequence[str], texts: Sequence[str], vectors: Sequence[Sequence[float]],
-               metadatas: Sequence[dict[str, Any]]) -> None:
+    def upsert(
+        self,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        vectors: Sequence[Sequence[float]],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
         if ids:
             self._guard(self._collection.upsert)(
                 ids=list(ids), documents=list(texts), embeddings=[list(v) for v in vectors], metadatas=list(metadatas)
@@ -105,19 +113,19 @@ class ChromaStore:
 
     def delete(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), 5000):  # SQLite caps the variables of one statement
-            self._guard(self._collection.delete)(ids=list(ids[start:start + 5000]))
+            self._guard(self._collection.delete)(ids=list(ids[start : start + 5000]))
 
     def existing(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(ids), 5000):
-            found.update(self._guard(self._collection.get)(ids=list(ids[start:start + 5000]), include=[])["ids"])
+            found.update(self._guard(self._collection.get)(ids=list(ids[start : start + 5000]), include=[])["ids"])
         return found
 
     def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         """The stored embedding of each of ``ids`` that Chroma holds."""
         found: dict[str, list[float]] = {}
         for start in range(0, len(ids), 5000):
-            result = self._guard(self._collection.get)(ids=list(ids[start:start + 5000]), include=["embeddings"])
+            result = self._guard(self._collection.get)(ids=list(ids[start : start + 5000]), include=["embeddings"])
             found.update(zip(result["ids"], (list(map(float, v)) for v in result["embeddings"])))
         return found
 
@@ -126,16 +134,22 @@ class ChromaStore:
         if k <= 0:
             return []
         result = self._guard(self._collection.query)(
-            query_embeddings=[list(vector)], n_results=k, where=where or None, include=["distances"],
+            query_embeddings=[list(vector)],
+            n_results=k,
+            where=where or None,
+            include=["distances"],
         )
-        return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
+        return [
+            (chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])
+        ]
 
 
 def _server_client(storage: StorageSettings):
     assert storage.chroma_host is not None  # server mode only (QA_CHROMA_HOST set)
     # A new ChromaSettings per client: chromadb's clients write into the object they are given.
-    return chromadb.HttpClient(host=storage.chroma_host, port=storage.chroma_port,
-                               settings=ChromaSettings(anonymized_telemetry=False))
+    return chromadb.HttpClient(
+        host=storage.chroma_host, port=storage.chroma_port, settings=ChromaSettings(anonymized_telemetry=False)
+    )
 
 
 def delete_server_collection(storage: StorageSettings, name: str) -> None:

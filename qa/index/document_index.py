@@ -143,8 +143,11 @@ class DocumentIndex:
         recorded = self.manifest.meta("store")
         if recorded is None or recorded == self.store_identity():
             return
-        described = (f"the Chroma data in '{self.storage.index_dir}'" if recorded == "folder"
-                     else "the Chroma " + recorded.replace(" collection ", ", collection '") + "'")
+        described = (
+            f"the Chroma data in '{self.storage.index_dir}'"
+            if recorded == "folder"
+            else "the Chroma " + recorded.replace(" collection ", ", collection '") + "'"
+        )
         raise SettingsError(
             f"The manifest '{self.manifest.path}' describes {described} ({listed} chunks), but these settings "
             f"point at {self.store.where()}, collection '{self.collection}' ({stored} chunks): "
@@ -204,7 +207,9 @@ class DocumentIndex:
         """Whether anything was ever indexed here (its manifest exists), even if every file was removed since."""
         return self.manifest.exists
 
-    def search(self, query_vector: Sequence[float], k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+    def search(
+        self, query_vector: Sequence[float], k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
         """Top-``k`` visible chunks as (chunk id, cosine relevance), best first, of the files
         ``doc_ids`` if given."""
         if k <= 0 or (doc_ids is not None and not doc_ids):
@@ -326,6 +331,9 @@ class DocumentIndex:
 def _chunk_metadata(record: FileRecord, chunk: Chunk) -> dict:
     # Source and title live in the manifest (a move or retitle is then one row); Chroma keeps
     # what filters need.
-    return {"doc_id": record.doc_id, "page": chunk.page if chunk.page is not None else NO_PAGE,
-            **({"location": chunk.location} if chunk.location else {}),
-            **{f"meta_{k}": v for k, v in record.metadata.items()}}
+    return {
+        "doc_id": record.doc_id,
+        "page": chunk.page if chunk.page is not None else NO_PAGE,
+        **({"location": chunk.location} if chunk.location else {}),
+        **{f"meta_{k}": v for k, v in record.metadata.items()},
+    }

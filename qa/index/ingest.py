@@ -66,11 +66,14 @@ def expand_paths(paths: Iterable[str | Path], follow_symlinks: bool = False) -> 
                 if not child.is_file():
                     continue
                 if child.is_symlink() and not follow_symlinks and not child.resolve().is_relative_to(root):
-                    scan.refused.append(FileResult(
-                        display_path(child), "failed",
-                        error=f"symbolic link to '{display_path(child.resolve())}', outside the folder "
-                        "(set QA_FOLLOW_SYMLINKS=true to index it)",
-                    ))
+                    scan.refused.append(
+                        FileResult(
+                            display_path(child),
+                            "failed",
+                            error=f"symbolic link to '{display_path(child.resolve())}', outside the folder "
+                            "(set QA_FOLLOW_SYMLINKS=true to index it)",
+                        )
+                    )
                     continue
                 scan.files.append(child)
     return scan
@@ -145,8 +148,11 @@ class Ingestor:
         chunks = assign_ids(doc_id, packed)
         held = set(existing.chunk_ids) if existing else set()
         record = _record(doc_id, source, raw_path, document)
-        self.batch.append(_Prepared(shown, record, chunks, [c for c in chunks if c.id not in held],
-                                    "updated" if existing else "added"))
+        self.batch.append(
+            _Prepared(
+                shown, record, chunks, [c for c in chunks if c.id not in held], "updated" if existing else "added"
+            )
+        )
         if sum(len(p.fresh) for p in self.batch) >= self.ingest.embed_batch_size:
             self.flush()
 
@@ -160,8 +166,13 @@ class Ingestor:
 
 
 def pack_document(document: LoadedDocument, ingest: IngestSettings, count_tokens: TokenCounter):
-    return pack_located_pages([(p.number, p.text, p.location) for p in document.pages], ingest.chunk_tokens,
-                              ingest.chunk_overlap_tokens, count_tokens, ingest.max_line_chars)
+    return pack_located_pages(
+        [(p.number, p.text, p.location) for p in document.pages],
+        ingest.chunk_tokens,
+        ingest.chunk_overlap_tokens,
+        count_tokens,
+        ingest.max_line_chars,
+    )
 
 
 @dataclass
@@ -203,8 +214,13 @@ def _prepared_ahead(files: list[Path], prepare: Callable, workers: int) -> Itera
 
 def _record(doc_id: str, source: str, raw_path: bytes, document: LoadedDocument) -> FileRecord:
     return FileRecord(
-        doc_id=doc_id, source=source, path=raw_path, title=document.title, content_hash=document.content_hash,
-        chunk_ids=[], metadata=dict(document.metadata),
+        doc_id=doc_id,
+        source=source,
+        path=raw_path,
+        title=document.title,
+        content_hash=document.content_hash,
+        chunk_ids=[],
+        metadata=dict(document.metadata),
         indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 

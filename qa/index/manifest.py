@@ -25,8 +25,9 @@ from qa.sqlite_transaction import transaction
 SCHEMA_VERSION = "2"
 # Counts the changes of what Chroma holds (a commit, a removal, a cleanup after them), in the
 # same transaction as the change: a process that sees it move reopens its Chroma client.
-_BUMP_GENERATION = ("INSERT INTO meta VALUES ('generation', '1') "
-                    "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+_BUMP_GENERATION = (
+    "INSERT INTO meta VALUES ('generation', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -75,8 +76,10 @@ class FileRecord:
     indexed_at: str
 
 
-_CHUNK_COLUMNS = ("chunks.chunk_id, chunks.doc_id, chunks.position, chunks.page, chunks.text, files.source, "
-                  "files.title, chunks.location")
+_CHUNK_COLUMNS = (
+    "chunks.chunk_id, chunks.doc_id, chunks.position, chunks.page, chunks.text, files.source, "
+    "files.title, chunks.location"
+)
 
 
 @dataclass(frozen=True)
@@ -141,8 +144,9 @@ class Manifest:
     def file_summaries(self) -> list[tuple[str, str, int, str]]:
         """(source, title, chunk count, indexed at) of every file, without reading chunk lists."""
         with self._connect() as db:
-            return db.execute("SELECT source, title, json_array_length(chunk_ids), indexed_at FROM files "
-                              "ORDER BY source").fetchall()
+            return db.execute(
+                "SELECT source, title, json_array_length(chunk_ids), indexed_at FROM files ORDER BY source"
+            ).fetchall()
 
     def files(self) -> list[FileRecord]:
         with self._connect() as db:
@@ -172,7 +176,7 @@ class Manifest:
         ids = list(dict.fromkeys(chunk_ids))
         with self._connect() as db:
             for start in range(0, len(ids), 500):  # SQLite caps the variables of one statement
-                part = ids[start:start + 500]
+                part = ids[start : start + 500]
                 rows = db.execute(
                     f"SELECT {_CHUNK_COLUMNS} FROM chunks JOIN files ON files.doc_id = chunks.doc_id "
                     f"WHERE chunks.chunk_id IN ({','.join('?' * len(part))})",
@@ -204,12 +208,16 @@ class Manifest:
         # SQLite's bm25() is lower-is-better; negate it so every score here reads "higher is better".
         if doc_ids is None:
             # FTS5 ranks inside its own index ("ORDER BY rank LIMIT"); only the top k are joined.
-            sql = ("SELECT chunks.chunk_id, -top.score FROM (SELECT rowid, rank AS score FROM chunks_fts "
-                   "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?) AS top JOIN chunks ON chunks.id = top.rowid "
-                   "ORDER BY top.score")
+            sql = (
+                "SELECT chunks.chunk_id, -top.score FROM (SELECT rowid, rank AS score FROM chunks_fts "
+                "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?) AS top JOIN chunks ON chunks.id = top.rowid "
+                "ORDER BY top.score"
+            )
         else:
-            sql = ("SELECT chunks.chunk_id, -bm25(chunks_fts) FROM chunks_fts JOIN chunks ON chunks.id = "
-                   f"chunks_fts.rowid WHERE chunks_fts MATCH ?{where} ORDER BY bm25(chunks_fts) LIMIT ?")
+            sql = (
+                "SELECT chunks.chunk_id, -bm25(chunks_fts) FROM chunks_fts JOIN chunks ON chunks.id = "
+                f"chunks_fts.rowid WHERE chunks_fts MATCH ?{where} ORDER BY bm25(chunks_fts) LIMIT ?"
+            )
         with self._connect() as db:
             rows = db.execute(sql, [*params, k]).fetchall()
         return [(chunk_id, float(score)) for chunk_id, score in rows]
@@ -225,7 +233,8 @@ class Manifest:
             return any(path == w or path.endswith("/" + w) for w in wanted)
 
         return [
-            r.doc_id for r in rows
+            r.doc_id
+            for r in rows
             if (not wanted or path_matches(r.source))
             and all(str(r.metadata.get(key)) == str(value) for key, value in (metadata or {}).items())
         ]
@@ -277,8 +286,16 @@ class Manifest:
         db.execute("DELETE FROM files WHERE source = ? AND doc_id != ?", (record.source, record.doc_id))
         db.execute(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (record.doc_id, record.source, record.path, record.title, record.content_hash,
-             json.dumps(new_ids), json.dumps(record.metadata), record.indexed_at),
+            (
+                record.doc_id,
+                record.source,
+                record.path,
+                record.title,
+                record.content_hash,
+                json.dumps(new_ids),
+                json.dumps(record.metadata),
+                record.indexed_at,
+            ),
         )
         db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(c,) for c in stale])
         kept = old & set(new_ids)
@@ -330,5 +347,6 @@ class Manifest:
 
 def _record(row: tuple) -> FileRecord:
     doc_id, source, path, title, content_hash, chunk_ids, metadata, indexed_at = row
-    return FileRecord(doc_id, source, bytes(path), title, content_hash, json.loads(chunk_ids), json.loads(metadata),
-                      indexed_at)
+    return FileRecord(
+        doc_id, source, bytes(path), title, content_hash, json.loads(chunk_ids), json.loads(metadata), indexed_at
+    )

@@ -53,13 +53,17 @@ def rebuild_index(settings: Settings, paths: list[str], on_progress: ProgressCal
     elif settings.storage.index_dir.exists() and any(settings.storage.index_dir.iterdir()):
         kept_aside = settings.storage.index_dir.with_name(f"{settings.storage.index_dir.name}.damaged-{stamp}")
         settings.storage.index_dir.rename(kept_aside)
-    targets: list[str | Path] = [*paths, *listed] or ([settings.ingest.corpus_dir] if settings.ingest.corpus_dir.is_dir() else [])
+    targets: list[str | Path] = [*paths, *listed] or (
+        [settings.ingest.corpus_dir] if settings.ingest.corpus_dir.is_dir() else []
+    )
     # The index layer's own ingest (what ``Assistant.ingest`` runs), without an assistant.
     index = DocumentIndex(settings.storage, make_embeddings(settings.embedding))
     try:
         if not targets:
             return Rebuilt(IngestSummary(), kept_aside)
         scan = expand_paths(targets, settings.ingest.follow_symlinks)
-        return Rebuilt(ingest_files(scan, index, settings.ingest, make_token_counter(settings.embedding), on_progress), kept_aside)
+        return Rebuilt(
+            ingest_files(scan, index, settings.ingest, make_token_counter(settings.embedding), on_progress), kept_aside
+        )
     finally:
         index.close()

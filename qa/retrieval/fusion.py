@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 RRF_K = 60  # the constant of Cormack et al. (2009); damps the weight of the very first ranks
 
 
-def reciprocal_rank_fusion(rankings: Mapping[str, Sequence[str]], weights: Mapping[str, float],
-                           k: int = RRF_K) -> list[tuple[str, float]]:
+def reciprocal_rank_fusion(
+    rankings: Mapping[str, Sequence[str]], weights: Mapping[str, float], k: int = RRF_K
+) -> list[tuple[str, float]]:
     """Ids ordered by ``sum(weight / (k + rank))`` over the lists that hold them (rank from 1).
 
     The fused value orders results and nothing else: it is near 1/60 whatever the query, so it
@@ -23,7 +24,9 @@ def reciprocal_rank_fusion(rankings: Mapping[str, Sequence[str]], weights: Mappi
     return sorted(fused.items(), key=lambda pair: pair[1], reverse=True)
 
 
-def score_fusion(scored: Mapping[str, Sequence[tuple[str, float]]], weights: Mapping[str, float]) -> list[tuple[str, float]]:
+def score_fusion(
+    scored: Mapping[str, Sequence[tuple[str, float]]], weights: Mapping[str, float]
+) -> list[tuple[str, float]]:
     """Ids ordered by ``sum(weight * s)`` where ``s`` is each list's score min-max scaled to
     [0, 1] within this query (0 for a list that did not return the id).
 

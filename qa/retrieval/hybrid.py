@@ -33,7 +33,9 @@ class HybridRetriever:
     keeps its cosine relevance to the query, whichever search found it. Safe to share between
     threads (it holds no per-query state)."""
 
-    def __init__(self, index: DocumentIndex, embeddings: Embeddings, retrieval: RetrievalSettings, reranker=None) -> None:
+    def __init__(
+        self, index: DocumentIndex, embeddings: Embeddings, retrieval: RetrievalSettings, reranker=None
+    ) -> None:
         """``reranker`` (e.g. ``CrossEncoderReranker``) reorders the fused candidates."""
         self.index = index
         self.embeddings = embeddings
@@ -80,17 +82,31 @@ class HybridRetriever:
             chunk = by_id.get(chunk_id)
             if chunk is None:  # hidden since the search (a file removed meanwhile)
                 continue
-            found_by = ("neighbour",) if chunk_id not in chunks else tuple(
-                name for name, ids in rankings.items() if chunk_id in ids)
-            passages.append(Passage(
-                number=len(passages) + 1, chunk_id=chunk_id, text=chunk.text, source=chunk.source, title=chunk.title,
-                page=chunk.page, relevance=relevance.get(chunk_id, 0.0), rank_score=round(rank_score, 6),
-                found_by=found_by, location=chunk.location,
-            ))
+            found_by = (
+                ("neighbour",)
+                if chunk_id not in chunks
+                else tuple(name for name, ids in rankings.items() if chunk_id in ids)
+            )
+            passages.append(
+                Passage(
+                    number=len(passages) + 1,
+                    chunk_id=chunk_id,
+                    text=chunk.text,
+                    source=chunk.source,
+                    title=chunk.title,
+                    page=chunk.page,
+                    relevance=relevance.get(chunk_id, 0.0),
+                    rank_score=round(rank_score, 6),
+                    found_by=found_by,
+                    location=chunk.location,
+                )
+            )
         if self.reranker is not None:
             main = [p for p in passages if p.found_by != ("neighbour",)]
             ranked = self.reranker.rerank(request.query, main, request.k)
-            passages = ranked + [replace(p, number=len(ranked) + i + 1)
-                                 for i, p in enumerate(p for p in passages if p.found_by == ("neighbour",))]
+            passages = ranked + [
+                replace(p, number=len(ranked) + i + 1)
+                for i, p in enumerate(p for p in passages if p.found_by == ("neighbour",))
+            ]
         log.debug("retrieved %d passages for %r (%s)", len(passages), request.query, request.mode)
         return passages

@@ -35,5 +35,7 @@ class CrossEncoderReranker:
             scores = self.model.predict([(query, p.text) for p in passages], show_progress_bar=False)
         ranked = sorted(zip(passages, (float(s) for s in scores)), key=lambda pair: pair[1], reverse=True)[:k]
         log.debug("re-ranked %d passages for %r", len(passages), query)
-        return [replace(p, number=i + 1, rank_score=round(score, 6), found_by=(*p.found_by, "rerank"))
-                for i, (p, score) in enumerate(ranked)]
+        return [
+            replace(p, number=i + 1, rank_score=round(score, 6), found_by=(*p.found_by, "rerank"))
+            for i, (p, score) in enumerate(ranked)
+        ]

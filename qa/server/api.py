@@ -65,8 +65,14 @@ def ready(request: Request, response: Response) -> dict[str, Any]:
 def sign_in(body: schemas.SignInRequest, request: Request, response: Response) -> dict[str, Any]:
     """Sign in: a session token (send it as `Authorization: Bearer`), also set as an HttpOnly cookie."""
     signed = _gate(request).accounts.sign_in(body.name, body.password)
-    response.set_cookie(SESSION_COOKIE, signed.token, max_age=int(signed.expires_at - time.time()),
-                        httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed.token,
+        max_age=int(signed.expires_at - time.time()),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return {"token": signed.token, "expires_at": signed.expires_at, "user": _user_json(signed.user)}
 
 
@@ -120,8 +126,12 @@ def _event(name: str, data: Any) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-@router.post("/ask/stream", tags=["questions"], response_class=StreamingResponse,
-             responses={200: {"content": {"text/event-stream": {}}}})
+@router.post(
+    "/ask/stream",
+    tags=["questions"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
 def ask_stream(body: schemas.AskRequest, request: Request, user: Member) -> StreamingResponse:
     """Server-sent events: `passages` (what was retrieved), `token` (generated text, generative
     backends), then `answer` (the final, grounded answer, as /api/ask returns it) or `error`."""
@@ -132,8 +142,13 @@ def ask_stream(body: schemas.AskRequest, request: Request, user: Member) -> Stre
         try:
             for event in bot.stream(body.question, history, body.options(), stop=stop):
                 if isinstance(event, Retrieved):
-                    yield _event("passages", {"search_query": event.search_query,
-                                              "passages": [schemas.passage_json(p) for p in event.passages]})
+                    yield _event(
+                        "passages",
+                        {
+                            "search_query": event.search_query,
+                            "passages": [schemas.passage_json(p) for p in event.passages],
+                        },
+                    )
                 elif isinstance(event, Answer):
                     _save(request, body, Turn(body.question, event))
                     yield _event("answer", schemas.answer_json(event))
@@ -207,8 +222,7 @@ def conversation(chat_id: str, request: Request, user: Member) -> dict[str, Any]
 
 
 @router.patch("/conversations/{chat_id}", tags=["conversations"])
-def rename(chat_id: str, body: schemas.TitleRequest, request: Request,
-           user: Member) -> dict[str, Any]:
+def rename(chat_id: str, body: schemas.TitleRequest, request: Request, user: Member) -> dict[str, Any]:
     _own_chat(request, chat_id, user)
     _bot(request).conversations.rename(chat_id, body.title)
     return schemas.conversation_info_json(_own_chat(request, chat_id, user).info)
@@ -225,8 +239,11 @@ def delete(chat_id: str, request: Request, user: Member) -> dict[str, bool]:
 def export(chat_id: str, request: Request, user: Member) -> PlainTextResponse:
     """The chat as Markdown (a download)."""
     chat = _own_chat(request, chat_id, user)
-    return PlainTextResponse(conversation_markdown(chat.turns, chat.info.title), media_type="text/markdown",
-                             headers={"Content-Disposition": f'attachment; filename="chat-{chat.info.id}.md"'})
+    return PlainTextResponse(
+        conversation_markdown(chat.turns, chat.info.title),
+        media_type="text/markdown",
+        headers={"Content-Disposition": f'attachment; filename="chat-{chat.info.id}.md"'},
+    )
 
 
 # --- users and keys ----------------------------------------------------------------------------

@@ -45,19 +45,36 @@ class BodyLimit:
 async def _too_large(send: Send, limit: int) -> None:
     import json
 
-    body = json.dumps(errors.error_body("TooLarge", f"The request is over its {limit / 1e6:.1f} MB limit "
-                                        "(QA_MAX_UPLOAD_MB for uploads, QA_MAX_REQUEST_MB otherwise).")).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    body = json.dumps(
+        errors.error_body(
+            "TooLarge",
+            f"The request is over its {limit / 1e6:.1f} MB limit "
+            "(QA_MAX_UPLOAD_MB for uploads, QA_MAX_REQUEST_MB otherwise).",
+        )
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 def create_app(assistant: Assistant, accounts: Accounts, server: ServerSettings, loopback: bool) -> FastAPI:
     """``loopback``: the server listens on a loopback address only (then, without accounts,
     requests need no sign-in: one person on their own machine)."""
-    app = FastAPI(title="Document Q&A", version="1", summary="Answers with cited passages from your documents. "
-                  "REST under /api; OpenAI-compatible /v1 (citations in a top-level `citations` list).")
+    app = FastAPI(
+        title="Document Q&A",
+        version="1",
+        summary="Answers with cited passages from your documents. "
+        "REST under /api; OpenAI-compatible /v1 (citations in a top-level `citations` list).",
+    )
     app.state.assistant = assistant
     app.state.gate = Gate(accounts, loopback)
     app.state.server_settings = server
@@ -65,6 +82,9 @@ def create_app(assistant: Assistant, accounts: Accounts, server: ServerSettings,
     app.include_router(api.router)
     app.include_router(evaluations.router)
     app.include_router(openai_routes.router)
-    app.add_middleware(BodyLimit, request_bytes=int(server.max_request_mb * 1_000_000),
-                       upload_bytes=assistant.settings.interface.max_upload_bytes)
+    app.add_middleware(
+        BodyLimit,
+        request_bytes=int(server.max_request_mb * 1_000_000),
+        upload_bytes=assistant.settings.interface.max_upload_bytes,
+    )
     return app

@@ -29,9 +29,18 @@ logger = logging.getLogger(__name__)
 
 # Most specific first: the first class an error is an instance of gives its status.
 STATUS: tuple[tuple[type[QAError], int], ...] = (
-    (SignInLocked, 429), (NotSignedIn, 401), (Forbidden, 403), (NotFound, 404), (TooLarge, 413),
-    (AccountError, 400), (DocumentError, 400), (SettingsError, 400), (Busy, 503), (BackendUnavailable, 503),
-    (IndexDamaged, 503), (QAError, 400),
+    (SignInLocked, 429),
+    (NotSignedIn, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (TooLarge, 413),
+    (AccountError, 400),
+    (DocumentError, 400),
+    (SettingsError, 400),
+    (Busy, 503),
+    (BackendUnavailable, 503),
+    (IndexDamaged, 503),
+    (QAError, 400),
 )
 
 

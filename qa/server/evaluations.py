@@ -40,8 +40,15 @@ class Run:
     report: Path | None = None
 
     def public(self) -> dict[str, Any]:
-        return {"id": self.id, "testset": self.testset, "status": self.status, "done": self.done,
-                "total": self.total, "error": self.error, "summary": self.summary}
+        return {
+            "id": self.id,
+            "testset": self.testset,
+            "status": self.status,
+            "done": self.done,
+            "total": self.total,
+            "error": self.error,
+            "summary": self.summary,
+        }
 
 
 class Runs:
@@ -83,9 +90,14 @@ def start(body: EvaluationRequest, request: Request, user: Admin) -> dict[str, A
 
     def work() -> None:
         try:
-            result = run_evaluation(bot.settings, bot.settings.evaluation.testset_dir / body.testset,
-                                    bot.settings.evaluation.folder(bot.settings.storage.index_dir) / run.id, limit=body.limit,
-                                    embeddings=bot.embeddings, on_progress=progress)
+            result = run_evaluation(
+                bot.settings,
+                bot.settings.evaluation.testset_dir / body.testset,
+                bot.settings.evaluation.folder(bot.settings.storage.index_dir) / run.id,
+                limit=body.limit,
+                embeddings=bot.embeddings,
+                on_progress=progress,
+            )
             run.summary, run.report, run.status = result.run.summary, result.files.get("report"), "done"
         except QAError as exc:
             run.error, run.status = str(exc), "failed"

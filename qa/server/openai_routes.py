@@ -72,8 +72,18 @@ def _question_and_history(messages: list[Message]) -> tuple[str, list[tuple[str,
 
 
 def citations(answer: Answer) -> list[dict[str, Any]]:
-    return [{"number": c.number, "file": c.file_name, "source": c.source, "title": c.title, "page": c.page,
-             "quote": c.quote, "relevance": c.relevance} for c in answer.citations]
+    return [
+        {
+            "number": c.number,
+            "file": c.file_name,
+            "source": c.source,
+            "title": c.title,
+            "page": c.page,
+            "quote": c.quote,
+            "relevance": c.relevance,
+        }
+        for c in answer.citations
+    ]
 
 
 @router.get("/models")
@@ -83,28 +93,45 @@ def models(request: Request, user: Member) -> dict[str, Any]:
 
 
 @router.post("/chat/completions", response_model=None)
-def chat_completions(body: ChatRequest, request: Request,
-                     user: Member) -> dict[str, Any] | StreamingResponse:
+def chat_completions(body: ChatRequest, request: Request, user: Member) -> dict[str, Any] | StreamingResponse:
     bot: Assistant = request.app.state.assistant
     options = AskOptions(backend=_backend(body.model, bot.settings.answering.backend))
     question, history = _question_and_history(body.messages)
     head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": body.model}
     if not body.stream:
         answer = bot.ask(question, history, options)
-        return {**head, "object": "chat.completion",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
-                             "finish_reason": "stop", "logprobs": None}],
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                "citations": citations(answer), "refused": answer.refused}
-    return StreamingResponse(_chunks(bot, question, history, options, head), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store"})
+        return {
+            **head,
+            "object": "chat.completion",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": answer.text},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+            ],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            "citations": citations(answer),
+            "refused": answer.refused,
+        }
+    return StreamingResponse(
+        _chunks(bot, question, history, options, head),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
-def _chunks(bot: Assistant, question: str, history: list[tuple[str, str]], options: AskOptions,
-            head: dict[str, Any]) -> Iterator[str]:
+def _chunks(
+    bot: Assistant, question: str, history: list[tuple[str, str]], options: AskOptions, head: dict[str, Any]
+) -> Iterator[str]:
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        body = {**head, "object": "chat.completion.chunk",
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
+        body = {
+            **head,
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+            **extra,
+        }
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})

@@ -13,8 +13,10 @@ logger = logging.getLogger(__name__)
 def check_listen(host: str, accounts: Accounts) -> None:
     """Listening beyond this machine needs accounts: else anyone who reaches the port could use it."""
     if not is_loopback(host) and not accounts.exist():
-        raise SettingsError(f"Refusing to listen on {host} without accounts: add one first with "
-                            "`python -m qa users add NAME --role admin` (or listen on 127.0.0.1).")
+        raise SettingsError(
+            f"Refusing to listen on {host} without accounts: add one first with "
+            "`python -m qa users add NAME --role admin` (or listen on 127.0.0.1)."
+        )
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:

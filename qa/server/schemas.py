@@ -13,8 +13,9 @@ from qa import Answer, AskOptions, Backend, Citation, ConversationInfo, Passage,
 
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=4000)
-    conversation_id: str | None = Field(None, description="Ask within this chat of yours (its history is used "
-                                        "and the answer is saved in it).")
+    conversation_id: str | None = Field(
+        None, description="Ask within this chat of yours (its history is used and the answer is saved in it)."
+    )
     backend: Backend | None = None
     top_k: int | None = Field(None, ge=1, le=50)
     files: list[str] = Field(default_factory=list, description="Search only these files (names or path tails).")
@@ -50,21 +51,47 @@ def span(text: str, part: str) -> list[int] | None:
 
 
 def citation_json(c: Citation) -> dict[str, Any]:
-    return {"number": c.number, "file": c.file_name, "source": c.source, "title": c.title, "page": c.page,
-            "quote": c.quote, "relevance": c.relevance, "chunk_id": c.chunk_id, "highlight": c.highlight,
-            "quote_offsets": span(c.passage, c.quote), "highlight_offsets": span(c.quote, c.highlight)}
+    return {
+        "number": c.number,
+        "file": c.file_name,
+        "source": c.source,
+        "title": c.title,
+        "page": c.page,
+        "quote": c.quote,
+        "relevance": c.relevance,
+        "chunk_id": c.chunk_id,
+        "highlight": c.highlight,
+        "quote_offsets": span(c.passage, c.quote),
+        "highlight_offsets": span(c.quote, c.highlight),
+    }
 
 
 def passage_json(p: Passage) -> dict[str, Any]:
-    return {"number": p.number, "file": p.file_name, "source": p.source, "title": p.title, "page": p.page,
-            "relevance": p.relevance, "chunk_id": p.chunk_id, "text": p.text}
+    return {
+        "number": p.number,
+        "file": p.file_name,
+        "source": p.source,
+        "title": p.title,
+        "page": p.page,
+        "relevance": p.relevance,
+        "chunk_id": p.chunk_id,
+        "text": p.text,
+    }
 
 
 def answer_json(a: Answer) -> dict[str, Any]:
-    return {"question": a.question, "text": a.text, "refused": a.refused, "stopped": a.stopped,
-            "confidence": a.confidence, "short_answer": a.short_answer, "backend": a.backend,
-            "search_query": a.search_query, "timings": a.timings,
-            "citations": [citation_json(c) for c in a.citations]}
+    return {
+        "question": a.question,
+        "text": a.text,
+        "refused": a.refused,
+        "stopped": a.stopped,
+        "confidence": a.confidence,
+        "short_answer": a.short_answer,
+        "backend": a.backend,
+        "search_query": a.search_query,
+        "timings": a.timings,
+        "citations": [citation_json(c) for c in a.citations],
+    }
 
 
 def conversation_info_json(info: ConversationInfo) -> dict[str, Any]:
@@ -74,5 +101,9 @@ def conversation_info_json(info: ConversationInfo) -> dict[str, Any]:
 
 
 def turn_json(turn: Turn) -> dict[str, Any]:
-    return {"question": turn.question, "asked_at": turn.asked_at, "error": turn.error,
-            "answer": answer_json(turn.answer) if turn.answer else None}
+    return {
+        "question": turn.question,
+        "asked_at": turn.asked_at,
+        "error": turn.error,
+        "answer": answer_json(turn.answer) if turn.answer else None,
+    }

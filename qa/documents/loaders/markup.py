@@ -61,9 +61,15 @@ def rst_pages(text: str) -> list[Page]:
     from docutils import nodes
     from docutils.core import publish_doctree
 
-    overrides = {"report_level": 5, "halt_level": 5, "file_insertion_enabled": False, "raw_enabled": False,
-                 "warning_stream": False, "input_encoding": "unicode",
-                 "doctitle_xform": False}  # the first title stays a section, not the document's title
+    overrides = {
+        "report_level": 5,
+        "halt_level": 5,
+        "file_insertion_enabled": False,
+        "raw_enabled": False,
+        "warning_stream": False,
+        "input_encoding": "unicode",
+        "doctitle_xform": False,
+    }  # the first title stays a section, not the document's title
     try:
         tree = publish_doctree(text, settings_overrides=overrides)
     except Exception as exc:  # docutils raises many kinds on malformed input (SystemMessage, ...)

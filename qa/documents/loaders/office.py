@@ -27,7 +27,9 @@ def pptx_pages(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, st
     try:
         deck = Presentation(str(path))
         if len(deck.slides) > limits.max_pdf_pages:
-            raise DocumentError(f"{len(deck.slides)} slides, over the {limits.max_pdf_pages} page limit (QA_MAX_PDF_PAGES)")
+            raise DocumentError(
+                f"{len(deck.slides)} slides, over the {limits.max_pdf_pages} page limit (QA_MAX_PDF_PAGES)"
+            )
         pages = []
         for number, slide in enumerate(deck.slides, start=1):
             title_shape = slide.shapes.title
@@ -38,7 +40,9 @@ def pptx_pages(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, st
                 notes = slide.notes_slide.notes_text_frame.text.strip()
                 if notes:
                     lines.append(f"Speaker notes: {notes}")
-            pages.append(Page(number, budget.take("\n".join(line for line in lines if line.strip())), f"slide {number}"))
+            pages.append(
+                Page(number, budget.take("\n".join(line for line in lines if line.strip())), f"slide {number}")
+            )
         title = deck.core_properties.title or ""
     except DocumentError:
         raise
@@ -74,8 +78,9 @@ def _rows_as_lines(header: list[str], rows: Iterable[list[str]], first_row: int)
     own for the chunker (a line break ends a sentence), so a quote shows the whole row."""
     names = [name or f"column {i + 1}" for i, name in enumerate(header)]
     for number, row in enumerate(rows, start=first_row):
-        cells = [f"{names[i] if i < len(names) else f'column {i + 1}'}: {value}"
-                 for i, value in enumerate(row) if value]
+        cells = [
+            f"{names[i] if i < len(names) else f'column {i + 1}'}: {value}" for i, value in enumerate(row) if value
+        ]
         if cells:
             yield f"row {number}: " + "; ".join(cells)
 

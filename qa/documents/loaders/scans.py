@@ -15,8 +15,10 @@ from qa.errors import DocumentError
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = ("Tesseract is not installed: install it with `apt-get install tesseract-ocr` "
-                "(or `make ocr`), or set QA_OCR=false to skip such files")
+INSTALL_HINT = (
+    "Tesseract is not installed: install it with `apt-get install tesseract-ocr` "
+    "(or `make ocr`), or set QA_OCR=false to skip such files"
+)
 MIN_TEXT_CHARS = 20  # a page with less extracted text than this is read as a scan
 MAX_IMAGE_PIXELS = 50_000_000  # larger images are refused (Pillow's decompression-bomb guard)
 
@@ -97,8 +99,9 @@ def ocr_pdf_pages(path: Path, pages: list[Page], limits: LoadLimits) -> list[Pag
         log.warning("%s: %d pages without a text layer not read. %s", path, len(scanned), INSTALL_HINT)
         return pages
     if len(scanned) > limits.max_ocr_pages:
-        raise DocumentError(f"{len(scanned)} pages need OCR, over the {limits.max_ocr_pages} page limit "
-                            "(QA_MAX_OCR_PAGES)")
+        raise DocumentError(
+            f"{len(scanned)} pages need OCR, over the {limits.max_ocr_pages} page limit (QA_MAX_OCR_PAGES)"
+        )
     import pypdfium2
 
     clock = _Clock(limits.ocr_seconds)
@@ -131,8 +134,9 @@ def image_pages(path: Path, limits: LoadLimits) -> list[Page]:
     try:
         with Image.open(path) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise DocumentError(f"{image.width}x{image.height} pixels, over the {MAX_IMAGE_PIXELS:,} pixel "
-                                    "limit for OCR")
+                raise DocumentError(
+                    f"{image.width}x{image.height} pixels, over the {MAX_IMAGE_PIXELS:,} pixel limit for OCR"
+                )
             image.load()
             text = _ocr(image, limits, _Clock(limits.ocr_seconds), 1)
     except DocumentError:
