@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+_NAMES_ITS_PAGE = re.compile(r"(?:page|slide) \d+\b")
+
+
+def place(page: int | None, location: str) -> str:
+    """Where a passage sits, as a reader names it: "slide 3", "page 4 (OCR)", "sheet Budget",
+    "Install › Docker", "page 2 › Opening Hours" (a section of a PDF page), "page 2", or ""."""
+    if not location:
+        return f"page {page}" if page else ""
+    if page and not _NAMES_ITS_PAGE.match(location):
+        return f"page {page} › {location}"
+    return location
 
 
 @dataclass(frozen=True)
@@ -27,8 +40,9 @@ class Citation:
 
     @property
     def where(self) -> str:
-        """The place in the file as a reader names it: the location, else "page N", else ""."""
-        return self.location or (f"page {self.page}" if self.page else "")
+        """The place in the file as a reader names it: the location ("page N › " before a PDF
+        section), else "page N", else ""."""
+        return place(self.page, self.location)
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,29 @@ def write_scanned_pdf(path: Path, pages: list[list[str]]) -> None:
     images[0].save(str(path), "PDF", resolution=150.0, save_all=True, append_images=images[1:])
 
 
+def write_heading_pdf(
+    path: Path, pages: list[list[tuple[str, list[str]]]], heading_font: tuple[str, float] = ("Helvetica-Bold", 16)
+) -> None:
+    """A PDF whose pages hold sections of (heading, body lines). Each heading is set in
+    ``heading_font`` and the first body line follows it on the same text line, in 11 pt
+    Helvetica, as word processors write a run-in heading (pypdf then reads them as one line)."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    for sections in pages:
+        text = pdf.beginText(72, 760)
+        for heading, lines in sections:
+            text.setFont(*heading_font)
+            text.textOut(heading + " ")
+            text.setFont("Helvetica", 11)
+            for line in lines or [""]:
+                text.textLine(line)
+            text.textLine("")
+        pdf.drawText(text)
+        pdf.showPage()
+    pdf.save()
+
+
 def zip_bomb_office(template: Path, path: Path, expanded_mb: int) -> None:
     """A copy of a valid .pptx/.xlsx with one more part that expands to ``expanded_mb`` MB."""
     with zipfile.ZipFile(template) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:

@@ -58,8 +58,9 @@ def relevance_words(relevance: float) -> str:
 
 def card_label(c: Citation) -> str:
     """The card's heading as plain text: escape it for the context it is shown in. A location reads
-    as a path into the file ("guide.md › Install › Docker", "deck.pptx › slide 3")."""
-    page = f" › {c.location}" if c.location else (f" · page {c.page}" if c.page else "")
+    as a path into the file ("guide.md › Install › Docker", "deck.pptx › slide 3", "report.pdf › page 2 ›
+    Results")."""
+    page = f" › {c.where}" if c.location else (f" · page {c.page}" if c.page else "")
     title = f" · {c.title}" if c.title else ""
     return f"[{c.number}] {c.file_name}{page}{title} · {relevance_words(c.relevance)} ({c.relevance:.2f})"
 

@@ -97,7 +97,7 @@ def load_document(path: Path, limits: LoadLimits | int) -> LoadedDocument:
 
 def _read(path: Path, suffix: str, data: bytes, limits: LoadLimits) -> tuple[list[Page], dict[str, str]]:
     """The pages and metadata of one file, by the loader of its family."""
-    from qa.documents.loaders import mail, markup, office, scans
+    from qa.documents.loaders import mail, markup, office, pdf, scans
 
     metadata: dict[str, str] = {}
     if suffix in MARKDOWN_SUFFIXES:
@@ -111,7 +111,7 @@ def _read(path: Path, suffix: str, data: bytes, limits: LoadLimits) -> tuple[lis
     if suffix == ".csv":
         return office.csv_pages(_decode_text(data), limits), metadata
     if suffix == ".pdf":
-        pages, metadata = _read_pdf(path, limits)
+        pages, metadata = pdf.pdf_pages(path, limits)
         return scans.ocr_pdf_pages(path, pages, limits), metadata
     if suffix in IMAGE_SUFFIXES:
         return scans.image_pages(path, limits), metadata
@@ -158,29 +158,6 @@ def _split_front_matter(text: str) -> tuple[str, dict[str, str]]:
     if not isinstance(fields, dict):
         return text, {}
     return text[match.end() :], {str(k): str(v) for k, v in fields.items() if v is not None}
-
-
-def _read_pdf(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, str]]:
-    from pypdf import PdfReader
-
-    try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            raise DocumentError("PDF is encrypted")
-        if len(reader.pages) > limits.max_pdf_pages:
-            raise DocumentError(
-                f"{len(reader.pages)} pages, over the {limits.max_pdf_pages} page limit (QA_MAX_PDF_PAGES)"
-            )
-        pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
-        meta = reader.metadata
-        title = (meta.title or "") if meta else ""
-    except DocumentError:
-        raise
-    except Exception as exc:
-        # pypdf raises a dozen kinds on damaged files (PyPdfError, DeprecationError, ValueError,
-        # KeyError, ZeroDivisionError, RecursionError...; seen in the fuzz tests): all mean unreadable.
-        raise DocumentError(f"not a readable PDF ({first_line(exc)})") from exc
-    return pages, {"title": title} if title else {}
 
 
 def _read_docx(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, str]]:

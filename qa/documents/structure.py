@@ -20,23 +20,29 @@ class Block:
     text: str
     level: int = 0
     label: str = ""
+    page: int | None = None  # the page it sits on, in paged formats (PDF)
 
 
 def sectioned_pages(blocks: list[Block]) -> list[Page]:
     """A page per section: a heading and the body up to the next heading. Its location is the
-    path of the headings above it and its own; text before the first heading has none."""
+    path of the headings above it and its own; text before the first heading has none. In a paged
+    format a section that runs over a page break is a page per page, with the same path."""
     pages: list[Page] = []
     path: list[tuple[int, str]] = []
     lines: list[str] = []
     location = ""
+    page: int | None = None
 
     def close() -> None:
         text = "\n".join(lines).strip("\n")
         if text.strip():
-            pages.append(Page(None, text, location))
+            pages.append(Page(page, text, location))
         lines.clear()
 
     for block in blocks:
+        if block.page != page:
+            close()
+            page = block.page
         if block.level:
             close()
             path = [(level, label) for level, label in path if level < block.level]

@@ -82,19 +82,24 @@ def ocr_pdf_pages(path: Path, pages: list[Page], limits: LoadLimits) -> list[Pag
     """``pages`` (pypdf's text per page) with the pages that have no text layer read by OCR.
     Without OCR (off, or Tesseract absent) text pages are kept: a file with no text at all is
     then refused with one line saying why."""
-    scanned = [p.number for p in pages if len(p.text.strip()) < MIN_TEXT_CHARS and p.number is not None]
+    # A page may come as several sections (headings found by layout): its text is theirs together.
+    chars: dict[int, int] = {}
+    for p in pages:
+        if p.number is not None:
+            chars[p.number] = chars.get(p.number, 0) + len(p.text.strip())
+    scanned = [number for number, count in chars.items() if count < MIN_TEXT_CHARS]
     if not scanned:
         return pages
     scanned = _with_images(path, scanned)  # a blank or damaged page without images is not a scan
     if not scanned:
         return pages
     if not limits.ocr:
-        if len(scanned) == len(pages):
+        if len(scanned) == len(chars):
             raise DocumentError("no text layer (a scanned PDF) and OCR is off (QA_OCR=false)")
         log.warning("%s: %d pages without a text layer not read (OCR is off)", path, len(scanned))
         return pages
     if not tesseract_available():
-        if len(scanned) == len(pages):
+        if len(scanned) == len(chars):
             raise DocumentError(f"no text layer (a scanned PDF). {INSTALL_HINT}")
         log.warning("%s: %d pages without a text layer not read. %s", path, len(scanned), INSTALL_HINT)
         return pages
@@ -120,7 +125,13 @@ def ocr_pdf_pages(path: Path, pages: list[Page], limits: LoadLimits) -> list[Pag
     except Exception as exc:  # pdfium refuses what pypdf read: damaged content streams
         raise DocumentError(f"PDF page cannot be rendered for OCR ({first_line(exc)})") from exc
     log.info("%s: %d pages read by OCR", path, len(read))
-    return [Page(p.number, read[p.number], f"page {p.number} (OCR)") if p.number in read else p for p in pages]
+    result: list[Page] = []
+    for p in pages:
+        if p.number not in read:
+            result.append(p)
+        elif all(r.number != p.number for r in result):  # its sections' short text is replaced once
+            result.append(Page(p.number, read[p.number], f"page {p.number} (OCR)"))
+    return result
 
 
 def image_pages(path: Path, limits: LoadLimits) -> list[Page]:
