@@ -43,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="search only files whose metadata (e.g. front matter) has KEY=VALUE; repeatable",
     )
+    asking.add_argument(
+        "--section",
+        default="",
+        metavar="TEXT",
+        help="search only passages whose section path contains TEXT, ignoring case "
+        "('docker' matches 'Install › Docker'; also 'slide 3', 'sheet Budget')",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", parents=[common], help="index files or folders")
@@ -237,7 +244,7 @@ def format_answer(answer) -> str:
 
 
 def _options(args):
-    """Per-question options from ``--file`` and ``--meta``."""
+    """Per-question options from ``--file``, ``--meta`` and ``--section``."""
     from qa.assistant import AskOptions
     from qa.errors import QAError
     from qa.types import SearchFilter
@@ -248,7 +255,7 @@ def _options(args):
         if not sep or not key.strip():
             raise QAError(f"--meta {pair!r}: write it as KEY=VALUE")
         metadata[key.strip()] = value.strip()
-    filters = SearchFilter(tuple(args.file), metadata)
+    filters = SearchFilter(tuple(args.file), metadata, args.section.strip())
     return AskOptions(filters=filters if filters.active else None)
 
 

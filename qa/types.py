@@ -72,14 +72,17 @@ class Passage:
 @dataclass(frozen=True)
 class SearchFilter:
     """Limits a search to some files: by path tail or file name (any of ``sources``) and by
-    metadata the files carry (every ``metadata`` pair, e.g. front matter ``date``)."""
+    metadata the files carry (every ``metadata`` pair, e.g. front matter ``date``); and to some
+    passages: those whose section path contains ``section``, ignoring case ("docker" keeps
+    "Install › Docker" and "Docker"; "install › docker" only the first)."""
 
     sources: tuple[str, ...] = ()
     metadata: dict[str, str] = field(default_factory=dict)
+    section: str = ""
 
     @property
     def active(self) -> bool:
-        return bool(self.sources or self.metadata)
+        return bool(self.sources or self.metadata or self.section.strip())
 
 
 @dataclass(frozen=True)

@@ -208,22 +208,33 @@ class DocumentIndex:
         return self.manifest.exists
 
     def search(
-        self, query_vector: Sequence[float], k: int, doc_ids: Sequence[str] | None = None
+        self,
+        query_vector: Sequence[float],
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        locations: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
         """Top-``k`` visible chunks as (chunk id, cosine relevance), best first, of the files
-        ``doc_ids`` if given."""
-        if k <= 0 or (doc_ids is not None and not doc_ids):
+        ``doc_ids`` and at the ``locations`` (see ``locations_matching``) if given."""
+        if k <= 0 or (doc_ids is not None and not doc_ids) or (locations is not None and not locations):
             return []
-        where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
+        conditions: list[dict] = []
+        if doc_ids is not None:
+            conditions.append({"doc_id": {"$in": list(doc_ids)}})
+        if locations is not None:
+            conditions.append({"location": {"$in": list(locations)}})
+        where = {"$and": conditions} if len(conditions) > 1 else (conditions[0] if conditions else None)
         # Over-fetch a little: chunks of an unfinished change are skipped.
         nothing: list[tuple[str, float]] = []
         hits = self._read(lambda store: store.query(query_vector, k + 4, where), nothing)
         visible = self.manifest.chunks([chunk_id for chunk_id, _ in hits])
         return [(chunk_id, relevance) for chunk_id, relevance in hits if chunk_id in visible][:k]
 
-    def keyword_search(self, match: str, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+    def keyword_search(
+        self, match: str, k: int, doc_ids: Sequence[str] | None = None, locations: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
         """Top-``k`` visible chunks by BM25 for an FTS5 match expression (see ``qa/retrieval/keyword.py``)."""
-        return self.manifest.keyword_search(match, k, doc_ids) if self.manifest.exists else []
+        return self.manifest.keyword_search(match, k, doc_ids, locations) if self.manifest.exists else []
 
     def relevance(self, chunk_ids: Sequence[str], query_vector: Sequence[float]) -> dict[str, float]:
         """Cosine relevance of stored chunks to a query vector (for chunks keyword search found)."""
@@ -249,6 +260,11 @@ class DocumentIndex:
     def doc_ids_matching(self, filters: SearchFilter) -> list[str]:
         """The files a search filter lets through (by path tail or file name, and metadata)."""
         return self.manifest.doc_ids_matching(filters.sources, filters.metadata)
+
+    def locations_matching(self, section: str, doc_ids: Sequence[str] | None = None) -> list[str]:
+        """The chunk locations (section paths, "slide 3", ...) that contain ``section``, ignoring
+        case, in the files ``doc_ids`` if given: what ``search`` and ``keyword_search`` take."""
+        return self.manifest.locations_matching(section, doc_ids) if self.manifest.exists else []
 
     def is_empty(self) -> bool:
         """Whether no chunk is visible (one indexed lookup, unlike counting every chunk)."""

@@ -196,17 +196,23 @@ class Manifest:
             ).fetchall()
         return [StoredChunk(*row) for row in rows]
 
-    def keyword_search(self, match: str, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+    def keyword_search(
+        self, match: str, k: int, doc_ids: Sequence[str] | None = None, locations: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
         """Top-``k`` visible chunks for an FTS5 ``match`` expression, as (chunk id, BM25 score),
-        best first (higher is better). ``doc_ids`` limits the search to those files."""
-        if not match or k <= 0 or (doc_ids is not None and not doc_ids):
+        best first (higher is better). ``doc_ids`` limits the search to those files, ``locations``
+        to chunks at those locations."""
+        if not match or k <= 0 or (doc_ids is not None and not doc_ids) or (locations is not None and not locations):
             return []
         where, params = "", [match]
         if doc_ids is not None:
             where = f" AND chunks.doc_id IN ({','.join('?' * len(doc_ids))})"
             params += list(doc_ids)
+        if locations is not None:
+            where += f" AND chunks.location IN ({','.join('?' * len(locations))})"
+            params += list(locations)
         # SQLite's bm25() is lower-is-better; negate it so every score here reads "higher is better".
-        if doc_ids is None:
+        if doc_ids is None and locations is None:
             # FTS5 ranks inside its own index ("ORDER BY rank LIMIT"); only the top k are joined.
             sql = (
                 "SELECT chunks.chunk_id, -top.score FROM (SELECT rowid, rank AS score FROM chunks_fts "
@@ -238,6 +244,20 @@ class Manifest:
             if (not wanted or path_matches(r.source))
             and all(str(r.metadata.get(key)) == str(value) for key, value in (metadata or {}).items())
         ]
+
+    def locations_matching(self, section: str, doc_ids: Sequence[str] | None = None) -> list[str]:
+        """The distinct chunk locations (section paths) that contain ``section``, ignoring case,
+        among the files ``doc_ids`` if given. Compared in Python: SQLite's lower() and LIKE fold
+        ASCII only, and a section path is any language."""
+        wanted = " ".join(section.split()).casefold()
+        if not wanted or (doc_ids is not None and not doc_ids):
+            return []
+        sql, params = "SELECT DISTINCT location FROM chunks WHERE location != ''", list(doc_ids or [])
+        if doc_ids is not None:
+            sql += f" AND doc_id IN ({','.join('?' * len(doc_ids))})"
+        with self._connect() as db:
+            rows = db.execute(sql, params).fetchall()
+        return sorted(location for (location,) in rows if wanted in " ".join(location.split()).casefold())
 
     def pending(self) -> dict[str, str]:
         """Chunk ids written to (or to be deleted from) Chroma by an unfinished change."""

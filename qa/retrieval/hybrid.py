@@ -45,21 +45,27 @@ class HybridRetriever:
         self.reranker = reranker
 
     def retrieve(self, request: RetrievalRequest) -> list[Passage]:
-        doc_ids = None
-        if request.filters is not None and request.filters.active:
-            doc_ids = self.index.doc_ids_matching(request.filters)
+        doc_ids: list[str] | None = None
+        locations: list[str] | None = None
+        filters = request.filters
+        if filters is not None and (filters.sources or filters.metadata):
+            doc_ids = self.index.doc_ids_matching(filters)
             if not doc_ids:
+                return []
+        if filters is not None and filters.section.strip():
+            locations = self.index.locations_matching(filters.section, doc_ids)
+            if not locations:
                 return []
         vector = self.embeddings.embed_query(request.query)
         fetch = max(self.candidates, request.k)
         scored: dict[str, list[tuple[str, float]]] = {}
         relevance: dict[str, float] = {}
         if request.mode in ("dense", "hybrid"):
-            hits = self.index.search(vector, fetch, doc_ids)
+            hits = self.index.search(vector, fetch, doc_ids, locations)
             scored["dense"] = hits
             relevance.update(hits)
         if request.mode in ("keyword", "hybrid"):
-            scored["keyword"] = self.index.keyword_search(match_expression(request.query), fetch, doc_ids)
+            scored["keyword"] = self.index.keyword_search(match_expression(request.query), fetch, doc_ids, locations)
         rankings = {name: [chunk_id for chunk_id, _ in items] for name, items in scored.items()}
         if self.fusion == "rrf":
             fused = reciprocal_rank_fusion(rankings, self.weights)
@@ -73,6 +79,8 @@ class HybridRetriever:
         if request.neighbours and chosen:
             # Context around the best passage: an answer may straddle its boundary.
             extra = [c for c in self.index.neighbours(chosen[0], request.neighbours) if c.chunk_id not in chunks]
+            if locations is not None:  # context from another section is outside the filter too
+                extra = [c for c in extra if c.location in locations]
         missing = [c for c in chosen + [e.chunk_id for e in extra] if c not in relevance]
         if missing:
             relevance.update(self.index.relevance(missing, vector))

@@ -19,10 +19,16 @@ class AskRequest(BaseModel):
     backend: Backend | None = None
     top_k: int | None = Field(None, ge=1, le=50)
     files: list[str] = Field(default_factory=list, description="Search only these files (names or path tails).")
+    section: str = Field(
+        "",
+        max_length=200,
+        description="Search only passages whose section path contains this text, ignoring case "
+        "('docker' matches 'Install › Docker').",
+    )
 
     def options(self) -> AskOptions:
-        filters = SearchFilter(tuple(self.files)) if self.files else None
-        return AskOptions(backend=self.backend, top_k=self.top_k, filters=filters)
+        filters = SearchFilter(tuple(self.files), section=self.section.strip())
+        return AskOptions(backend=self.backend, top_k=self.top_k, filters=filters if filters.active else None)
 
 
 class SignInRequest(BaseModel):
@@ -57,6 +63,8 @@ def citation_json(c: Citation) -> dict[str, Any]:
         "source": c.source,
         "title": c.title,
         "page": c.page,
+        "location": c.location,  # "slide 3", "page 4 (OCR)", a section path "Install › Docker"
+        "where": c.where,  # the place as a reader names it ("page 2 › Results")
         "quote": c.quote,
         "relevance": c.relevance,
         "chunk_id": c.chunk_id,
@@ -73,6 +81,7 @@ def passage_json(p: Passage) -> dict[str, Any]:
         "source": p.source,
         "title": p.title,
         "page": p.page,
+        "location": p.location,
         "relevance": p.relevance,
         "chunk_id": p.chunk_id,
         "text": p.text,
