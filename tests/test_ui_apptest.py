@@ -252,3 +252,22 @@ def test_chroma_server_failures_are_one_sentence_on_the_page(tmp_path, monkeypat
         assert error.startswith("The assistant could not start") and "QA_CHROMA_HOST" in error
     finally:
         st.cache_resource.clear()
+
+
+def cited_labels(at: AppTest) -> list[str]:
+    """The source cards' headings ("[n] file › section · …") on the page."""
+    return re.findall(r"\[\d+\] [\w.-]+\.md[^\n<]*", markdown_text(at)) + [
+        e.label for e in at.expander if re.match(r"\[\d+\] ", e.label)
+    ]
+
+
+def test_the_section_filter_limits_the_cited_passages(app):
+    question = "How do I change the log level?"
+    app.chat_input[0].set_value(question).run()
+    unfiltered = cited_labels(app)
+    assert any("Structured Logging" not in label for label in unfiltered), unfiltered
+    app.text_input(key="search_section").set_value("structured logging").run()
+    app.chat_input[0].set_value(question).run()
+    assert not app.exception
+    filtered = cited_labels(app)[len(unfiltered) :]  # the second turn's cards
+    assert filtered and all("Structured Logging" in label for label in filtered), filtered

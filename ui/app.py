@@ -45,6 +45,7 @@ def init_state() -> None:
     st.session_state.setdefault("top_k", settings.retrieval.top_k)
     st.session_state.setdefault("retrieval", settings.retrieval.mode)
     st.session_state.setdefault("search_files", [])
+    st.session_state.setdefault("search_section", "")
     st.session_state.setdefault("upload_results", [])
     st.session_state.setdefault("uploader_key", 0)
 

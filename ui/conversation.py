@@ -30,12 +30,14 @@ log = logging.getLogger(__name__)
 
 
 def current_options() -> AskOptions:
-    files = tuple(st.session_state["search_files"])
+    search = SearchFilter(
+        sources=tuple(st.session_state["search_files"]), section=st.session_state.get("search_section", "").strip()
+    )
     return AskOptions(
         backend=st.session_state["backend"],
         top_k=st.session_state["top_k"],
         retrieval=st.session_state["retrieval"],
-        filters=SearchFilter(sources=files) if files else None,
+        filters=search if search.active else None,
     )
 
 

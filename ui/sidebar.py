@@ -262,6 +262,13 @@ def options_section(docs: list[DocumentInfo]) -> None:
             placeholder="All documents",
             help="Limit answers to the chosen files.",
         )
+        st.text_input(
+            "Only in sections containing",
+            key="search_section",
+            placeholder="Any section",
+            help="Limit answers to passages whose section (a heading path such as "
+            '"Install › Docker", or "slide 3") contains this text; case does not matter.',
+        )
 
 
 def sidebar(bot: Assistant, conversation: Conversation | None, docs: list[DocumentInfo]) -> None:
