@@ -241,7 +241,7 @@ def test_item_5_no_done_bubble_and_no_stale_example_chips(page):
 def test_item_6_example_questions_come_from_the_content_and_are_answered(page):
     choose_backend(page, "extractive")
     new_chat(page)
-    chips = page.locator("[class*='st-key-example-'] button")
+    chips = page.locator("[class*='st-key-example-'] button:visible")
     expect(chips.first).to_be_visible(timeout=LONG_MS)  # found and checked in the background
     texts = [t.strip() for t in chips.all_inner_texts()]
     # Not made from titles (the old chips read 'What does “<title>” say?'): from sentences.
@@ -252,12 +252,12 @@ def test_item_6_example_questions_come_from_the_content_and_are_answered(page):
         assert text.endswith("?") and "What does" not in text and "“" not in text, text
         assert not any(title in text.lower() for title in titles), text
     page.screenshot(path=str(ARTIFACTS / "i19-6-example-chips.png"), full_page=True)
-    first = page.locator(".st-key-example-0")
-    first.locator("button").hover()
+    first = page.locator(".st-key-example-0 button:visible")  # (Streamlit keeps a hidden copy of a button with help)
+    first.hover()
     tooltip = page.get_by_test_id("stTooltipContent")
     expect(tooltip).to_contain_text("From ")
     source = tooltip.inner_text().strip().removeprefix("From ").strip()
-    first.locator("button").click()
+    first.click()
     page.wait_for_function("() => document.querySelectorAll('.answer, .refusal').length > 0", timeout=LONG_MS)
     settle(page)
     expect(page.locator(".refusal")).to_have_count(0)

@@ -155,7 +155,7 @@ def chat_page() -> None:
         with welcome.container():
             pending = empty_state(bot, not indexing.finished, docs)
         if pending:  # (a run_every fragment must not sit in an st.empty: it would not rerun)
-            examples_pending(bot)
+            examples_pending(bot, lambda: not indexing.finished)
     indexed = {d.source for d in docs}
     for position, turn in enumerate(shown):
         render_turn(bot, turn, position, indexed, version)

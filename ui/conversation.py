@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 import time
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -276,8 +277,8 @@ def empty_state(bot: Assistant, indexing: bool, docs: list[DocumentInfo]) -> boo
         "Ask anything about the indexed documents: every answer cites the passages it rests on, "
         "and says so when the documents do not hold the answer."
     )
-    if indexing:  # examples of a half-built index would be found again when it is complete
-        return False
+    if indexing:  # examples of a half-built index would be found again when it is complete:
+        return True  # polled until the indexing ends, then found
     # Never waits: the examples are found (and checked by asking them) in the background.
     examples = bot.example_questions(wait=0)
     if examples:
@@ -295,7 +296,8 @@ def empty_state(bot: Assistant, indexing: bool, docs: list[DocumentInfo]) -> boo
 
 
 @st.fragment(run_every=1.0)
-def examples_pending(bot: Assistant) -> None:
-    """Polls until the example questions are found, then redraws the page with them."""
-    if bot.example_questions(wait=0) is not None:
+def examples_pending(bot: Assistant, indexing: Callable[[], bool]) -> None:
+    """Polls until the first start's indexing has ended and the example questions are found,
+    then redraws the page with them."""
+    if not indexing() and bot.example_questions(wait=0) is not None:
         st.rerun(scope="app")
