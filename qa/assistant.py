@@ -29,6 +29,7 @@ from qa.documents.loading import LoadLimits, load_document
 from qa.documents.uploads import safe_file_name, save_upload
 from qa.embeddings import make_embeddings, make_token_counter
 from qa.errors import DocumentError, QAError, as_server_error
+from qa.examples import ExampleCache, ExampleQuestion, choose_examples, interleave, prose_sentences, subject_question
 from qa.index.document_index import DocumentIndex
 from qa.index.ingest import ProgressCallback, expand_paths, ingest_files
 from qa.retrieval.hybrid import HybridRetriever, RetrievalRequest
@@ -40,6 +41,8 @@ Turn = tuple[str, str]  # (question, answer text)
 EMPTY_INDEX_TEXT = (
     "No documents are indexed yet. Add files (`python -m qa ingest PATH`, or Add files in the browser) and ask again."
 )
+EXAMPLE_SENTENCES_PER_DOCUMENT = 25  # parsed per document for example questions (~10 ms each)
+EXAMPLE_BUDGET_S = 30.0  # asking candidates stops after this (about a second each)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Assistant:
         self._sentence_vectors = SentenceVectors(self.embeddings)
         self.reader = Reader(settings.answering.reader_model)
         self.calibration = Calibration.load()
+        self._examples = ExampleCache()
         self.conversations = ConversationStore(settings.storage.conversations_file)
         """Saved conversations (``list``, ``load``, ``create``, ``append``, ``rename``, ``delete``)."""
 
@@ -126,11 +130,37 @@ class Assistant:
                 path.unlink(missing_ok=True)
         return removed
 
-    def example_questions(self, count: int = 3, documents: Sequence[DocumentInfo] | None = None) -> list[str]:
-        """Questions a new user can click, drawn from the titles of the indexed documents
-        (``documents``, when the caller already has the list)."""
-        titles = [d.title for d in (self.documents() if documents is None else documents) if d.title][:count]
-        return [f"What does “{title}” say?" for title in titles]
+    def example_questions(self, count: int = 3, wait: float | None = None) -> list[ExampleQuestion] | None:
+        """Questions a new user can click, made from sentences of the indexed documents and each
+        checked by asking it (answered, with the expected phrase, citing its own passage).
+        Computed once per index state in the background: waits at most ``wait`` seconds (None:
+        until found) and returns None while they are still being found."""
+        documents = self.documents()
+        if not documents:
+            return []
+        key = (count, self.index.manifest.generation(), tuple((d.source, d.indexed_at) for d in documents))
+        return self._examples.get(key, lambda: self._find_examples(documents, count), wait)
+
+    def _find_examples(self, documents: Sequence[DocumentInfo], count: int) -> list[ExampleQuestion]:
+        if not self.reader.enabled:
+            return []
+        per_document = []
+        for document in documents:
+            pages = [text for _, text in self.index.document_text(document.source)]
+            sentences = prose_sentences(pages, EXAMPLE_SENTENCES_PER_DOCUMENT)
+            drafted = [subject_question(doc) for doc in self.reader.parse(sentences)] if sentences else []
+            made = [ExampleQuestion(q[0], document.source, s, q[1]) for s, q in zip(sentences, drafted) if q]
+            per_document.append(sorted(made, key=lambda e: len(e.question)))  # short ones read best
+        # Checked with the extractive backend: fast and deterministic, on the same passages a
+        # generative backend would be given.
+        options = AskOptions(backend="extractive")
+        return choose_examples(
+            interleave(per_document),
+            lambda question: self.ask(question, options=options),
+            count,
+            max_asks=count * 3,
+            budget_s=EXAMPLE_BUDGET_S,
+        )
 
     def documents(self) -> list[DocumentInfo]:
         """Indexed files, from the manifest (one row per file, whatever the chunk count)."""

@@ -228,7 +228,7 @@ def test_item_5_no_done_bubble_and_no_stale_example_chips(page):
     choose_backend(page, "extractive")
     new_chat(page)
     chips = page.locator("[class*='st-key-example-'] button")
-    expect(chips.first).to_be_visible()
+    expect(chips.first).to_be_visible(timeout=LONG_MS)  # found and checked in the background
     page.evaluate(WATCH)
     chips.first.click()
     page.wait_for_function("() => document.querySelectorAll('.answer, .refusal').length > 0", timeout=LONG_MS)
@@ -236,6 +236,35 @@ def test_item_5_no_done_bubble_and_no_stale_example_chips(page):
     assert page.evaluate("[...window.qaSeen]") == []
     expect(page.get_by_text("Done", exact=True)).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "i19-5-example-answered.png"), full_page=True)
+
+
+def test_item_6_example_questions_come_from_the_content_and_are_answered(page):
+    choose_backend(page, "extractive")
+    new_chat(page)
+    chips = page.locator("[class*='st-key-example-'] button:visible")
+    expect(chips.first).to_be_visible(timeout=LONG_MS)  # found and checked in the background
+    texts = [t.strip() for t in chips.all_inner_texts()]
+    # Not made from titles (the old chips read 'What does “<title>” say?'): from sentences.
+    titles = {"eu defense innovation office opens in kyiv"} | {
+        p.stem.replace("-", " ") for p in SEED_DOCS if p.stem.startswith("haystack")
+    }
+    for text in texts:
+        assert text.endswith("?") and "What does" not in text and "“" not in text, text
+        assert not any(title in text.lower() for title in titles), text
+    page.screenshot(path=str(ARTIFACTS / "i19-6-example-chips.png"), full_page=True)
+    first = page.locator(".st-key-example-0 button:visible")  # (Streamlit keeps a hidden copy of a button with help)
+    first.hover()
+    tooltip = page.get_by_test_id("stTooltipContent")
+    expect(tooltip).to_contain_text("From ")
+    source = tooltip.inner_text().strip().removeprefix("From ").strip()
+    first.click()
+    page.wait_for_function("() => document.querySelectorAll('.answer, .refusal').length > 0", timeout=LONG_MS)
+    settle(page)
+    expect(page.locator(".refusal")).to_have_count(0)
+    answer = page.locator(".answer").last
+    expect(answer.locator("a.marker").first).to_be_visible()  # cited
+    assert source in page.locator(".st-key-card-0-1").inner_text()  # by the document it came from
+    page.screenshot(path=str(ARTIFACTS / "i19-6-example-answered.png"), full_page=True)
 
 
 def border_colour(page) -> str:

@@ -128,6 +128,10 @@ def test_an_error_stays_in_the_conversation(app):
 
 
 def test_example_questions_can_be_clicked(app):
+    from ui.resources import get_assistant
+
+    assert get_assistant().example_questions()  # found in the background; the page then shows them
+    app.run()
     examples = [b for b in app.button if b.key and b.key.startswith("example-")]
     assert examples
     examples[0].click().run()

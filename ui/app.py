@@ -7,7 +7,15 @@ import streamlit as st
 
 from qa import Assistant, ConversationStoreError, QAError, md_text
 from ui.answering import AnswerRun, Job
-from ui.conversation import COPY_LISTENER, empty_state, render_turn, render_unsaved, show_answer_run, start_answer
+from ui.conversation import (
+    COPY_LISTENER,
+    empty_state,
+    examples_pending,
+    render_turn,
+    render_unsaved,
+    show_answer_run,
+    start_answer,
+)
 from ui.resources import corpus_indexing, get_assistant, get_settings
 from ui.sidebar import sidebar
 from ui.signin import current, gate
@@ -146,7 +154,9 @@ def chat_page() -> None:
     welcome = st.empty()
     if not turns and not unsaved and run is None:
         with welcome.container():
-            empty_state(bot, not indexing.finished, docs)
+            pending = empty_state(bot, not indexing.finished, docs)
+        if pending:  # (a run_every fragment must not sit in an st.empty: it would not rerun)
+            examples_pending(bot, lambda: not indexing.finished)
     indexed = {d.source for d in docs}
     for position, turn in enumerate(shown):
         render_turn(bot, turn, position, indexed, version)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 import time
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -264,26 +265,41 @@ def show_answer_run(run: AnswerRun) -> None:
     st.rerun()
 
 
-def empty_state(bot: Assistant, indexing: bool, docs: list[DocumentInfo]) -> None:
+def empty_state(bot: Assistant, indexing: bool, docs: list[DocumentInfo]) -> bool:
+    """The welcome text and, once found, example questions; returns whether they are still
+    being found (the caller then polls, outside this page's slots)."""
     if not docs:
         if not indexing:
             st.info(
                 "No documents are indexed yet. Add files with **Add files** in the sidebar "
                 "(or run `python -m qa ingest PATH`), then ask about them here."
             )
-        return
+        return False
     st.markdown(
         "Ask anything about the indexed documents: every answer cites the passages it rests on, "
         "and says so when the documents do not hold the answer."
     )
-    examples = bot.example_questions(documents=docs)
+    if indexing:  # examples of a half-built index would be found again when it is complete:
+        return True  # polled until the indexing ends, then found
+    # Never waits: the examples are found (and checked by asking them) in the background.
+    examples = bot.example_questions(wait=0)
     if examples:
         st.caption("Try one of these:")
         for number, example in enumerate(examples):
             st.button(
-                md_text(example),
+                md_text(example.question),
                 key=f"example-{number}",
                 icon=":material/help:",
+                help=f"From {md_text(example.file_name)}",
                 on_click=st.session_state.__setitem__,
-                args=("job", Job(example)),
+                args=("job", Job(example.question)),
             )
+    return examples is None
+
+
+@st.fragment(run_every=1.0)
+def examples_pending(bot: Assistant, indexing: Callable[[], bool]) -> None:
+    """Polls until the first start's indexing has ended and the example questions are found,
+    then redraws the page with them."""
+    if not indexing() and bot.example_questions(wait=0) is not None:
+        st.rerun(scope="app")
