@@ -32,6 +32,7 @@ from qa.errors import (
 from qa.evaluation.api import run_evaluation
 from qa.evaluation.report import failure_reason, fmt, metric_rows
 from qa.evaluation.runs import EvaluationStore
+from qa.evaluation.summary import EvalSummary
 from qa.export import conversation_markdown, export_file_name
 from qa.loopback import is_loopback
 from qa.settings import AccountSettings, Backend, RetrievalMode, Role, ServerSettings, Settings, load_settings
@@ -41,6 +42,7 @@ from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, 
 __all__ = [
     "SUPPORTED_SUFFIXES",
     "EvaluationStore",
+    "EvalSummary",
     "export_file_name",
     "failure_reason",
     "fmt",
