@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_health
-from testsupport.helpers import free_port
+from testsupport.browser import chromium, streamlit_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,55 +42,29 @@ def main() -> None:
     parser.add_argument("--backend", default="extractive")
     parser.add_argument("--questions", type=int, default=10)
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
     questions = [json.loads(line)["question"] for line in (ROOT / "seeds" / "testset.jsonl").open()][: args.questions]
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = {**os.environ, "QA_INDEX_DIR": f"{tmp}/index", "QA_BACKEND": args.backend}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "ui/app.py",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            health = wait_for_health(url, server)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-                page = browser.new_page()
-                t = time.perf_counter()
-                page.goto(url)
-                page.get_by_test_id("stChatInputTextArea").wait_for(timeout=300_000)
-                first_load = time.perf_counter() - t
-                firsts, fulls = [], []
-                for i, question in enumerate(questions):
-                    box = page.get_by_test_id("stChatInputTextArea")
-                    box.fill(question)
-                    page.evaluate(WATCH, 2 * i + 1)  # messages so far (user+assistant pairs) + the new question
-                    t0 = page.evaluate("performance.now()")
-                    box.press("Enter")
-                    page.wait_for_function("() => window.__qaWatch.full", timeout=300_000)
-                    marks = page.evaluate("window.__qaWatch")
-                    firsts.append((marks.get("first", marks["full"]) - t0) / 1000)
-                    fulls.append((marks["full"] - t0) / 1000)
-                    page.wait_for_timeout(300)
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        streamlit_app(ROOT, Path(tmp), {"QA_BACKEND": args.backend}) as (url, _, health),
+        chromium() as browser,
+    ):
+        page = browser.new_page()
+        t = time.perf_counter()
+        page.goto(url)
+        page.get_by_test_id("stChatInputTextArea").wait_for(timeout=300_000)
+        first_load = time.perf_counter() - t
+        firsts, fulls = [], []
+        for i, question in enumerate(questions):
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.fill(question)
+            page.evaluate(WATCH, 2 * i + 1)  # messages so far (user+assistant pairs) + the new question
+            t0 = page.evaluate("performance.now()")
+            box.press("Enter")
+            page.wait_for_function("() => window.__qaWatch.full", timeout=300_000)
+            marks = page.evaluate("window.__qaWatch")
+            firsts.append((marks.get("first", marks["full"]) - t0) / 1000)
+            fulls.append((marks["full"] - t0) / 1000)
+            page.wait_for_timeout(300)
     print(
         f"backend {args.backend}: server healthy after {health:.2f} s (process start to /_stcore/health); "
         f"first page load with models {first_load:.2f} s; total start {health + first_load:.2f} s"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import json
 import random
 import re
@@ -254,9 +255,10 @@ def _number_value(text: str) -> float:
     return float(text.rstrip("%"))
 
 
-def _terms(sentence: str) -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=65536)
+def _terms(sentence: str) -> tuple[tuple[str, str], ...]:
     """(shape, term) after the sentence's first word: acronyms (two or more capitals) and
-    capitalised words."""
+    capitalised words. Cached: building the set asks it of the same sentences thousands of times."""
     found = []
     for i, m in enumerate(_TERM.finditer(sentence)):
         word = m.group()
@@ -266,7 +268,7 @@ def _terms(sentence: str) -> list[tuple[str, str]]:
             found.append(("acronym", word))
         elif word[0].isupper():
             found.append(("capitalised", word))
-    return found
+    return tuple(found)
 
 
 def _word_in(term: str, text: str) -> bool:

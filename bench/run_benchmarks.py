@@ -28,6 +28,7 @@ from qa.evaluation.api import corpus_collection
 from qa.evaluation.report import write_report
 from qa.evaluation.runner import evaluate
 from qa.evaluation.splits import load_split
+from qa.evaluation.summary import EvalSummary, Meta
 
 DATASETS = {
     "squad2-dev-sample": "SQuAD 2.0 dev sample",
@@ -40,18 +41,15 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 
 def run(
     dataset_dir: Path, system: str, limit: int | None, out: Path, base: Settings, embeddings, half: str = "report"
-) -> dict:
+) -> EvalSummary:
     cases = load_testset(dataset_dir / "qa.jsonl")
     if half != "all":
         cases = load_split(ROOT / "bench" / "splits" / f"{dataset_dir.name}.json").select(cases, half)  # type: ignore[arg-type]
     cases = cases[:limit] if limit else cases
     corpus = dataset_dir / "docs"
-    meta = {
-        "testset": f"{dataset_dir.name} ({half} half, {len(cases)})",
-        "corpus": str(corpus),
-        "backend": system,
-        "half": half,
-    }
+    meta = Meta(
+        testset=f"{dataset_dir.name} ({half} half, {len(cases)})", corpus=str(corpus), backend=system, half=half
+    )
     index_seconds = None
     if system == "naive-baseline":
         from langchain_community.llms import LlamaCpp
@@ -72,12 +70,12 @@ def run(
     bar = tqdm(total=len(cases), desc=f"{dataset_dir.name}/{system}", file=sys.stderr)
     result = evaluate(asker, cases, embeddings, base.retrieval.top_k, meta, lambda d, t: bar.update(d - bar.n))
     bar.close()
-    result.summary["meta"]["index_seconds"] = index_seconds
+    result.summary.meta.index_seconds = index_seconds
     write_report(result, out / f"{dataset_dir.name}-{system}-{half}")
     return result.summary
 
 
-def table(rows: list[tuple[str, str, dict]]) -> str:
+def table(rows: list[tuple[str, str, EvalSummary]]) -> str:
     head = (
         "| Data set (half, questions) | System | Shown right | Answered | Right when answerable | "
         "Unanswerable refused | Answerable refused | Phrases right (shown) | Official EM / F1 | hit@4 | "
@@ -89,13 +87,13 @@ def table(rows: list[tuple[str, str, dict]]) -> str:
         return "n/a" if v is None else f"{v:.3f}"
 
     for data, system, s in rows:
-        shown, refusals = s["shown"], s["refusals"]
+        shown, refusals = s.shown, s.refusals
         lines.append(
-            f"| {data} ({s['meta'].get('half', 'all')}, {s['meta']['questions']}) | {system} | {f(shown['right'])} | "
-            f"{f(shown['answered'])} | {f(shown['right_when_answerable'])} | {f(refusals['recall'])} | "
-            f"{f(refusals['false_refusal_rate'])} | {f(shown['phrases_right'])} ({shown['phrases_shown']}) | "
-            f"{f(s['official']['exact'])} / {f(s['official']['f1'])} | {f(s['retrieval']['hit_at_k'])} | "
-            f"{f(s['citations'].get('gold_document_cited'))} | {f(s['latency_s']['total']['p50'])} |"
+            f"| {data} ({s.meta.half or 'all'}, {s.meta.questions}) | {system} | {f(shown.right)} | "
+            f"{f(shown.answered)} | {f(shown.right_when_answerable)} | {f(refusals.recall)} | "
+            f"{f(refusals.false_refusal_rate)} | {f(shown.phrases_right)} ({shown.phrases_shown}) | "
+            f"{f(s.official.exact)} / {f(s.official.f1)} | {f(s.retrieval.hit_at_k)} | "
+            f"{f(s.citations.gold_document_cited)} | {f(s.latency_s.total.p50)} |"
         )
     return "\n".join(lines)
 
@@ -154,7 +152,7 @@ def main() -> int:
         for system in args.systems:
             summary = run(Path(args.datasets) / name, system, args.limit, out, base, embeddings, args.half)
             rows.append((DATASETS[name], system, summary))
-            (out / "summaries.json").write_text(json.dumps([[d, s, x] for d, s, x in rows], indent=2))
+            (out / "summaries.json").write_text(json.dumps([[d, s, x.to_dict()] for d, s, x in rows], indent=2))
     command = "python -m bench.run_benchmarks " + " ".join(sys.argv[1:])
     text = f"{provenance(command)}; {time.perf_counter() - started:.0f} s in all.\n\n{table(rows)}"
     print(text)

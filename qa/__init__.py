@@ -32,6 +32,7 @@ from qa.errors import (
 from qa.evaluation.api import run_evaluation
 from qa.evaluation.report import failure_reason, fmt, metric_rows
 from qa.evaluation.runs import EvaluationStore
+from qa.evaluation.summary import EvalSummary
 from qa.examples import ExampleQuestion
 from qa.export import conversation_markdown, export_file_name
 from qa.loopback import is_loopback
@@ -42,6 +43,7 @@ from qa.types import Answer, Citation, DocumentInfo, FileResult, IngestSummary, 
 __all__ = [
     "SUPPORTED_SUFFIXES",
     "EvaluationStore",
+    "EvalSummary",
     "ExampleQuestion",
     "export_file_name",
     "failure_reason",

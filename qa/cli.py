@@ -333,13 +333,13 @@ def _eval(args, settings) -> int:
             bar.close()
     for label, value in metric_rows(result.run.summary):
         print(f"{label:36} {fmt(value)}")
-    total = result.run.summary["latency_s"]["total"]
-    print(f"{'Latency total p50 / p95 (s)':36} {fmt(total['p50'])} / {fmt(total['p95'])}")
-    check = result.run.summary.get("grounding_check")
-    if check:
+    total = result.run.summary.latency_s.total
+    print(f"{'Latency total p50 / p95 (s)':36} {fmt(total.p50)} / {fmt(total.p95)}")
+    check = result.run.summary.grounding_check
+    if check is not None:
         print(
-            f"{'Grounding: fabrications caught':36} {fmt(check['fabrication_recall'])} "
-            f"(precision {fmt(check['fabrication_precision'])}, true paraphrases kept {fmt(check['paraphrases_kept'])})"
+            f"{'Grounding: fabrications caught':36} {fmt(check.fabrication_recall)} "
+            f"(precision {fmt(check.fabrication_precision)}, true paraphrases kept {fmt(check.paraphrases_kept)})"
         )
     print(f"Report: {result.files['report']}")
     if result.comparison is not None:

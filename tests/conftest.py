@@ -76,3 +76,33 @@ def corpus(tmp_path) -> Path:
     folder.mkdir()
     shutil.copy(SEED_ARTICLE, folder / SEED_ARTICLE.name)
     return folder
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves the wall clock (``time.time``, which the accounts and itsdangerous read) forward
+    instead of sleeping: ``clock(2.2)``."""
+    import time
+
+    real = time.time
+    offset = [0.0]
+    monkeypatch.setattr(time, "time", lambda: real() + offset[0])
+
+    def advance(seconds: float) -> None:
+        offset[0] += seconds
+
+    return advance
+
+
+@pytest.fixture
+def cheap_password_hashing(monkeypatch):
+    """Argon2id with its smallest cost, for unit tests of the account rules (lockout, sessions,
+    keys) that hash dozens of passwords; the product's parameters are checked by
+    test_passwords_are_stored_as_argon2id_hashes_only and the integration tests."""
+    from argon2 import PasswordHasher
+
+    from qa.accounts import secrets
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(secrets, "_hasher", cheap)
+    monkeypatch.setattr(secrets, "_DUMMY_HASH", cheap.hash("nobody's password"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 
 import pytest
 
@@ -15,15 +14,20 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def accounts(tmp_path) -> Accounts:
+def accounts(tmp_path, cheap_password_hashing) -> Accounts:
     return Accounts.open(tmp_path, AccountSettings(signin_max_failures=3, signin_lock_s=1, session_hours=1))
 
 
 @pytest.mark.unit
-def test_passwords_are_stored_as_argon2id_hashes_only(accounts, tmp_path):
+def test_passwords_are_stored_as_argon2id_hashes_only(tmp_path):
+    accounts = Accounts.open(tmp_path)  # the product's Argon2 parameters, not the tests' cheap ones
     user = accounts.add("ada", "admin", PASSWORD)
     stored = accounts.store.user(user_id=user.id)
     assert stored is not None and stored.password_hash.startswith("$argon2id$")
+    assert not secrets.needs_rehash(stored.password_hash)
+    # The unknown name's stand-in hash has the same parameters, so it costs as long to verify.
+    assert not secrets.needs_rehash(secrets._DUMMY_HASH)
+    assert stored.password_hash.split("$")[3] == secrets._DUMMY_HASH.split("$")[3]
     assert PASSWORD.encode() not in (tmp_path / "accounts.sqlite3").read_bytes()
     assert (tmp_path / "accounts.sqlite3").stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "session.key").stat().st_mode & 0o777 == 0o600
@@ -51,14 +55,14 @@ def test_bad_account_input_is_one_clear_error(accounts):
 
 
 @pytest.mark.unit
-def test_repeated_failures_lock_the_name_then_it_unlocks(accounts):
+def test_repeated_failures_lock_the_name_then_it_unlocks(accounts, clock):
     accounts.add("ada", "admin", PASSWORD)
     for _ in range(3):
         with pytest.raises(NotSignedIn):
             accounts.check_password("ada", "wrong password!")
     with pytest.raises(SignInLocked, match="Too many failed sign-ins"):
         accounts.check_password("ada", PASSWORD)  # even the right password, while locked
-    time.sleep(1.1)
+    clock(1.1)
     assert accounts.check_password("ada", PASSWORD).name == "ada"
     record = accounts.store.user(name="ada")
     assert record is not None and record.failures == 0
@@ -86,7 +90,7 @@ def test_api_keys_are_shown_once_stored_as_hashes_and_revocable(accounts, tmp_pa
 
 
 @pytest.mark.unit
-def test_sessions_are_signed_expire_and_end(tmp_path):
+def test_sessions_are_signed_expire_and_end(tmp_path, cheap_password_hashing, clock):
     accounts = Accounts.open(tmp_path, AccountSettings(session_hours=0.0005))  # 1.8 s
     ada = accounts.add("ada", "admin", PASSWORD)
     signed = accounts.sign_in("ada", PASSWORD)
@@ -100,7 +104,8 @@ def test_sessions_are_signed_expire_and_end(tmp_path):
     with pytest.raises(NotSignedIn):
         accounts.authenticate(signed.token)
     second = accounts.sign_in("ada", PASSWORD)
-    time.sleep(2.2)
+    assert accounts.authenticate(second.token) == ada
+    clock(2.2)
     with pytest.raises(NotSignedIn):
         accounts.authenticate(second.token)
 

@@ -48,7 +48,7 @@ def test_openai_backend_against_a_real_openai_compatible_server(settings, embedd
         # the same server as the optional LLM judge of an evaluation
         judged = settings.changed(**{"judge_base_url": url, "judge_model": "gemma-3-270m"})
         output = run_evaluation(judged, MINI, tmp_path / "judged", embeddings=embeddings)
-        value = output.run.summary["judge_faithfulness"]
+        value = output.run.summary.judge_faithfulness
         assert value is not None and 0.0 <= value <= 1.0
         assert "Faithfulness (LLM judge)" in (tmp_path / "judged" / "report.md").read_text()
     with pytest.raises(BackendUnavailable, match="QA_OPENAI_BASE_URL"):

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_documents, wait_for_health
-from testsupport.helpers import ROOT, SEED_ARTICLE, SEED_DOCS, free_port
+from testsupport.browser import chromium, run_evaluation_page, streamlit_app, wait_for_documents
+from testsupport.helpers import ROOT, SEED_ARTICLE, SEED_DOCS
 
 pytestmark = pytest.mark.browser
 
@@ -26,62 +22,21 @@ FIRST_INDEXING_TIMEOUT_MS = 420_000
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/install-chromium.sh (make test does)")
     tmp = tmp_path_factory.mktemp("browser")
-    port = free_port()
     # Long local answers, so a Stop lands while the model is still writing.
-    env = {
-        **os.environ,
-        "QA_INDEX_DIR": str(tmp / "index"),
-        "QA_UPLOAD_DIR": str(tmp / "uploads"),
-        "QA_MAX_ANSWER_TOKENS": "400",
-    }
-    with open(tmp / "streamlit.log", "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "ui/app.py",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            startup = wait_for_health(url, process)
-            yield {"url": url, "startup_s": startup, "tmp": tmp, "process": process}
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with streamlit_app(ROOT, tmp, {"QA_MAX_ANSWER_TOKENS": "400"}) as (url, process, startup):
+        yield {"url": url, "startup_s": startup, "tmp": tmp, "process": process}
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=30_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+    with chromium(expect_timeout_ms=30_000) as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.grant_permissions(["clipboard-read", "clipboard-write"])
         page = context.new_page()
         page.browser_for_test = browser  # type: ignore[attr-defined]  # the test's own note on playwright's Page
         yield page
-        browser.close()
 
 
 def ask(page, question: str, answers_before: int) -> float:
@@ -145,13 +100,7 @@ def test_chat_follow_up_and_upload_in_a_real_browser(server, page, tmp_path):
 
 
 def test_evaluate_page_in_a_real_browser(server, page):
-    page.goto(f"{server['url']}/evaluate")
-    page.get_by_text("Evaluate answers against a test set").wait_for(timeout=ANSWER_TIMEOUT_MS)
-    limit = page.get_by_label("Only the first N questions (0 = all)")
-    limit.fill("8")
-    limit.press("Enter")
-    page.get_by_role("button", name="Run evaluation").click()
-    page.get_by_text("Metrics", exact=True).wait_for(timeout=ANSWER_TIMEOUT_MS)
+    run_evaluation_page(page, server["url"], 8, ANSWER_TIMEOUT_MS)
     page.get_by_text("Shown answers right").first.wait_for(timeout=30_000)
     # One expander per question; the stored reports and test sets have one of their own.
     expect(page.locator("[data-testid='stExpander']").filter(has_not_text="Stored reports")).to_have_count(8)

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, streamlit_app, wait_for_documents
+from testsupport.browser import chromium, run_evaluation_page, streamlit_app, wait_for_documents
 from testsupport.helpers import ROOT, SEED_DOCS
 
 pytestmark = pytest.mark.browser
@@ -41,8 +41,6 @@ WATCH = """() => {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/install-chromium.sh (make test does)")
     tmp = tmp_path_factory.mktemp("browser-chat")
     # Long local answers, so a Stop lands while the model is still writing.
     with streamlit_app(ROOT, tmp, {"QA_MAX_ANSWER_TOKENS": "400"}) as (url, process, _):
@@ -51,14 +49,9 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    expect.set_options(timeout=30_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium(expect_timeout_ms=30_000) as browser:
+        yield browser
 
 
 @pytest.fixture
@@ -404,13 +397,7 @@ def test_item_12_earlier_turns_are_named_and_can_be_left_out(page):
 
 
 def test_item_11_evaluation_reports_are_kept_under_the_index_listed_and_removable(page, server):
-    page.goto(f"{server['url']}/evaluate")
-    page.get_by_text("Evaluate answers against a test set").wait_for(timeout=LONG_MS)
-    limit = page.get_by_label("Only the first N questions (0 = all)")
-    limit.fill("2")
-    limit.press("Enter")
-    page.get_by_role("button", name="Run evaluation").click()
-    page.get_by_text("Metrics", exact=True).wait_for(timeout=LONG_MS)
+    run_evaluation_page(page, server["url"], 2, LONG_MS)
     reports = list((server["tmp"] / "index" / "evaluations").glob("ui-*"))
     assert len(reports) == 1 and (reports[0] / "summary.json").is_file()
     stored = page.get_by_test_id("stExpander").filter(has_text="Stored reports (1)")

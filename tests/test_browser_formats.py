@@ -4,16 +4,12 @@ indexed and cited by section / slide / sheet in a real Chromium; a type outside 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 from playwright.sync_api import expect
 
-from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_documents, wait_for_health
+from testsupport.browser import chromium, streamlit_app, wait_for_documents
 from testsupport.formats import write_pptx, write_xlsx
-from testsupport.helpers import ROOT, free_port
+from testsupport.helpers import ROOT
 
 pytestmark = pytest.mark.browser
 ANSWER_TIMEOUT_MS = 120_000
@@ -25,47 +21,11 @@ def app_url(tmp_path_factory):
     corpus = tmp / "corpus"
     corpus.mkdir()
     (corpus / "start.txt").write_text("The library opens at nine.\n", encoding="utf-8")
-    env = {
-        **os.environ,
-        "QA_INDEX_DIR": str(tmp / "index"),
-        "QA_UPLOAD_DIR": str(tmp / "uploads"),
-        "QA_CORPUS_DIR": str(corpus),
-    }
-    port = free_port()
-    with open(tmp / "streamlit.log", "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "ui/app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_for_health(url, process)
-            yield url, tmp
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with streamlit_app(ROOT, tmp, {"QA_CORPUS_DIR": str(corpus)}) as (url, _, _):
+        yield url, tmp
 
 
 def test_mdx_pptx_xlsx_upload_and_cite_their_place(app_url, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     url, _ = app_url
     page_mdx = tmp_path / "hayhooks.mdx"
     page_mdx.write_text(
@@ -79,10 +39,8 @@ def test_mdx_pptx_xlsx_upload_and_cite_their_place(app_url, tmp_path):
     odd = tmp_path / "notes.odt"
     odd.write_bytes(b"PK\x03\x04 not supported")
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+    with chromium(expect_timeout_ms=30_000) as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        expect.set_options(timeout=30_000)
         page.goto(url)
         wait_for_documents(page, 1, 3 * ANSWER_TIMEOUT_MS)  # the first start loads the model, then indexes
         uploader = page.locator("[data-testid='stFileUploaderDropzone'] input[type='file']")
@@ -111,4 +69,3 @@ def test_mdx_pptx_xlsx_upload_and_cite_their_place(app_url, tmp_path):
 
         uploader.set_input_files(str(odd))  # the uploader refuses a type outside the list
         expect(page.get_by_text("application/vnd.oasis.opendocument.text files are not allowed")).to_be_visible()
-        browser.close()

@@ -3,20 +3,16 @@ index whose accounts were added with `python -m qa users add` (the password on s
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
 from qa import ConversationStore, Settings
-from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_documents, wait_for_health
-from testsupport.helpers import ROOT, SEED_ARTICLE, free_port, run_cli
+from testsupport.browser import chromium, streamlit_app, wait_for_documents
+from testsupport.helpers import ROOT, SEED_ARTICLE, run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -30,8 +26,6 @@ COOKIE = "qa_ui_session"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/install-chromium.sh (make test does)")
     tmp = tmp_path_factory.mktemp("signin")
     corpus = tmp / "corpus"  # one document: a short first indexing on a busy machine
     corpus.mkdir()
@@ -47,46 +41,15 @@ def server(tmp_path_factory):
     for name, role in (("alice", "admin"), ("bob", "member"), ("carol", "member")):
         added = run_cli("users", "add", name, "--role", role, env_extra=env_extra, input_text=PASSWORDS[name] + "\n")
         assert added.returncode == 0, added.stderr
-    port = free_port()
-    with open(tmp / "streamlit.log", "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "ui/app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env_extra},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_health(url, process)
-            yield {"url": url, "kept": kept.id}
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with streamlit_app(ROOT, tmp, env_extra) as (url, _, _):
+        yield {"url": url, "kept": kept.id}
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    expect.set_options(timeout=60_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium(expect_timeout_ms=60_000) as browser:
+        yield browser
 
 
 def sign_in(page, name: str, password: str) -> None:

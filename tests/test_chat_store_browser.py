@@ -4,16 +4,13 @@ as not saved; after the file is deleted the next question is saved again, withou
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_documents, wait_for_health
-from testsupport.helpers import ROOT, SEED_ARTICLE, free_port
+from testsupport.browser import chromium, streamlit_app, wait_for_documents
+from testsupport.helpers import ROOT, SEED_ARTICLE
 
 pytestmark = pytest.mark.browser
 
@@ -22,47 +19,12 @@ TIMEOUT_MS = 180_000
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/install-chromium.sh (make test does)")
     tmp = tmp_path_factory.mktemp("chat-store")
     (tmp / "docs").mkdir()
     shutil.copy(SEED_ARTICLE, tmp / "docs" / SEED_ARTICLE.name)
-    port = free_port()
-    env = {
-        **os.environ,
-        "QA_INDEX_DIR": str(tmp / "index"),
-        "QA_UPLOAD_DIR": str(tmp / "uploads"),
-        "QA_CORPUS_DIR": str(tmp / "docs"),
-        "QA_BACKEND": "extractive",
-    }
-    with open(tmp / "streamlit.log", "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "ui/app.py",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for_health(f"http://127.0.0.1:{port}", process)
-            yield {"url": f"http://127.0.0.1:{port}", "store": tmp / "index" / "conversations.sqlite3"}
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    env = {"QA_CORPUS_DIR": str(tmp / "docs"), "QA_BACKEND": "extractive"}
+    with streamlit_app(ROOT, tmp, env) as (url, _, _):
+        yield {"url": url, "store": tmp / "index" / "conversations.sqlite3"}
 
 
 def ask(page, question: str, before: int) -> None:
@@ -75,12 +37,10 @@ def ask(page, question: str, before: int) -> None:
 
 
 def test_damaged_then_deleted_chat_store(app, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    expect.set_options(timeout=60_000)
     store: Path = app["store"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+    with chromium(expect_timeout_ms=60_000) as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             page.goto(app["url"])
@@ -107,4 +67,3 @@ def test_damaged_then_deleted_chat_store(app, tmp_path):
             assert store.is_file()
         finally:
             page.screenshot(path=str(tmp_path / "chat-store.png"), full_page=True)
-            browser.close()

@@ -3,7 +3,6 @@ parsing of real files made with the libraries people use (no model, no OCR)."""
 
 from __future__ import annotations
 
-import random
 import time
 import zipfile
 from pathlib import Path
@@ -13,8 +12,8 @@ import pytest
 from qa.documents.loading import SUPPORTED_SUFFIXES, LoadLimits, load_document
 from qa.documents.uploads import save_upload
 from qa.errors import DocumentError
-from tests.test_hostile_input import FUZZ_CASES, SLOWEST_FUZZED_LOAD_S, mutate, rewrite_docx_part
 from testsupport.formats import write_csv, write_eml, write_pptx, write_scanned_pdf, write_xlsx, zip_bomb_office
+from testsupport.fuzz import assert_clean, fuzz_loads
 
 pytestmark = pytest.mark.unit
 
@@ -298,40 +297,12 @@ def test_fuzzed_new_loader_inputs_load_or_refuse_cleanly(tmp_path, suffix):
     formats damaged inside a well-formed zip) load or are refused in one line, quickly."""
     seed = tmp_path / f"seed{suffix}"
     _fuzz_seed(seed)
-    original = seed.read_bytes()
     assert load_document(seed, LoadLimits()).pages  # the undamaged seed reads
     if suffix in INNER_PART:  # the part damaged "inside" exists, so those cases are not copies
         assert INNER_PART[suffix] in zipfile.ZipFile(seed).namelist()
-    rng = random.Random(f"fuzz{suffix}")
-    outcomes = {"loaded": 0, "refused in one line": 0}
-    unclean: list[str] = []
-    slowest = 0.0
-    for i in range(FUZZ_CASES):
-        case = tmp_path / f"case{i}{suffix}"
-        inside = suffix in INNER_PART and i % 2
-        damaged = (
-            rewrite_docx_part(original, INNER_PART[suffix], lambda xml: mutate(xml, rng))
-            if inside
-            else mutate(original, rng)
-        )
-        case.write_bytes(damaged)
-        started = time.monotonic()
-        try:
-            load_document(case, LoadLimits(ocr=False))
-            outcomes["loaded"] += 1
-        except DocumentError as exc:
-            message = str(exc)
-            if message.strip() and "\n" not in message:
-                outcomes["refused in one line"] += 1
-            else:
-                unclean.append(f"case {i}: DocumentError {message!r}")
-        except Exception as exc:  # noqa: BLE001 (counting what escapes is the point of the test)
-            unclean.append(f"case {i}: {type(exc).__name__}: {exc}")
-        slowest = max(slowest, time.monotonic() - started)
-        case.unlink()
-    print(f"\nfuzzed {suffix}: {outcomes}, {len(unclean)} unclean, 0 hangs, slowest {slowest:.2f} s")
-    assert outcomes["loaded"] + outcomes["refused in one line"] == FUZZ_CASES, unclean[:5]
-    assert slowest < SLOWEST_FUZZED_LOAD_S, f"slowest fuzzed {suffix} load took {slowest:.1f} s"
+    result = fuzz_loads(seed, LoadLimits(ocr=False), INNER_PART.get(suffix))
+    print(f"\nfuzzed {suffix}: {result.describe()}")
+    assert_clean(result, suffix)
 
 
 def test_a_bad_ocr_setting_is_one_line_naming_it(monkeypatch):

@@ -4,10 +4,8 @@ file and the limit, never aborting the rest of an ingest."""
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,11 +17,10 @@ from qa.documents.chunking import chunk_pages, pack_sentences, split_sentences
 from qa.documents.loading import LoadLimits, load_document
 from qa.documents.uploads import MAX_NAME_CHARS, safe_file_name
 from qa.errors import DocumentError
+from testsupport.fuzz import assert_clean, fuzz_loads, rewrite_docx_part
 from testsupport.helpers import ROOT, SEED_ARTICLE, write_pdf, zip_bomb_docx
 
-FUZZ_CASES = int(os.environ.get("QA_TEST_FUZZ_CASES", "150"))  # per loader; a longer run: 2000
 GOOD = "The ferry to the island leaves at noon from pier seven."
-SLOWEST_FUZZED_LOAD_S = 5.0  # bound on one load of a few-KB fuzzed file (see the fuzz test)
 
 
 def load_in_subprocess(path: Path) -> tuple[str, int]:
@@ -211,20 +208,6 @@ def test_chunk_ids_are_unique_and_stable(text):
     assert len({c.id for c in first}) == len(first)
 
 
-def mutate(original: bytes, rng: random.Random) -> bytes:
-    data = bytearray(original)
-    for _ in range(rng.randint(1, 20)):
-        choice = rng.random()
-        pos = rng.randrange(len(data)) if data else 0
-        if choice < 0.4 and data:
-            data[pos] = rng.randrange(256)
-        elif choice < 0.7:
-            data[pos:pos] = rng.randbytes(rng.randint(1, 50))
-        elif data:
-            del data[pos : pos + rng.randint(1, 200)]
-    return bytes(data)
-
-
 @pytest.mark.unit
 def test_damage_found_by_the_long_fuzz_run_is_refused_or_read_cleanly(tmp_path):
     """Inputs the long fuzz runs (2000 and 4000 per loader) crashed on: refused in one line, or loaded."""
@@ -255,24 +238,6 @@ def test_damage_found_by_the_long_fuzz_run_is_refused_or_read_cleanly(tmp_path):
     assert "The ferry leaves at noon." in document.pages[0].text
 
 
-def rewrite_docx_part(data: bytes, part: str, change) -> bytes:
-    """The DOCX with one part's bytes passed through ``change``; the zip stays well formed."""
-    import io
-    import zipfile
-
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            target.writestr(item, change(content) if item.filename == part else content)
-    return out.getvalue()
-
-
-def mutate_inside_docx(data: bytes, rng: random.Random) -> bytes:
-    """A well-formed zip whose document.xml is mutated: the XML parser sees the damage, not zipfile."""
-    return rewrite_docx_part(data, "word/document.xml", lambda xml: mutate(xml, rng))
-
-
 @pytest.mark.unit
 @pytest.mark.parametrize("suffix", [".txt", ".md", ".html", ".pdf", ".docx"])
 def test_fuzzed_loader_inputs_load_or_refuse_cleanly(tmp_path, suffix):
@@ -291,36 +256,9 @@ def test_fuzzed_loader_inputs_load_or_refuse_cleanly(tmp_path, suffix):
         seed.write_text(f"<html><body><p>{text}</p></body></html>", encoding="utf-8")
     else:
         seed.write_text(text, encoding="utf-8")
-    rng = random.Random(f"fuzz{suffix}")
-    original = seed.read_bytes()
-    outcomes = {"loaded": 0, "refused in one line": 0}
-    unclean: list[str] = []  # any other exception, or a refusal that is not one line of reason
-    slowest = 0.0
-    for i in range(FUZZ_CASES):
-        case = tmp_path / f"case{i}{suffix}"
-        inside = suffix == ".docx" and i % 2  # half the DOCX cases get past the zip layer
-        case.write_bytes(mutate_inside_docx(original, rng) if inside else mutate(original, rng))
-        started = time.monotonic()
-        try:
-            load_document(case, LoadLimits())
-            outcomes["loaded"] += 1
-        except DocumentError as exc:
-            message = str(exc)
-            if message.strip() and "\n" not in message:  # the ingest puts the file name before it
-                outcomes["refused in one line"] += 1
-            else:
-                unclean.append(f"case {i}: DocumentError {message!r}")
-        except Exception as exc:  # noqa: BLE001 (counting what escapes is the point of the test)
-            unclean.append(f"case {i}: {type(exc).__name__}: {exc}")
-        slowest = max(slowest, time.monotonic() - started)
-        case.unlink()
-    print(f"\nfuzzed {suffix}: {outcomes}, {len(unclean)} unclean, slowest {slowest:.2f} s")
-    assert outcomes["loaded"] + outcomes["refused in one line"] == FUZZ_CASES, unclean[:5]
-    # Each case is a few KB (the seed article, 40 lines of it for PDF and DOCX): the slowest of
-    # the 150 per loader took 0.06-0.43 s here on a busy two-core machine. 5 s leaves room for a
-    # slower machine and is still far below what a parser caught in a loop, or an expansion the
-    # limits missed, would take.
-    assert slowest < SLOWEST_FUZZED_LOAD_S, f"slowest fuzzed {suffix} load took {slowest:.1f} s"
+    result = fuzz_loads(seed, LoadLimits(), "word/document.xml" if suffix == ".docx" else None)
+    print(f"\nfuzzed {suffix}: {result.describe()}")
+    assert_clean(result, suffix)
 
 
 @pytest.mark.unit

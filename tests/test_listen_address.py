@@ -24,7 +24,14 @@ def test_make_run_passes_a_loopback_address():
     assert re.search(r"^ADDRESS\s*\?=\s*127\.0\.0\.1\s*$", makefile, re.MULTILINE)
 
 
-@pytest.mark.parametrize("path", ["tests/test_browser.py", "bench/browser_latency.py"])
-def test_test_servers_pass_loopback(path):
-    text = (ROOT / path).read_text(encoding="utf-8")
+def test_test_servers_pass_loopback():
+    """Browser tests and benches start Streamlit in one place, testsupport/browser.py, which
+    passes a loopback address; no test or bench starts it another way."""
+    text = (ROOT / "testsupport" / "browser.py").read_text(encoding="utf-8")
     assert re.search(r'"--server\.address",\s*"127\.0\.0\.1"', text)
+    others = [
+        str(path.relative_to(ROOT))
+        for path in (*ROOT.glob("tests/**/*.py"), *ROOT.glob("bench/**/*.py"))
+        if re.search(r'"streamlit",\s*"run"', path.read_text(encoding="utf-8"))
+    ]
+    assert others == []

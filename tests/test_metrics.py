@@ -13,6 +13,7 @@ from qa.evaluation.metrics import (
     retrieval_scores,
     token_f1,
 )
+from qa.evaluation.summary import EvalSummary
 from qa.evaluation.testset import load_testset
 from qa.types import Answer, Citation, Passage
 
@@ -112,8 +113,9 @@ def test_percentile_interpolates():
 def test_compare_flags_drops_beyond_tolerance_and_latency_rises():
     prev = {"answers": {"f1": 0.50}, "faithfulness": 0.9, "latency_s": {"total": {"p50": 0.2}}, "meta": {"x": 1}}
     cur = {"answers": {"f1": 0.47}, "faithfulness": 0.89, "latency_s": {"total": {"p50": 0.5}}}
+    gated = ("answers.f1", "faithfulness", "latency_s.total.p50")
     rows = {
-        c.metric: c for c in compare_summaries(cur, prev, ("answers.f1", "faithfulness", "latency_s.total.p50"), 0.02)
+        c.metric: c for c in compare_summaries(EvalSummary.from_dict(cur), EvalSummary.from_dict(prev), gated, 0.02)
     }
     assert rows["answers.f1"].regressed and rows["answers.f1"].delta == pytest.approx(-0.03)
     assert not rows["faithfulness"].regressed

@@ -3,18 +3,16 @@ them, and the section path of the chunks below them. Plain PDFs read as before."
 
 from __future__ import annotations
 
-import random
 import shutil
-import time
 
 import pytest
 from pypdf import PdfReader
 
 from qa.documents.chunking import split_sentences
 from qa.documents.loading import LoadLimits, load_document
-from qa.errors import DocumentError
 from qa.types import place
 from testsupport.formats import text_image, write_heading_pdf
+from testsupport.fuzz import assert_clean, fuzz_loads
 from testsupport.helpers import write_pdf
 
 MUSEUM = [
@@ -135,33 +133,11 @@ def test_a_citation_names_the_page_before_a_pdf_section_but_not_twice():
 
 @pytest.mark.unit
 def test_fuzzed_heading_pdfs_load_or_refuse_cleanly(tmp_path):
-    from tests.test_hostile_input import FUZZ_CASES, SLOWEST_FUZZED_LOAD_S, mutate
-
     seed = tmp_path / "seed.pdf"
     write_heading_pdf(seed, MUSEUM * 3)
-    original = seed.read_bytes()
-    rng = random.Random("fuzz headings")
-    loaded = refused = 0
-    unclean: list[str] = []
-    slowest = 0.0
-    for i in range(FUZZ_CASES):
-        case = tmp_path / f"case{i}.pdf"
-        case.write_bytes(mutate(original, rng))
-        started = time.monotonic()
-        try:
-            load_document(case, LoadLimits())
-            loaded += 1
-        except DocumentError as exc:
-            if str(exc).strip() and "\n" not in str(exc):
-                refused += 1
-            else:
-                unclean.append(f"case {i}: {exc!r}")
-        except Exception as exc:  # noqa: BLE001 (counting what escapes is the point of the test)
-            unclean.append(f"case {i}: {type(exc).__name__}: {exc}")
-        slowest = max(slowest, time.monotonic() - started)
-    print(f"\nfuzzed heading .pdf: {loaded} loaded, {refused} refused in one line, {len(unclean)} unclean")
-    assert loaded + refused == FUZZ_CASES, unclean[:5]
-    assert slowest < SLOWEST_FUZZED_LOAD_S
+    result = fuzz_loads(seed, LoadLimits())
+    print(f"\nfuzzed heading .pdf: {result.describe()}")
+    assert_clean(result, ".pdf")
 
 
 @pytest.mark.integration

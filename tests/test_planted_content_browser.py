@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,8 +17,8 @@ from urllib.parse import urlparse
 import pytest
 
 from qa.text_safety import WORD_JOINER
-from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_documents, wait_for_health
-from testsupport.helpers import ROOT, free_port
+from testsupport.browser import chromium, streamlit_app, wait_for_documents
+from testsupport.helpers import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -98,48 +95,11 @@ def plant(folder: Path, host: str) -> None:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, other_host):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/install-chromium.sh (make test does)")
     tmp = tmp_path_factory.mktemp("planted")
     plant(tmp, other_host)
-    port = free_port()
-    env = {
-        **os.environ,
-        "QA_INDEX_DIR": str(tmp / "index"),
-        "QA_UPLOAD_DIR": str(tmp / "uploads"),
-        "QA_CORPUS_DIR": str(tmp / "docs"),
-        "QA_TESTSET_DIR": str(tmp / "testsets"),
-        "QA_BACKEND": "extractive",
-    }
-    with open(tmp / "streamlit.log", "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "ui/app.py",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_health(url, process)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    env = {"QA_CORPUS_DIR": str(tmp / "docs"), "QA_TESTSET_DIR": str(tmp / "testsets"), "QA_BACKEND": "extractive"}
+    with streamlit_app(ROOT, tmp, env) as (url, _, _):
+        yield url
 
 
 OUTSIDE_LINKS = """() => [...document.querySelectorAll('a[href], area[href]')]
@@ -149,9 +109,8 @@ OUTSIDE_LINKS = """() => [...document.querySelectorAll('a[href], area[href]')]
 
 
 def test_planted_content_stays_text(app, other_host, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    expect.set_options(timeout=60_000)
     requests: list[str] = []
     aborted: list[str] = []
     dialogs: list[str] = []
@@ -176,8 +135,7 @@ def test_planted_content_stays_text(app, other_host, tmp_path):
             links.update(frame.evaluate(OUTSIDE_LINKS))
         texts.append(page.inner_text("body"))
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+    with chromium(expect_timeout_ms=60_000) as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.route("**/*", route)
         page = context.new_page()
@@ -235,7 +193,6 @@ def test_planted_content_stays_text(app, other_host, tmp_path):
             look(page)
         finally:
             page.screenshot(path=str(tmp_path / "planted.png"), full_page=True)
-            browser.close()
 
     to_other_host = [u for u in requests if urlparse(u).hostname == "127.0.0.2"]
     not_app = [u for u in requests if not u.startswith(("data:", "blob:")) and urlparse(u).hostname != "127.0.0.1"]

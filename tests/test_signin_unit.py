@@ -3,8 +3,6 @@ counts as on this machine, and the visitor a token names (real accounts in a tem
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from qa import LOCAL_OWNER, Accounts, AccountSettings, NotSignedIn, Settings
@@ -14,7 +12,7 @@ pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-def accounts(tmp_path):
+def accounts(tmp_path, cheap_password_hashing):
     return Accounts.open(tmp_path, AccountSettings(session_hours=0.0005))  # 1.8 s
 
 
@@ -51,7 +49,7 @@ def test_on_this_machine_needs_a_loopback_address_host_and_origin():
     assert on_this_machine(None, {})  # no request at all: in-process (AppTest)
 
 
-def test_visitor_for_a_token(accounts):
+def test_visitor_for_a_token(accounts, clock):
     assert visitor_for(accounts, None, local=True) == Visitor(LOCAL_USER, None)
     assert visitor_for(accounts, None, local=True).owner == LOCAL_OWNER  # type: ignore[union-attr]
     with pytest.raises(NotSignedIn, match="users add"):
@@ -69,7 +67,8 @@ def test_visitor_for_a_token(accounts):
     assert visitor_for(accounts, again.token, local=True) is None
     accounts.disable("ann", False)
     late = accounts.sign_in("ann", "ann-password-1")
-    time.sleep(2.2)
+    assert visitor_for(accounts, late.token, local=True) is not None
+    clock(2.2)
     assert visitor_for(accounts, late.token, local=True) is None  # expired
 
 
@@ -84,7 +83,7 @@ def test_roles_decide_uploads_removal_and_evaluation():
     assert not allowed(member, "remove", members_upload)
 
 
-def test_with_accounts_the_app_shows_only_the_form(tmp_path, monkeypatch):
+def test_with_accounts_the_app_shows_only_the_form(tmp_path, monkeypatch, cheap_password_hashing):
     """Through Streamlit's AppTest: the gate stops the run before any page (no model loads)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest

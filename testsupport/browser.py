@@ -1,4 +1,5 @@
-"""Debian's headless Chromium and a `streamlit run` server, for the browser test and bench."""
+"""Debian's headless Chromium and a `streamlit run` server: the one way the browser tests and
+bench/browser_latency.py start them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 CHROMIUM = os.environ.get("QA_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -19,6 +25,28 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"Chromium not found at {CHROMIUM}: run scripts/install-chromium.sh (make test does)")
+
+
+@contextlib.contextmanager
+def chromium(expect_timeout_ms: float | None = None) -> Iterator[Browser]:
+    """Headless Chromium under playwright; yields the Browser and closes it. ``expect_timeout_ms``
+    sets playwright's ``expect`` timeout (a wait, not a timing check)."""
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    if expect_timeout_ms is not None:
+        expect.set_options(timeout=expect_timeout_ms)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 180) -> float:
@@ -48,12 +76,29 @@ def wait_for_documents(page, count: int, timeout_ms: float) -> None:
     )
 
 
+def run_evaluation_page(page, url: str, questions: int, timeout_ms: float) -> None:
+    """Open the Evaluate page, run the first ``questions`` of the default test set and wait for
+    its metrics."""
+    page.goto(f"{url}/evaluate")
+    page.get_by_text("Evaluate answers against a test set").wait_for(timeout=timeout_ms)
+    limit = page.get_by_label("Only the first N questions (0 = all)")
+    limit.fill(str(questions))
+    limit.press("Enter")
+    page.get_by_role("button", name="Run evaluation").click()
+    page.get_by_text("Metrics", exact=True).wait_for(timeout=timeout_ms)
+
+
 @contextlib.contextmanager
-def streamlit_app(root: Path, tmp: Path, env_extra: dict[str, str] | None = None):
-    """`streamlit run ui/app.py` on a free loopback port with its index and uploads under ``tmp``;
-    yields (url, process, seconds to healthy)."""
+def streamlit_app(
+    root: Path, tmp: Path, env_extra: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen, float]]:
+    """`streamlit run ui/app.py` on a free loopback port with its index and uploads under ``tmp``
+    (``env_extra`` adds or overrides ``QA_*`` settings) and its output in ``tmp/streamlit.log``;
+    yields (url, process, seconds to healthy). Fails at once when Chromium is missing, before the
+    long start."""
     from testsupport.helpers import free_port
 
+    require_chromium()
     port = free_port()
     env = {**os.environ, "QA_INDEX_DIR": str(tmp / "index"), "QA_UPLOAD_DIR": str(tmp / "uploads"), **(env_extra or {})}
     with open(tmp / "streamlit.log", "w") as log:

@@ -84,18 +84,18 @@ def run(settings, store: EvaluationStore, testset: Path, backend: str, top_k: in
 
 def show(result) -> None:
     summary = result.run.summary
-    meta = summary["meta"]
+    meta = summary.meta
     st.subheader("Metrics")
     st.caption(
-        f"{meta['questions']} questions ({meta['answerable']} answerable) · backend {meta['backend']} · "
-        f"top-k {meta['top_k']} · {meta['seconds']} s · report `{md_text(Path(result.files['report']).parent.name)}` "
+        f"{meta.questions} questions ({meta.answerable} answerable) · backend {meta.backend} · "
+        f"top-k {meta.top_k} · {meta.seconds} s · report `{md_text(Path(result.files['report']).parent.name)}` "
         "(listed under Stored reports)"
     )
     table = pd.DataFrame([(label, fmt(value)) for label, value in metric_rows(summary)], columns=["Metric", "Value"])
     col1, col2 = st.columns([1, 1])
     col1.table(table.set_index("Metric"))
     latency = pd.DataFrame(
-        [(stage, fmt(v["p50"]), fmt(v["p95"])) for stage, v in summary["latency_s"].items()],
+        [(stage, fmt(v.p50), fmt(v.p95)) for stage, v in summary.latency_s.items()],
         columns=["Stage", "p50 (s)", "p95 (s)"],
     )
     col2.table(latency.set_index("Stage"))

@@ -3,6 +3,7 @@
 from qa.evaluation.api import EvaluationOutput, run_evaluation
 from qa.evaluation.compare import Comparison, compare_summaries
 from qa.evaluation.runner import EvalRun, QuestionResult, evaluate
+from qa.evaluation.summary import EvalSummary, GroundingCheck, Meta, load_summary
 from qa.evaluation.testset import TestCase, load_testset
 
 __all__ = [
@@ -10,6 +11,10 @@ __all__ = [
     "EvaluationOutput",
     "run_evaluation",
     "EvalRun",
+    "EvalSummary",
+    "GroundingCheck",
+    "Meta",
+    "load_summary",
     "QuestionResult",
     "TestCase",
     "compare_summaries",

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
 from qa.assistant import Assistant
-from qa.errors import QAError, as_server_error
+from qa.errors import as_server_error
 from qa.evaluation.compare import DEFAULT_GATED, Comparison, compare_summaries
 from qa.evaluation.report import write_report
 from qa.evaluation.runner import EvalRun, ProgressCallback, evaluate
 from qa.evaluation.splits import Half, select_half
+from qa.evaluation.summary import Meta, load_summary
 from qa.evaluation.testset import load_testset
 from qa.settings import Settings
 from qa.types import IngestSummary
@@ -40,15 +40,6 @@ def corpus_collection(corpus: Path, settings: Settings | None = None) -> str:
         key += f"\x1f{settings.embedding.embedding_model}\x1f{settings.embedding.embedding_precision}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     return f"eval-{digest}"
-
-
-def load_summary(path: str | Path) -> dict:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise QAError(f"previous summary not found: {path}") from exc
-    except json.JSONDecodeError as exc:
-        raise QAError(f"{path}: not a summary JSON ({exc.msg})") from exc
 
 
 def run_evaluation(
@@ -81,13 +72,13 @@ def run_evaluation(
     else:
         assistant = Assistant(settings, embeddings=embeddings)
         ingest = assistant.ensure_corpus()
-    meta = {
-        "testset": str(testset),
-        "half": half or "all",
-        "corpus": str(corpus or settings.ingest.corpus_dir),
-        "backend": settings.answering.backend,
-        "embedding_model": settings.embedding.embedding_model,
-    }
+    meta = Meta(
+        testset=str(testset),
+        half=half or "all",
+        corpus=str(corpus or settings.ingest.corpus_dir),
+        backend=settings.answering.backend,
+        embedding_model=settings.embedding.embedding_model,
+    )
     judge = None
     if settings.evaluation.judge_base_url:
         from qa.evaluation.judge import LLMJudge
@@ -98,7 +89,7 @@ def run_evaluation(
             settings.generation.openai_api_key,
             settings.generation.request_timeout_s,
         ).faithfulness
-        meta["judge_model"] = settings.evaluation.judge_model
+        meta.judge_model = settings.evaluation.judge_model
     try:
         run = evaluate(assistant.ask, cases, assistant.embeddings, settings.retrieval.top_k, meta, on_progress, judge)
     except Exception as exc:
@@ -111,7 +102,7 @@ def run_evaluation(
     if grounding is not None:
         from qa.evaluation.grounding import load_grounding_set, score_grounding
 
-        run.summary["grounding_check"] = score_grounding(assistant, load_grounding_set(grounding))
+        run.summary.grounding_check = score_grounding(assistant, load_grounding_set(grounding))
     comparison = compare_summaries(run.summary, previous, gated, tolerance) if previous else None
     files = write_report(run, Path(out), comparison)
     return EvaluationOutput(run, files, comparison, ingest)

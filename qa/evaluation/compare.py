@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from qa.evaluation.summary import EvalSummary
+
 DEFAULT_GATED = (
     "shown.right",
     "shown.answered",
@@ -49,11 +51,11 @@ class Comparison:
 
 
 def compare_summaries(
-    current: dict[str, Any], previous: dict[str, Any], gated: tuple[str, ...] = DEFAULT_GATED, tolerance: float = 0.02
+    current: EvalSummary, previous: EvalSummary, gated: tuple[str, ...] = DEFAULT_GATED, tolerance: float = 0.02
 ) -> list[Comparison]:
-    """Every metric in either summary; a gated metric regresses when it worsens by more than
-    ``tolerance`` (absolute) or disappears."""
-    cur, prev = flatten(current), flatten(previous)
+    """Every metric in either summary, named by its place in ``summary.json`` (``answers.f1``); a
+    gated metric regresses when it worsens by more than ``tolerance`` (absolute) or disappears."""
+    cur, prev = flatten(current.to_dict()), flatten(previous.to_dict())
     rows = []
     for metric in sorted(set(cur) | set(prev) | set(gated)):
         c, p = cur.get(metric), prev.get(metric)

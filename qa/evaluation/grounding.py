@@ -17,6 +17,7 @@ from pathlib import Path
 
 from qa.answer.ground import ground_generated
 from qa.errors import QAError
+from qa.evaluation.summary import GroundingCheck
 
 LABELS = ("supported", "fabricated")
 
@@ -158,18 +159,18 @@ def grounding_breakdown(claims: list[LabelledClaim], kept: list[bool], control_k
     }
 
 
-def score_grounding(assistant, claims: list[LabelledClaim]) -> dict:
+def score_grounding(assistant, claims: list[LabelledClaim]) -> GroundingCheck:
     """Precision and recall of the check at catching fabrications, and the share of true
     paraphrases it keeps; ``missed`` lists the fabrications it let through."""
     kept = check_claims(assistant, claims)
     m = grounding_metrics(claims, kept)
-    return {
-        "claims": m["claims"],
-        "fabrication_recall": m["fabrication_recall"],
-        "fabrication_precision": m["fabrication_precision"],
-        "paraphrases_kept": m["supported_kept"],
-        "missed_fabrications": [
+    return GroundingCheck(
+        claims=m["claims"],
+        fabrication_recall=m["fabrication_recall"],
+        fabrication_precision=m["fabrication_precision"],
+        paraphrases_kept=m["supported_kept"],
+        missed_fabrications=[
             f"{c.id} ({c.kind}): {c.claim}" for c, k in zip(claims, kept) if c.label == "fabricated" and k
         ],
-        "dropped_paraphrases": [f"{c.id}: {c.claim}" for c, k in zip(claims, kept) if c.label == "supported" and not k],
-    }
+        dropped_paraphrases=[f"{c.id}: {c.claim}" for c, k in zip(claims, kept) if c.label == "supported" and not k],
+    )

@@ -4,50 +4,47 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from qa.evaluation.compare import Comparison
 from qa.evaluation.runner import STAGES, EvalRun, QuestionResult
-
-TABLE_ROWS = [
-    # What a person sees comes first: of the answers shown, how many are right, and how many were shown.
-    ("Shown answers right (precision)", "shown", "right"),
-    ("Questions answered (coverage)", "shown", "answered"),
-    ("Right among answerable questions answered", "shown", "right_when_answerable"),
-    ("Short phrases shown as the answer, right", "shown", "phrases_right"),
-    ("SQuAD 2.0 official exact match (abstentions credited)", "official", "exact"),
-    ("SQuAD 2.0 official F1 (abstentions credited)", "official", "f1"),
-    ("Retrieval hit@k (gold document)", "retrieval", "hit_at_k"),
-    ("Retrieval recall@k (gold passage)", "retrieval", "recall_at_k"),
-    ("Retrieval MRR", "retrieval", "mrr"),
-    ("Exact match (answerable)", "answers", "exact_match"),
-    ("Token F1 (answerable)", "answers", "f1"),
-    ("Semantic similarity", "answers", "semantic_similarity"),
-    ("Answer contains a reference answer", "answers", "contains_answer"),
-    ("Answer or its quoted evidence contains one", "answers", "evidence_contains_answer"),
-    ("Citation precision", "citations", "precision"),
-    ("Citation recall", "citations", "recall"),
-    ("Gold document cited (answerable)", "citations", "gold_document_cited"),
-    ("Faithfulness (cited passages)", None, "faithfulness"),
-    ("Supported by retrieved passages", None, "context_support"),
-    ("Refusal accuracy", "refusals", "accuracy"),
-    ("Refusal precision", "refusals", "precision"),
-    ("Refusal recall", "refusals", "recall"),
-    ("Wrongly refused (answerable)", "refusals", "false_refusal_rate"),
-]
+from qa.evaluation.summary import EvalSummary
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def metric_rows(summary: dict[str, Any]) -> list[tuple[str, float | None]]:
-    rows = []
-    for label, group, key in TABLE_ROWS:
-        value = summary.get(key) if group is None else summary.get(group, {}).get(key)
-        rows.append((label, value))
-    if "judge_faithfulness" in summary:
-        rows.append(("Faithfulness (LLM judge)", summary["judge_faithfulness"]))
+def metric_rows(summary: EvalSummary) -> list[tuple[str, float | None]]:
+    """The report's metric table; what a person sees comes first: of the answers shown, how many
+    are right, and how many were shown."""
+    s = summary
+    rows: list[tuple[str, float | None]] = [
+        ("Shown answers right (precision)", s.shown.right),
+        ("Questions answered (coverage)", s.shown.answered),
+        ("Right among answerable questions answered", s.shown.right_when_answerable),
+        ("Short phrases shown as the answer, right", s.shown.phrases_right),
+        ("SQuAD 2.0 official exact match (abstentions credited)", s.official.exact),
+        ("SQuAD 2.0 official F1 (abstentions credited)", s.official.f1),
+        ("Retrieval hit@k (gold document)", s.retrieval.hit_at_k),
+        ("Retrieval recall@k (gold passage)", s.retrieval.recall_at_k),
+        ("Retrieval MRR", s.retrieval.mrr),
+        ("Exact match (answerable)", s.answers.exact_match),
+        ("Token F1 (answerable)", s.answers.f1),
+        ("Semantic similarity", s.answers.semantic_similarity),
+        ("Answer contains a reference answer", s.answers.contains_answer),
+        ("Answer or its quoted evidence contains one", s.answers.evidence_contains_answer),
+        ("Citation precision", s.citations.precision),
+        ("Citation recall", s.citations.recall),
+        ("Gold document cited (answerable)", s.citations.gold_document_cited),
+        ("Faithfulness (cited passages)", s.faithfulness),
+        ("Supported by retrieved passages", s.context_support),
+        ("Refusal accuracy", s.refusals.accuracy),
+        ("Refusal precision", s.refusals.precision),
+        ("Refusal recall", s.refusals.recall),
+        ("Wrongly refused (answerable)", s.refusals.false_refusal_rate),
+    ]
+    if s.judged:
+        rows.append(("Faithfulness (LLM judge)", s.judge_faithfulness))
     return rows
 
 
@@ -110,19 +107,17 @@ def write_charts(run: EvalRun, out: Path) -> list[str]:
     names.append("latency.png")
 
     curve = [
-        row
-        for row in run.summary.get("refusal_curve", [])
-        if row["refusal_recall"] is not None and row["wrongly_refused"] is not None
+        (p.threshold, p.wrongly_refused, p.refusal_recall)
+        for p in run.summary.refusal_curve
+        if p.refusal_recall is not None and p.wrongly_refused is not None
     ]
     if curve:
         fig, ax = plt.subplots(figsize=(4.6, 3.6))
-        ax.plot(
-            [r["wrongly_refused"] for r in curve], [r["refusal_recall"] for r in curve], marker="o", color="#4c72b0"
-        )
-        for r in curve[::2]:
+        ax.plot([w for _, w, _ in curve], [r for _, _, r in curve], marker="o", color="#4c72b0")
+        for threshold, wrongly, recall in curve[::2]:
             ax.annotate(
-                f"{r['threshold']:.2f}",
-                (r["wrongly_refused"], r["refusal_recall"]),
+                f"{threshold:.2f}",
+                (wrongly, recall),
                 fontsize=7,
                 textcoords="offset points",
                 xytext=(4, -8),
@@ -141,12 +136,12 @@ def write_charts(run: EvalRun, out: Path) -> list[str]:
 
 def markdown_report(run: EvalRun, charts: list[str], comparison: list[Comparison] | None = None) -> str:
     s = run.summary
-    meta = s["meta"]
+    meta = s.meta
     lines = [
         "# Evaluation report",
         "",
-        f"Test set `{meta.get('testset', '')}` · {meta['questions']} questions ({meta['answerable']} answerable) · "
-        f"backend `{meta.get('backend', '')}` · top-k {meta['top_k']} · {meta['date']} · {meta['seconds']} s",
+        f"Test set `{meta.testset}` · {meta.questions} questions ({meta.answerable} answerable) · "
+        f"backend `{meta.backend}` · top-k {meta.top_k} · {meta.date} · {meta.seconds} s",
         "",
         "| Metric | Value |",
         "|---|---|",
@@ -154,28 +149,26 @@ def markdown_report(run: EvalRun, charts: list[str], comparison: list[Comparison
         "",
         "| Latency (s) | p50 | p95 |",
         "|---|---|---|",
-        *[f"| {stage} | {fmt(v['p50'])} | {fmt(v['p95'])} |" for stage, v in s["latency_s"].items()],
+        *[f"| {stage} | {fmt(v.p50)} | {fmt(v.p95)} |" for stage, v in s.latency_s.items()],
         "",
     ]
-    check = s.get("grounding_check")
-    if check:
+    check = s.grounding_check
+    if check is not None:
         lines += [
             "## Grounding check on labelled claims",
             "",
-            f"{check['claims']} claims labelled by hand (true paraphrases and planted fabrications), each "
+            f"{check.claims} claims labelled by hand (true paraphrases and planted fabrications), each "
             "retrieved for and grounded as a generated sentence would be.",
             "",
             "| Fabrications caught (recall) | Precision of a drop | True paraphrases kept |",
             "|---|---|---|",
-            f"| {fmt(check['fabrication_recall'])} | {fmt(check['fabrication_precision'])} | "
-            f"{fmt(check['paraphrases_kept'])} |",
+            f"| {fmt(check.fabrication_recall)} | {fmt(check.fabrication_precision)} | {fmt(check.paraphrases_kept)} |",
             "",
         ]
-        lines += [f"- missed: {m}" for m in check["missed_fabrications"]]
-        lines += [f"- dropped a true paraphrase: {m}" for m in check["dropped_paraphrases"]]
+        lines += [f"- missed: {m}" for m in check.missed_fabrications]
+        lines += [f"- dropped a true paraphrase: {m}" for m in check.dropped_paraphrases]
         lines.append("")
-    curve = s.get("refusal_curve") or []
-    if curve:
+    if s.refusal_curve:
         lines += [
             "## Refusal trade-off",
             "",
@@ -184,10 +177,7 @@ def markdown_report(run: EvalRun, charts: list[str], comparison: list[Comparison
             "",
             "| min_confidence | Refusal recall | Wrongly refused |",
             "|---|---|---|",
-            *[
-                f"| {row['threshold']:.2f} | {fmt(row['refusal_recall'])} | {fmt(row['wrongly_refused'])} |"
-                for row in curve
-            ],
+            *[f"| {p.threshold:.2f} | {fmt(p.refusal_recall)} | {fmt(p.wrongly_refused)} |" for p in s.refusal_curve],
             "",
         ]
     if comparison:
@@ -239,7 +229,7 @@ def write_report(run: EvalRun, out: Path, comparison: list[Comparison] | None = 
     with (out / "results.jsonl").open("w", encoding="utf-8") as f:
         for r in run.results:
             f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
-    (out / "summary.json").write_text(json.dumps(run.summary, indent=2) + "\n", encoding="utf-8")
+    (out / "summary.json").write_text(json.dumps(run.summary.to_dict(), indent=2) + "\n", encoding="utf-8")
     charts = write_charts(run, out)
     (out / "report.md").write_text(markdown_report(run, charts, comparison), encoding="utf-8")
     return {

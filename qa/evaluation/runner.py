@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +12,19 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from qa.evaluation import metrics as m
+from qa.evaluation.summary import (
+    AnswerScores,
+    CitationScores,
+    CurvePoint,
+    EvalSummary,
+    Latencies,
+    Meta,
+    Official,
+    RefusalScores,
+    RetrievalScores,
+    Shown,
+    StageLatency,
+)
 from qa.evaluation.testset import TestCase
 from qa.types import Answer
 
@@ -60,7 +73,7 @@ class QuestionResult:
 @dataclass
 class EvalRun:
     results: list[QuestionResult]
-    summary: dict[str, Any]
+    summary: EvalSummary
 
 
 def conversation(ask, turns: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -116,59 +129,66 @@ def add_semantic_similarity(results: Sequence[QuestionResult], embeddings: Embed
         r.scores["semantic_similarity"] = round(float(vectors[i] @ vectors[n + i]), 4)
 
 
-def summarize(results: Sequence[QuestionResult], meta: dict[str, Any]) -> dict[str, Any]:
+def summarize(results: Sequence[QuestionResult], meta: Meta) -> EvalSummary:
     def avg(key: str) -> float | None:
         value = m.mean([r.scores.get(key) for r in results])
         return round(value, 4) if value is not None else None
 
-    def stage(name: str) -> dict[str, float | None]:
+    def stage(name: str) -> StageLatency:
         values = [r.answer.timings[name] for r in results if name in r.answer.timings]
         p50, p95 = m.percentile(values, 50), m.percentile(values, 95)
-        return {"p50": round(p50, 4) if p50 is not None else None, "p95": round(p95, 4) if p95 is not None else None}
+        return StageLatency(round(p50, 4) if p50 is not None else None, round(p95, 4) if p95 is not None else None)
+
+    def rounded(value: float | None) -> float | None:
+        return round(value, 4) if value is not None else None
 
     refusals = m.refusal_scores([r.answer.refused for r in results], [r.case.answerable for r in results])
     answered_answerable = [r for r in results if r.case.answerable and not r.answer.refused]
     right = m.mean([r.scores.get("shown_right") for r in answered_answerable])
-    return {
-        "meta": {**meta, "questions": len(results), "answerable": sum(r.case.answerable for r in results)},
-        "shown": {
-            "right": avg("shown_right"),  # of the answers shown, the share that is right (precision)
-            "answered": avg("answered"),  # share of questions given an answer (coverage)
-            "right_when_answerable": round(right, 4) if right is not None else None,
-            "phrases_right": avg("phrase_right"),  # of the short phrases shown, the share that is right
-            "phrases_shown": sum("phrase_right" in r.scores for r in results),
-            "wrong": sum(r.scores.get("shown_right") == 0.0 for r in results),
-        },
-        "official": {"exact": avg("official_exact"), "f1": avg("official_f1")},
-        "retrieval": {"hit_at_k": avg("hit_at_k"), "recall_at_k": avg("recall_at_k"), "mrr": avg("mrr")},
-        "answers": {
-            "exact_match": avg("exact_match"),
-            "f1": avg("f1"),
-            "semantic_similarity": avg("semantic_similarity"),
-            "contains_answer": avg("contains_answer"),
-            "evidence_contains_answer": avg("evidence_contains_answer"),
-        },
-        "citations": {
-            "precision": avg("citation_precision"),
-            "recall": avg("citation_recall"),
-            "gold_document_cited": avg("gold_cited"),
-        },
-        "faithfulness": avg("faithfulness"),
-        "context_support": avg("context_support"),
-        **(
-            {"judge_faithfulness": avg("judge_faithfulness")}
-            if any("judge_faithfulness" in r.scores for r in results)
-            else {}
+    curve = m.refusal_curve(
+        [r.answer.confidence for r in results],
+        [r.answer.refused for r in results],
+        [r.case.answerable for r in results],
+        [t / 20 for t in range(6, 19)],
+    )
+    judged = any("judge_faithfulness" in r.scores for r in results)
+    return EvalSummary(
+        meta=replace(meta, questions=len(results), answerable=sum(r.case.answerable for r in results)),
+        shown=Shown(
+            right=avg("shown_right"),
+            answered=avg("answered"),
+            right_when_answerable=rounded(right),
+            phrases_right=avg("phrase_right"),
+            phrases_shown=sum("phrase_right" in r.scores for r in results),
+            wrong=sum(r.scores.get("shown_right") == 0.0 for r in results),
         ),
-        "refusals": {k: round(v, 4) if v is not None else None for k, v in refusals.items()},
-        "refusal_curve": m.refusal_curve(
-            [r.answer.confidence for r in results],
-            [r.answer.refused for r in results],
-            [r.case.answerable for r in results],
-            [t / 20 for t in range(6, 19)],
+        official=Official(exact=avg("official_exact"), f1=avg("official_f1")),
+        retrieval=RetrievalScores(hit_at_k=avg("hit_at_k"), recall_at_k=avg("recall_at_k"), mrr=avg("mrr")),
+        answers=AnswerScores(
+            exact_match=avg("exact_match"),
+            f1=avg("f1"),
+            semantic_similarity=avg("semantic_similarity"),
+            contains_answer=avg("contains_answer"),
+            evidence_contains_answer=avg("evidence_contains_answer"),
         ),
-        "latency_s": {name.removesuffix("_s"): stage(name) for name in STAGES},
-    }
+        citations=CitationScores(
+            precision=avg("citation_precision"), recall=avg("citation_recall"), gold_document_cited=avg("gold_cited")
+        ),
+        faithfulness=avg("faithfulness"),
+        context_support=avg("context_support"),
+        judged=judged,
+        judge_faithfulness=avg("judge_faithfulness") if judged else None,
+        refusals=RefusalScores(
+            accuracy=rounded(refusals["accuracy"]),
+            precision=rounded(refusals["precision"]),
+            recall=rounded(refusals["recall"]),
+            false_refusal_rate=rounded(refusals["false_refusal_rate"]),
+        ),
+        refusal_curve=[
+            CurvePoint(float(row["threshold"] or 0.0), row["refusal_recall"], row["wrongly_refused"]) for row in curve
+        ],
+        latency_s=Latencies(*(stage(name) for name in STAGES)),
+    )
 
 
 def evaluate(
@@ -176,7 +196,7 @@ def evaluate(
     cases: Sequence[TestCase],
     embeddings: Embeddings,
     k: int,
-    meta: dict[str, Any] | None = None,
+    meta: Meta | None = None,
     on_progress: ProgressCallback | None = None,
     judge: Callable[[Answer], float | None] | None = None,
 ) -> EvalRun:
@@ -195,10 +215,10 @@ def evaluate(
     if on_progress:
         on_progress(len(cases), len(cases))
     add_semantic_similarity(results, embeddings)
-    info = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "top_k": k,
-        "seconds": round(time.perf_counter() - started, 2),
-        **(meta or {}),
-    }
+    info = replace(
+        meta or Meta(),
+        date=datetime.now(UTC).isoformat(timespec="seconds"),
+        top_k=k,
+        seconds=round(time.perf_counter() - started, 2),
+    )
     return EvalRun(results, summarize(results, info))

@@ -10,9 +10,6 @@ from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, TypeVar
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
-
 from qa.errors import ChromaUnavailable, IndexDamaged, QAError
 from qa.settings import StorageSettings
 
@@ -78,6 +75,9 @@ class ChromaStore:
                 raise QAError(
                     f"QA_INDEX_DIR: cannot create index folder '{self.storage.index_dir}': {exc.strerror}"
                 ) from exc
+            import chromadb  # here, not at the top: importing qa (the CLI, the unit tier) need not load it
+            from chromadb.config import Settings as ChromaSettings
+
             client = chromadb.PersistentClient(
                 path=str(self.storage.index_dir), settings=ChromaSettings(anonymized_telemetry=False)
             )
@@ -146,6 +146,9 @@ class ChromaStore:
 
 def _server_client(storage: StorageSettings):
     assert storage.chroma_host is not None  # server mode only (QA_CHROMA_HOST set)
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     # A new ChromaSettings per client: chromadb's clients write into the object they are given.
     return chromadb.HttpClient(
         host=storage.chroma_host, port=storage.chroma_port, settings=ChromaSettings(anonymized_telemetry=False)

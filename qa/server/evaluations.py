@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from qa import Assistant, Busy, NotFound, QAError
+from qa import Assistant, Busy, EvalSummary, NotFound, QAError
 from qa.evaluation import run_evaluation
 from qa.server.auth import Admin
 
@@ -36,7 +36,7 @@ class Run:
     done: int = 0
     total: int = 0
     error: str = ""
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: EvalSummary | None = None
     report: Path | None = None
 
     def public(self) -> dict[str, Any]:
@@ -47,7 +47,7 @@ class Run:
             "done": self.done,
             "total": self.total,
             "error": self.error,
-            "summary": self.summary,
+            "summary": self.summary.to_dict() if self.summary is not None else {},
         }
 
 
