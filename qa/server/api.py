@@ -30,6 +30,7 @@ from qa import (
 from qa.server import schemas
 from qa.server.auth import SESSION_COOKIE, Admin, Gate, Member, credential
 from qa.server.errors import error_body
+from qa.server.responses import JSONData
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
@@ -109,8 +110,8 @@ def _save(request: Request, body: schemas.AskRequest, turn: Turn) -> None:
         _bot(request).conversations.append(body.conversation_id, turn)
 
 
-@router.post("/ask", tags=["questions"])
-def ask(body: schemas.AskRequest, request: Request, user: Member) -> dict[str, Any]:
+@router.post("/ask", tags=["questions"], response_class=JSONData)
+def ask(body: schemas.AskRequest, request: Request, user: Member) -> JSONData:
     """Answer one question with citations (a refusal is an answer with `refused: true`)."""
     history = _history(request, body, user)
     try:
@@ -119,7 +120,7 @@ def ask(body: schemas.AskRequest, request: Request, user: Member) -> dict[str, A
         _save(request, body, Turn(body.question, error=str(exc)))
         raise
     _save(request, body, Turn(body.question, answer))
-    return schemas.answer_json(answer)
+    return JSONData(schemas.answer_json(answer))
 
 
 def _event(name: str, data: Any) -> str:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from qa import Answer, AskOptions, Assistant, Backend, NotFound, QAError
 from qa.server.auth import Member
 from qa.server.errors import error_body
+from qa.server.responses import JSONData
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 MODEL_PREFIX = "qa-"
@@ -93,28 +94,30 @@ def models(request: Request, user: Member) -> dict[str, Any]:
 
 
 @router.post("/chat/completions", response_model=None)
-def chat_completions(body: ChatRequest, request: Request, user: Member) -> dict[str, Any] | StreamingResponse:
+def chat_completions(body: ChatRequest, request: Request, user: Member) -> JSONData | StreamingResponse:
     bot: Assistant = request.app.state.assistant
     options = AskOptions(backend=_backend(body.model, bot.settings.answering.backend))
     question, history = _question_and_history(body.messages)
     head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": body.model}
     if not body.stream:
         answer = bot.ask(question, history, options)
-        return {
-            **head,
-            "object": "chat.completion",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": answer.text},
-                    "finish_reason": "stop",
-                    "logprobs": None,
-                }
-            ],
-            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-            "citations": citations(answer),
-            "refused": answer.refused,
-        }
+        return JSONData(
+            {
+                **head,
+                "object": "chat.completion",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": answer.text},
+                        "finish_reason": "stop",
+                        "logprobs": None,
+                    }
+                ],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "citations": citations(answer),
+                "refused": answer.refused,
+            }
+        )
     return StreamingResponse(
         _chunks(bot, question, history, options, head),
         media_type="text/event-stream",
