@@ -6,7 +6,17 @@ import sqlite3
 
 import pytest
 
-from qa import LOCAL_OWNER, AccountError, Accounts, AccountSettings, ConversationStore, NotSignedIn, SignInLocked, Turn
+from qa import (
+    LOCAL_OWNER,
+    AccountError,
+    Accounts,
+    AccountSettings,
+    ConversationStore,
+    IndexDamaged,
+    NotSignedIn,
+    SignInLocked,
+    Turn,
+)
 from qa.accounts import secrets
 from testsupport.helpers import error_lines, run_cli
 
@@ -209,3 +219,29 @@ def test_cli_keys_are_printed_once_listed_without_secret_and_revoked(tmp_path):
     assert disabled.stdout.strip() == "ada is disabled"
     unknown = run_cli("users", "disable", "nobody", "--index-dir", str(tmp_path))
     assert unknown.returncode == 2 and error_lines(unknown.stderr) == ["error: no user named 'nobody'"]
+
+
+@pytest.mark.unit
+def test_kept_open_reads_see_other_writers_and_a_replaced_file(tmp_path):
+    """Key checks reuse a read connection per thread: a revocation or a disabled user written
+    by another process (here another ``Accounts`` on the file) counts at once, and a replaced
+    accounts file is read afresh, not through the old one's connection."""
+    server, cli = Accounts.open(tmp_path), Accounts.open(tmp_path)
+    ada = cli.add("ada", "admin", PASSWORD)
+    first, second = cli.create_key(ada), cli.create_key(ada)
+    assert server.authenticate(first.key) == ada
+    cli.revoke_key(first.info.id)
+    with pytest.raises(NotSignedIn):
+        server.authenticate(first.key)
+    assert server.authenticate(second.key) == ada
+    cli.disable("ada")
+    with pytest.raises(NotSignedIn):
+        server.authenticate(second.key)
+    path = tmp_path / "accounts.sqlite3"
+    path.rename(tmp_path / "old.sqlite3")
+    path.write_bytes((tmp_path / "old.sqlite3").read_bytes())  # the same rows in a new file
+    cli.disable("ada", False)
+    assert server.authenticate(second.key).name == "ada"
+    path.write_bytes(b"not a database" * 100)  # damaged in place
+    with pytest.raises(IndexDamaged, match="cannot be read"):
+        server.authenticate(second.key)

@@ -32,7 +32,8 @@ def site(tmp_path_factory, embeddings):
         "QA_UPLOAD_DIR": str(root / "uploads"),
         "QA_MAX_UPLOAD_MB": "0.05",
         "QA_BACKEND": "extractive",
-        "QA_CORPUS_DIR": str(root / "no-corpus"),
+        # The documents folder the seed files sit under (the index exists: nothing is re-indexed).
+        "QA_CORPUS_DIR": str(SEEDS),
         "QA_TESTSET_DIR": str(ROOT / "tests" / "data"),
     }
     with qa_server(settings.storage.index_dir, root / "logs", env) as url:
@@ -169,6 +170,75 @@ def test_rest_ask_and_its_event_stream_match_the_python_api(site):
                 events.append((name, json.loads(line[6:])))
     assert [n for n, _ in events] == ["passages", "answer"]  # the extractive backend writes no tokens
     assert events[0][1]["passages"] and _cited(events[1][1]["citations"]) == cited
+
+
+def _sse(response: httpx.Response) -> list[tuple[str | None, Any]]:
+    events, name = [], None
+    for line in response.iter_lines():
+        if line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("data: ") and line != "data: [DONE]":
+            events.append((name, json.loads(line[6:])))
+    return events
+
+
+def test_documents_are_named_under_their_folder_never_by_server_path(site):
+    """Citations, passages, the document list and saved chats name a file by its path under the
+    documents folder (here the seeds folder: `docs/...`), on /api and /v1, streaming and not."""
+    people = _add_people(site)
+    url, bob = site["url"], _auth(people["bob_key"])
+    question = seed_questions(limit=1)[0]
+    chat = httpx.post(f"{url}/api/conversations", json={"title": "Names"}, headers=bob).json()["id"]
+    answer = httpx.post(
+        f"{url}/api/ask", json={"question": question, "conversation_id": chat}, headers=bob, timeout=120
+    ).json()
+    with httpx.stream("POST", f"{url}/api/ask/stream", json={"question": question}, headers=bob, timeout=120) as r:
+        events = dict(_sse(r))
+    body = {"model": "qa", "messages": [{"role": "user", "content": question}]}
+    completion = httpx.post(f"{url}/v1/chat/completions", json=body, headers=bob, timeout=120).json()
+    with httpx.stream("POST", f"{url}/v1/chat/completions", json={**body, "stream": True}, headers=bob) as r:
+        chunks = [data for _, data in _sse(r)]
+    saved = httpx.get(f"{url}/api/conversations/{chat}", headers=bob).json()["messages"][0]["answer"]
+    named = {
+        "/api/ask": [c["source"] for c in answer["citations"]],
+        "/api/ask/stream passages": [p["source"] for p in events["passages"]["passages"]],
+        "/api/ask/stream answer": [c["source"] for c in events["answer"]["citations"]],
+        "/api/conversations": [c["source"] for c in saved["citations"]],
+        "/v1": [c["source"] for c in completion["citations"]],
+        "/v1 stream": [c["source"] for chunk in chunks for c in chunk.get("citations", [])],
+        "/api/documents": [d["source"] for d in httpx.get(f"{url}/api/documents", headers=bob).json()],
+    }
+    assert all(named.values()), named
+    expected = {f"docs/{p.name}" for p in (SEED_ARTICLE, SEEDS / "docs" / "haystack-faq.md")}
+    for where, sources in named.items():
+        assert set(sources) <= expected, (where, sources)
+    raw = json.dumps([answer, events, completion, chunks, saved])
+    assert str(ROOT) not in raw and str(site["root"]) not in raw  # no server path anywhere in them
+
+
+def test_a_client_leaving_mid_stream_stops_its_answer_and_the_server_carries_on(site):
+    """A client that closes a streamed answer (/v1 and /api) before it is done: the server stops
+    that answer's work (its generator is closed, which its log says) and answers the next question."""
+    people = _add_people(site)
+    url, bob = site["url"], _auth(people["bob_key"])
+    log = site["root"] / "logs" / "qa-serve.log"
+    question = seed_questions(limit=1)[0]
+    streams = [
+        ("/v1/chat/completions", {"model": "qa", "stream": True, "messages": [{"role": "user", "content": question}]}),
+        ("/api/ask/stream", {"question": question}),
+    ]
+    for path, body in streams:
+        seen = log.read_text().count(f"{path}: the client went away mid-stream")
+        with httpx.stream("POST", f"{url}{path}", json=body, headers=bob, timeout=120) as response:
+            assert response.status_code == 200  # headers only: leaving the block drops the connection
+        deadline = time.monotonic() + 60
+        while log.read_text().count(f"{path}: the client went away mid-stream") == seen:
+            assert time.monotonic() < deadline, f"{path}: the abandoned answer was not stopped"
+            time.sleep(0.2)
+    assert httpx.get(f"{url}/api/health").status_code == 200
+    text, refused, cited = _expected(site["bot"], question)
+    answer = httpx.post(f"{url}/api/ask", json={"question": question}, headers=bob, timeout=120).json()
+    assert (answer["text"], answer["refused"], _cited(answer["citations"])) == (text, refused, cited)
 
 
 ROUTES: list[tuple[str, str, Any]] = [
@@ -316,12 +386,9 @@ def test_oversize_bodies_are_413_and_upload_names_cannot_escape(site):
             files={"file": (name, b"# Escape\n\nA note about traversal names.\n", "text/markdown")},
         )
         assert response.status_code == 200, response.text
-        saved = Path(response.json()["path"]).resolve()
-        assert saved.parent == (root / "uploads").resolve(), saved
-        assert (
-            httpx.delete(f"{url}/api/documents", params={"source": response.json()["path"]}, headers=ada).status_code
-            == 200
-        )
+        source = response.json()["source"]  # its name in the uploads folder, not a server path
+        assert "/" not in source and "\\" not in source and (root / "uploads" / source).is_file(), source
+        assert httpx.delete(f"{url}/api/documents", params={"source": source}, headers=ada).status_code == 200
     assert not list(root.parent.glob("escaped*")) and not list(root.glob("escaped*"))
 
 
@@ -363,28 +430,51 @@ def test_an_admin_runs_an_evaluation_polls_it_and_reads_its_report(site):
     report = httpx.get(f"{url}/api/evaluations/{run_id}/report", headers=ada)
     assert report.status_code == 200 and report.text.strip()
     assert httpx.get(f"{url}/api/evaluations/{run_id}", headers=bob).status_code == 403
+    # Kept under the evaluation folder, not only in the server's memory...
+    runs = site["settings"].evaluation.folder(site["settings"].storage.index_dir)
+    kept = json.loads((runs / f"api-{run_id}" / "api-run.json").read_text())
+    assert kept["status"] == "done" and (runs / f"api-{run_id}" / kept["report"]).read_text() == report.text
+    # ...and read from there: a run an earlier server process left unfinished reads as failed.
+    orphan = runs / "api-0123456789ab"
+    orphan.mkdir()
+    (orphan / "api-run.json").write_text(json.dumps({**kept, "id": "0123456789ab", "status": "running"}))
+    polled = httpx.get(f"{url}/api/evaluations/0123456789ab", headers=ada).json()
+    assert polled["status"] == "failed" and "stopped" in polled["error"], polled
+    assert httpx.get(f"{url}/api/evaluations/0123456789ab/report", headers=ada).status_code == 404
+    assert httpx.get(f"{url}/api/evaluations/api-{run_id}", headers=ada).status_code == 404  # ids only
 
 
-def test_concurrent_clients_get_the_python_apis_answers(site):
+def test_load_16_clients_20_questions_each_get_the_python_apis_answers(site):
+    """16 concurrent clients × 20 questions on one server (half over /api/ask, half over
+    /v1/chat/completions, two members' keys): no error, and every answer (text, refusal, cited
+    file, page, quote and relevance) equal to the Python API's for the same question."""
     from concurrent.futures import ThreadPoolExecutor
 
     people = _add_people(site)
-    questions = _questions()
+    questions = [*seed_questions(limit=19), UNANSWERABLE]
     expected = {q: _expected(site["bot"], q) for q in questions}
 
-    def client_run(index: int) -> list[bool]:
+    def client_run(index: int) -> list[tuple[str, int, bool]]:
         headers = _auth(people["bob_key" if index % 2 else "cy_key"])
         results = []
-        with httpx.Client(base_url=site["url"], headers=headers, timeout=300) as client:
+        with httpx.Client(base_url=site["url"], headers=headers, timeout=600) as client:
             for q in questions:
-                answer = client.post("/api/ask", json={"question": q})
-                results.append(
-                    answer.status_code == 200
-                    and (answer.json()["text"], answer.json()["refused"], _cited(answer.json()["citations"]))
-                    == expected[q]
-                )
+                if index % 4 < 2:
+                    response = client.post("/api/ask", json={"question": q})
+                    got = response.json() if response.status_code == 200 else {}
+                    shown = (got.get("text"), got.get("refused"), _cited(got.get("citations", [])))
+                else:
+                    body = {"model": "qa", "messages": [{"role": "user", "content": q}]}
+                    response = client.post("/v1/chat/completions", json=body)
+                    got = response.json() if response.status_code == 200 else {}
+                    text = got["choices"][0]["message"]["content"] if got else None
+                    shown = (text, got.get("refused"), _cited(got.get("citations", [])))
+                results.append((q, response.status_code, shown == expected[q]))
         return results
 
-    with ThreadPoolExecutor(4) as pool:
-        outcomes = [ok for results in pool.map(client_run, range(4)) for ok in results]
-    assert outcomes == [True] * (4 * len(questions))
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = [r for results in pool.map(client_run, range(16)) for r in results]
+    assert len(outcomes) == 16 * 20
+    errors = [(q, status) for q, status, _ in outcomes if status != 200]
+    differ = sorted({q for q, status, same in outcomes if status == 200 and not same})
+    assert (errors, differ) == ([], [])

@@ -9,7 +9,7 @@ from qa import AccountError, Busy, Forbidden, IndexDamaged, NotFound, NotSignedI
 from qa.server.auth import is_loopback
 from qa.server.errors import status_of
 from qa.server.openai_routes import Message, _backend, _question_and_history
-from qa.server.schemas import span
+from qa.server.schemas import SourceNames, span
 
 pytestmark = pytest.mark.unit
 
@@ -58,3 +58,11 @@ def test_quote_offsets_survive_joined_lines():
     start, end = span(passage, "On September 20, the Minister opened the office.") or (0, 0)
     assert passage[start:end] == "On September 20, the Minister\nopened the office."
     assert span(passage, "not there") is None and span(passage, "") is None
+
+
+def test_documents_are_named_under_their_folder_never_by_server_path(tmp_path):
+    names = SourceNames([tmp_path / "corpus", tmp_path / "uploads"])
+    assert names(str(tmp_path / "corpus" / "team" / "notes.md")) == "team/notes.md"
+    assert names(str(tmp_path / "uploads" / "report.pdf")) == "report.pdf"
+    assert names(str(tmp_path / "elsewhere" / "secret" / "plan.md")) == "plan.md"  # outside both: the name only
+    assert names(str(tmp_path / "corpus-old" / "a.md")) == "a.md"  # a sibling whose name starts alike

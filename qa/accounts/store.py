@@ -14,7 +14,7 @@ from typing import Protocol
 
 from qa.errors import AccountError, IndexDamaged
 from qa.settings import Role
-from qa.sqlite_transaction import transaction
+from qa.sqlite_transaction import ReadConnections, transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -102,14 +102,19 @@ class AccountStore(Protocol):
 
 
 class SqliteAccountStore:
-    """``AccountStore`` in one SQLite file (a connection per call: safe between threads and processes)."""
+    """``AccountStore`` in one SQLite file (a connection per write, one per thread for reads: safe
+    between threads and processes)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._ready = False
+        # Reads (every request's key or session check) reuse a connection per thread.
+        self._reads = ReadConnections(path, 30, self._prepare, self._damaged)
 
     def _connect(self, write: bool = True):
+        if not write:
+            return self._reads.read()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         return transaction(self.path, 30, self._prepare, self._damaged, write)
 

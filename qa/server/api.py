@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import asdict
 from typing import Any
 
@@ -30,6 +30,8 @@ from qa import (
 from qa.server import schemas
 from qa.server.auth import SESSION_COOKIE, Admin, Gate, Member, credential
 from qa.server.errors import error_body
+from qa.server.responses import JSONData
+from qa.server.streaming import closing_stream
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
@@ -39,13 +41,17 @@ def _bot(request: Request) -> Assistant:
     return request.app.state.assistant
 
 
+def _names(request: Request) -> schemas.SourceNames:
+    return request.app.state.source_names
+
+
 def _gate(request: Request) -> Gate:
     return request.app.state.gate
 
 
 # --- liveness, sign-in -------------------------------------------------------------------------
 @router.get("/health", tags=["health"])
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     """The process answers (no sign-in needed; says nothing about the index)."""
     return {"status": "ok"}
 
@@ -109,8 +115,8 @@ def _save(request: Request, body: schemas.AskRequest, turn: Turn) -> None:
         _bot(request).conversations.append(body.conversation_id, turn)
 
 
-@router.post("/ask", tags=["questions"])
-def ask(body: schemas.AskRequest, request: Request, user: Member) -> dict[str, Any]:
+@router.post("/ask", tags=["questions"], response_class=JSONData)
+def ask(body: schemas.AskRequest, request: Request, user: Member) -> JSONData:
     """Answer one question with citations (a refusal is an answer with `refused: true`)."""
     history = _history(request, body, user)
     try:
@@ -119,7 +125,7 @@ def ask(body: schemas.AskRequest, request: Request, user: Member) -> dict[str, A
         _save(request, body, Turn(body.question, error=str(exc)))
         raise
     _save(request, body, Turn(body.question, answer))
-    return schemas.answer_json(answer)
+    return JSONData(schemas.answer_json(answer, _names(request)))
 
 
 def _event(name: str, data: Any) -> str:
@@ -136,9 +142,9 @@ def ask_stream(body: schemas.AskRequest, request: Request, user: Member) -> Stre
     """Server-sent events: `passages` (what was retrieved), `token` (generated text, generative
     backends), then `answer` (the final, grounded answer, as /api/ask returns it) or `error`."""
     history = _history(request, body, user)
-    bot, stop = _bot(request), threading.Event()
+    bot, stop, names = _bot(request), threading.Event(), _names(request)
 
-    def events() -> Iterator[str]:
+    def events() -> Generator[str, None, None]:
         try:
             for event in bot.stream(body.question, history, body.options(), stop=stop):
                 if isinstance(event, Retrieved):
@@ -146,27 +152,31 @@ def ask_stream(body: schemas.AskRequest, request: Request, user: Member) -> Stre
                         "passages",
                         {
                             "search_query": event.search_query,
-                            "passages": [schemas.passage_json(p) for p in event.passages],
+                            "passages": [schemas.passage_json(p, names) for p in event.passages],
                         },
                     )
                 elif isinstance(event, Answer):
                     _save(request, body, Turn(body.question, event))
-                    yield _event("answer", schemas.answer_json(event))
+                    yield _event("answer", schemas.answer_json(event, names))
                 else:
                     yield _event("token", {"text": event})
         except QAError as exc:
             _save(request, body, Turn(body.question, error=str(exc)))
             yield _event("error", error_body(type(exc).__name__, str(exc))["error"])
-        finally:
-            stop.set()  # a client that went away ends the generation
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+    return StreamingResponse(
+        closing_stream(events(), stop, "/api/ask/stream"),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 # --- documents ---------------------------------------------------------------------------------
 @router.get("/documents", tags=["documents"])
 def documents(request: Request, user: Member) -> list[dict[str, Any]]:
-    return [asdict(d) for d in _bot(request).documents()]
+    """Indexed files; `source` is the name under the documents folder (corpus or uploads)."""
+    names = _names(request)
+    return [{**asdict(d), "source": names(d.source)} for d in _bot(request).documents()]
 
 
 @router.post("/documents", tags=["documents"])
@@ -183,16 +193,20 @@ async def upload(file: UploadFile, request: Request, user: Member) -> dict[str, 
     from starlette.concurrency import run_in_threadpool
 
     result = await run_in_threadpool(bot.ingest_upload, file.filename or "upload", data)
-    return asdict(result)
+    fields = asdict(result)
+    return {"source": _names(request)(fields.pop("path")), **fields}
 
 
 @router.delete("/documents", tags=["documents"])
 def remove_document(source: str, request: Request, user: Admin) -> dict[str, Any]:
     """Remove one indexed file (its `source`, as /api/documents lists it); admins only."""
-    bot = _bot(request)
-    if source not in {d.source for d in bot.documents()}:
+    bot, names = _bot(request), _names(request)
+    found = [d.source for d in bot.documents() if names(d.source) == source]
+    if not found:
         raise NotFound(f"No indexed file '{source}'.")
-    return {"source": source, "removed_chunks": bot.remove(source)}
+    if len(found) > 1:  # files of one name, both outside the documents folders
+        raise QAError(f"'{source}' names {len(found)} indexed files outside the documents folders; none was removed.")
+    return {"source": source, "removed_chunks": bot.remove(found[0])}
 
 
 # --- conversations -----------------------------------------------------------------------------
@@ -218,7 +232,10 @@ def new_conversation(request: Request, user: Member, body: schemas.TitleRequest 
 @router.get("/conversations/{chat_id}", tags=["conversations"])
 def conversation(chat_id: str, request: Request, user: Member) -> dict[str, Any]:
     chat = _own_chat(request, chat_id, user)
-    return {**schemas.conversation_info_json(chat.info), "messages": [schemas.turn_json(t) for t in chat.turns]}
+    return {
+        **schemas.conversation_info_json(chat.info),
+        "messages": [schemas.turn_json(t, _names(request)) for t in chat.turns],
+    }
 
 
 @router.patch("/conversations/{chat_id}", tags=["conversations"])

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa import Accounts, Assistant, ServerSettings, TooLarge
-from qa.server import api, errors, evaluations, openai_routes
+from qa.server import api, errors, evaluations, openai_routes, schemas
 from qa.server.auth import Gate
 
 UPLOAD_OVERHEAD = 64_000  # multipart headers around an upload of the largest allowed size
@@ -78,6 +78,8 @@ def create_app(assistant: Assistant, accounts: Accounts, server: ServerSettings,
     app.state.assistant = assistant
     app.state.gate = Gate(accounts, loopback)
     app.state.server_settings = server
+    folders = (assistant.settings.ingest.corpus_dir, assistant.settings.interface.upload_dir)
+    app.state.source_names = schemas.SourceNames(folders)
     errors.install(app)
     app.include_router(api.router)
     app.include_router(evaluations.router)

@@ -1,9 +1,16 @@
 """/api/evaluations: run a test set from QA_TESTSET_DIR in the background, poll it, fetch its
-report. Admins only (a run asks every question of the set); one run at a time."""
+report. Admins only (a run asks every question of the set); one run at a time.
+
+Each run is kept in its own folder under the evaluation folder (``api-<id>``: the report, and
+``api-run.json`` with its progress), so a run and its report outlive the server process; a run
+the process did not finish is reported as failed."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import re
 import threading
 import uuid
 from dataclasses import dataclass
@@ -21,6 +28,8 @@ from qa.server.auth import Admin
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/evaluations", tags=["evaluation"])
 TESTSET_SUFFIXES = (".jsonl", ".csv")
+STATUS_FILE = "api-run.json"
+RUN_ID = re.compile(r"[0-9a-f]{12}")
 
 
 class EvaluationRequest(BaseModel):
@@ -32,12 +41,38 @@ class EvaluationRequest(BaseModel):
 class Run:
     id: str
     testset: str
+    folder: Path
     status: str = "running"  # running, done, failed
     done: int = 0
     total: int = 0
     error: str = ""
     summary: EvalSummary | None = None
-    report: Path | None = None
+    report: str = ""  # the report's file name in ``folder``
+
+    def save(self) -> None:
+        """Write the run's state beside its report (a whole file at a time: a reader never sees half)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / f".{STATUS_FILE}.{threading.get_ident()}"
+        temporary.write_text(json.dumps({**self.public(), "report": self.report}), encoding="utf-8")
+        os.replace(temporary, self.folder / STATUS_FILE)
+
+    @classmethod
+    def load(cls, folder: Path) -> Run | None:
+        try:
+            data = json.loads((folder / STATUS_FILE).read_text(encoding="utf-8"))
+            return cls(
+                str(data["id"]),
+                str(data["testset"]),
+                folder,
+                str(data["status"]),
+                int(data["done"]),
+                int(data["total"]),
+                str(data["error"]),
+                EvalSummary.from_dict(data["summary"]) if data["summary"] else None,
+                str(data.get("report", "")),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def public(self) -> dict[str, Any]:
         return {
@@ -55,6 +90,10 @@ class Runs:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.runs: dict[str, Run] = {}
+
+
+def _folder(bot: Assistant, run_id: str) -> Path:
+    return bot.settings.evaluation.folder(bot.settings.storage.index_dir) / f"api-{run_id}"
 
 
 def _runs(request: Request) -> Runs:
@@ -82,35 +121,50 @@ def start(body: EvaluationRequest, request: Request, user: Admin) -> dict[str, A
     with runs.lock:
         if any(r.status == "running" for r in runs.runs.values()):
             raise Busy("An evaluation is already running; poll it and start the next one when it is done.")
-        run = Run(uuid.uuid4().hex[:12], body.testset)
+        run_id = uuid.uuid4().hex[:12]
+        run = Run(run_id, body.testset, _folder(bot, run_id))
+        run.save()
         runs.runs[run.id] = run
 
     def progress(done: int, total: int) -> None:
         run.done, run.total = done, total
+        run.save()
 
     def work() -> None:
         try:
             result = run_evaluation(
                 bot.settings,
                 bot.settings.evaluation.testset_dir / body.testset,
-                bot.settings.evaluation.folder(bot.settings.storage.index_dir) / run.id,
+                run.folder,
                 limit=body.limit,
                 embeddings=bot.embeddings,
                 on_progress=progress,
             )
-            run.summary, run.report, run.status = result.run.summary, result.files.get("report"), "done"
+            report = result.files.get("report")
+            run.summary, run.report = result.run.summary, Path(report).name if report else ""
+            run.status = "done"
         except QAError as exc:
             run.error, run.status = str(exc), "failed"
         except Exception:
             logger.exception("evaluation %s failed", run.id)
             run.error, run.status = "The evaluation failed; see the server's log.", "failed"
+        try:
+            run.save()
+        except OSError:
+            logger.exception("evaluation %s: its state could not be saved", run.id)
 
     threading.Thread(target=work, name=f"evaluation-{run.id}", daemon=True).start()
     return run.public()
 
 
 def _run(request: Request, run_id: str) -> Run:
+    """This process's run, else one kept on disk (by an earlier process: one still "running"
+    there did not finish). Only a well-formed id is looked up, so no other path can be named."""
     run = _runs(request).runs.get(run_id)
+    if run is None and RUN_ID.fullmatch(run_id):
+        run = Run.load(_folder(request.app.state.assistant, run_id))
+        if run is not None and run.status == "running":
+            run.status, run.error = "failed", "The server stopped before this evaluation finished."
     if run is None:
         raise NotFound(f"No evaluation '{run_id}'.")
     return run
@@ -124,6 +178,7 @@ def poll(run_id: str, request: Request, user: Admin) -> dict[str, Any]:
 @router.get("/{run_id}/report", response_class=PlainTextResponse)
 def report(run_id: str, request: Request, user: Admin) -> PlainTextResponse:
     run = _run(request, run_id)
-    if run.status != "done" or run.report is None:
-        raise NotFound(f"The evaluation '{run_id}' has no report yet ({run.status}).")
-    return PlainTextResponse(run.report.read_text(encoding="utf-8"), media_type="text/markdown")
+    report = run.folder / run.report
+    if run.status != "done" or not run.report or Path(run.report).name != run.report or not report.is_file():
+        raise NotFound(f"The evaluation '{run_id}' has no report ({run.status}).")
+    return PlainTextResponse(report.read_text(encoding="utf-8"), media_type="text/markdown")

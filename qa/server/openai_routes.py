@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any, get_args
 
 from fastapi import APIRouter, Request
@@ -24,6 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from qa import Answer, AskOptions, Assistant, Backend, NotFound, QAError
 from qa.server.auth import Member
 from qa.server.errors import error_body
+from qa.server.responses import JSONData
+from qa.server.schemas import SourceNames
+from qa.server.streaming import closing_stream
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 MODEL_PREFIX = "qa-"
@@ -71,12 +75,12 @@ def _question_and_history(messages: list[Message]) -> tuple[str, list[tuple[str,
     return messages[last].text(), history
 
 
-def citations(answer: Answer) -> list[dict[str, Any]]:
+def citations(answer: Answer, names: SourceNames) -> list[dict[str, Any]]:
     return [
         {
             "number": c.number,
             "file": c.file_name,
-            "source": c.source,
+            "source": names(c.source),
             "title": c.title,
             "page": c.page,
             "quote": c.quote,
@@ -93,38 +97,48 @@ def models(request: Request, user: Member) -> dict[str, Any]:
 
 
 @router.post("/chat/completions", response_model=None)
-def chat_completions(body: ChatRequest, request: Request, user: Member) -> dict[str, Any] | StreamingResponse:
+def chat_completions(body: ChatRequest, request: Request, user: Member) -> JSONData | StreamingResponse:
     bot: Assistant = request.app.state.assistant
     options = AskOptions(backend=_backend(body.model, bot.settings.answering.backend))
     question, history = _question_and_history(body.messages)
     head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": body.model}
     if not body.stream:
         answer = bot.ask(question, history, options)
-        return {
-            **head,
-            "object": "chat.completion",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": answer.text},
-                    "finish_reason": "stop",
-                    "logprobs": None,
-                }
-            ],
-            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-            "citations": citations(answer),
-            "refused": answer.refused,
-        }
+        return JSONData(
+            {
+                **head,
+                "object": "chat.completion",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": answer.text},
+                        "finish_reason": "stop",
+                        "logprobs": None,
+                    }
+                ],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "citations": citations(answer, request.app.state.source_names),
+                "refused": answer.refused,
+            }
+        )
+    stop = threading.Event()
+    chunks = _chunks(bot, question, history, options, head, request.app.state.source_names, stop)
     return StreamingResponse(
-        _chunks(bot, question, history, options, head),
+        closing_stream(chunks, stop, "/v1/chat/completions"),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store"},
     )
 
 
 def _chunks(
-    bot: Assistant, question: str, history: list[tuple[str, str]], options: AskOptions, head: dict[str, Any]
-) -> Iterator[str]:
+    bot: Assistant,
+    question: str,
+    history: list[tuple[str, str]],
+    options: AskOptions,
+    head: dict[str, Any],
+    names: SourceNames,
+    stop: threading.Event,
+) -> Generator[str, None, None]:
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
         body = {
             **head,
@@ -135,12 +149,16 @@ def _chunks(
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
-    try:
-        answer = bot.ask(question, history, options)
+    answer = None
+    try:  # the draft's tokens are not sent (see above); `stop`, set when the client goes away, ends it
+        for event in bot.stream(question, history, options, stop=stop):
+            if isinstance(event, Answer):
+                answer = event
     except QAError as exc:  # headers are sent: the error goes in the stream, as OpenAI's API does
         yield f"data: {json.dumps(error_body(type(exc).__name__, str(exc)))}\n\n"
         return
-    cited = citations(answer)
+    assert answer is not None  # Assistant.stream ends with the answer
+    cited = citations(answer, names)
     for piece in re.findall(r"\S+\s*|\s+", answer.text):  # words with their spacing: joined, the exact text
         yield chunk({"content": piece}, citations=cited)
     yield chunk({}, "stop", citations=cited, refused=answer.refused)

@@ -19,9 +19,21 @@ def check_listen(host: str, accounts: Accounts) -> None:
         )
 
 
+def _log_to_stderr() -> None:
+    """The server's own lines (``qa.*`` loggers, INFO and up) beside uvicorn's, in its log."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    package = logging.getLogger("qa")
+    if not package.handlers:
+        package.addHandler(handler)
+        package.setLevel(logging.INFO)
+        package.propagate = False  # not twice, if the root logger has a handler too
+
+
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     import uvicorn
 
+    _log_to_stderr()
     from qa.server.app import create_app
 
     server = settings.server

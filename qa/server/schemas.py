@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict
+from functools import lru_cache
+from pathlib import Path, PurePath
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -56,11 +59,31 @@ def span(text: str, part: str) -> list[int] | None:
     return None if found is None else [found.start(), found.end()]
 
 
-def citation_json(c: Citation) -> dict[str, Any]:
+class SourceNames:
+    """A document's name as the API shows it: its path under the documents folder that holds it
+    (the corpus or the uploads folder), else its file name; never the server's own path, which
+    says nothing useful to a client and something to an attacker."""
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self.folders = tuple(PurePath(f.resolve()) for f in folders)
+        self._cached = lru_cache(maxsize=4096)(self._name)
+
+    def __call__(self, source: str) -> str:
+        return self._cached(source)
+
+    def _name(self, source: str) -> str:
+        path = PurePath(source)
+        for folder in self.folders:
+            if path.is_relative_to(folder) and path != folder:
+                return path.relative_to(folder).as_posix()
+        return path.name
+
+
+def citation_json(c: Citation, names: SourceNames) -> dict[str, Any]:
     return {
         "number": c.number,
         "file": c.file_name,
-        "source": c.source,
+        "source": names(c.source),
         "title": c.title,
         "page": c.page,
         "location": c.location,  # "slide 3", "page 4 (OCR)", a section path "Install › Docker"
@@ -74,11 +97,11 @@ def citation_json(c: Citation) -> dict[str, Any]:
     }
 
 
-def passage_json(p: Passage) -> dict[str, Any]:
+def passage_json(p: Passage, names: SourceNames) -> dict[str, Any]:
     return {
         "number": p.number,
         "file": p.file_name,
-        "source": p.source,
+        "source": names(p.source),
         "title": p.title,
         "page": p.page,
         "location": p.location,
@@ -88,7 +111,7 @@ def passage_json(p: Passage) -> dict[str, Any]:
     }
 
 
-def answer_json(a: Answer) -> dict[str, Any]:
+def answer_json(a: Answer, names: SourceNames) -> dict[str, Any]:
     return {
         "question": a.question,
         "text": a.text,
@@ -99,7 +122,7 @@ def answer_json(a: Answer) -> dict[str, Any]:
         "backend": a.backend,
         "search_query": a.search_query,
         "timings": a.timings,
-        "citations": [citation_json(c) for c in a.citations],
+        "citations": [citation_json(c, names) for c in a.citations],
     }
 
 
@@ -109,10 +132,10 @@ def conversation_info_json(info: ConversationInfo) -> dict[str, Any]:
     return data
 
 
-def turn_json(turn: Turn) -> dict[str, Any]:
+def turn_json(turn: Turn, names: SourceNames) -> dict[str, Any]:
     return {
         "question": turn.question,
         "asked_at": turn.asked_at,
         "error": turn.error,
-        "answer": answer_json(turn.answer) if turn.answer else None,
+        "answer": answer_json(turn.answer, names) if turn.answer else None,
     }
