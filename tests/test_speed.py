@@ -124,6 +124,9 @@ def test_speed_suite_smoke(tmp_path):
     assert scale["query"]["retrieve_hybrid"]["n"] == 4
     report = (out / "report.md").read_text()
     assert "| Ingest |" in report and "ratio" in report and "sidebar" in report
+    api = results["api"]  # the HTTP API beside the Python API, in the same run
+    assert [(r["errors"], r["differ"]) for r in api["throughput"]] == [(0, 0), (0, 0)]
+    assert api["added_s"]["p50_ms"] > 0 and "HTTP API beside the Python API" in report
 
 
 @pytest.mark.unit

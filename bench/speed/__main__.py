@@ -29,7 +29,8 @@ from pathlib import Path
 from bench.speed.corpus import copy_files, generate_corpus, pubmedqa_files, pubmedqa_questions
 from bench.speed.formats import format_rates
 from bench.speed.formats import markdown_table as formats_table
-from bench.speed.report import growth_plot, markdown
+from bench.speed.report import api_table, growth_plot, markdown
+from qa.evaluation.metrics import percentile
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -172,6 +173,33 @@ def scale_case(size: int, work: Path, args, settings: dict) -> dict:
     return row
 
 
+def api_case(work: Path, questions: int, clients: str) -> dict:
+    """The HTTP API beside the Python API in this run (``bench.api_latency`` in its own process,
+    on the seed documents): added latency per request, time to the first streamed event and
+    answers per second with several clients."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.api_latency",
+            "--questions",
+            str(questions),
+            "--work-dir",
+            str(work),
+            "--clients",
+            clients,
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    raw = json.loads((work / "summary.json").read_text(encoding="utf-8"))
+    return {
+        name: {"p50_ms": (percentile(raw[name], 50) or 0.0) * 1000, "p95_ms": (percentile(raw[name], 95) or 0.0) * 1000}
+        for name in ("python_s", "rest_s", "added_s", "v1_s", "python_first_s", "sse_first_s")
+    } | {"questions": questions, "throughput": raw["throughput"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pubmed-docs", type=int, default=300, help="PubMedQA abstracts in the ingest comparison")
@@ -252,6 +280,8 @@ def main() -> None:
             ocr_pages=2 if args.smoke else 10,
             scale=0.02 if args.smoke else 1.0,
         )
+        results["api"] = api_case(work / "api", 4 if args.smoke else args.questions, "1,2" if args.smoke else "1,4,16")
+        say(api_table(results["api"]))
         if args.local_questions:
             index_dir = work / "pubmed-index"
             run_case("ingest_ours", folder=str(pubmed), index_dir=str(index_dir), settings=settings)

@@ -127,6 +127,8 @@ def markdown(results: dict) -> str:
         )
     if len(results["scale"]) > 1:
         lines += ["", "Fitted growth (log-log least squares over the sizes above):", "", *growth_lines(results)]
+    if results.get("api"):
+        lines += ["", api_table(results["api"])]
     if results.get("local"):
         local = results["local"]
         first = local["first_token"]
@@ -137,3 +139,32 @@ def markdown(results: dict) -> str:
             f"answer p50 {local['answer']['p50_ms']:.0f} ms, RSS {local['rss_mb']:.0f} MB.",
         ]
     return "\n".join(lines) + "\n"
+
+
+API_ROWS = (
+    ("python_s", "Python API ask (in process)"),
+    ("rest_s", "/api/ask round trip"),
+    ("added_s", "/api/ask added over the answer's own time"),
+    ("v1_s", "/v1/chat/completions round trip"),
+    ("python_first_s", "Python stream: first event"),
+    ("sse_first_s", "/api/ask/stream: first event"),
+)
+
+
+def api_table(api: dict) -> str:
+    """The HTTP API beside the Python API (issue 17's benchmark; goal: under 10 ms added at p50)."""
+    lines = [
+        f"HTTP API beside the Python API ({api['questions']} seed questions, extractive, one client):",
+        "",
+        "| ms | p50 | p95 |",
+        "|---|---|---|",
+        *(f"| {label} | {api[key]['p50_ms']:.1f} | {api[key]['p95_ms']:.1f} |" for key, label in API_ROWS),
+        "",
+        "| clients | questions | errors | answers differing from the Python API | answers/s |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {row['clients']} | {row['questions']} | {row['errors']} | {row['differ']} | {row['per_s']:.2f} |"
+            for row in api["throughput"]
+        ),
+    ]
+    return "\n".join(lines)
