@@ -452,3 +452,16 @@ def test_newcomer_an_active_filter_is_named_beside_the_chat_and_can_be_cleared(p
     expect(section).to_have_value("")
     ask(page, "How much money has the IT coalition attracted?")
     expect(page.locator(".answer").last.locator("a.marker").first).to_be_visible()
+
+
+def test_newcomer_the_name_field_shows_the_title_the_first_question_gave(page):
+    """Newcomer hour: "This chat" › Name still read "New chat" after the first question had named
+    the chat (the list showed the question), and Rename would have renamed it back."""
+    choose_backend(page, "extractive")
+    new_chat(page)
+    ask(page, "Who opened the office?")
+    page.get_by_text("This chat", exact=True).click()
+    name = page.get_by_role("textbox", name="Name")
+    expect(name).to_have_value("Who opened the office?")
+    expect(page.get_by_role("button", name="Rename")).to_be_disabled()
+    page.screenshot(path=str(ARTIFACTS / "newcomer-chat-name.png"), full_page=True)
