@@ -408,3 +408,47 @@ def test_item_11_evaluation_reports_are_kept_under_the_index_listed_and_removabl
     settle(page)
     expect(page.get_by_text("Stored reports (0)")).to_be_visible()
     assert not reports[0].exists()
+
+
+def test_newcomer_an_active_filter_is_named_beside_the_chat_and_can_be_cleared(page):
+    """Newcomer hour: with "Search only in" set, a refusal read as if every document had been
+    searched. The filter is named above the chat box, with one click to search everything."""
+    choose_backend(page, "extractive")
+    new_chat(page)
+    notice = page.locator(".st-key-filter-notice")
+    expect(notice).to_have_count(0)
+    choice = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Search only in")
+    choice.locator("input").click()
+    page.keyboard.type("haystack-faq")
+    page.get_by_role("option", name="haystack-faq.md").click()
+    page.keyboard.press("Escape")
+    settle(page)
+    expect(choice.get_by_text("haystack-faq.md")).to_be_visible()
+    section = page.get_by_role("textbox", name="Only in sections containing")
+    section.fill("install")
+    section.press("Enter")
+    settle(page)
+    ask(page, "How much money has the IT coalition attracted?")
+    expect(page.locator(".refusal")).to_have_count(1)
+    expect(notice).to_contain_text("Searching only in haystack-faq.md and only in sections containing “install”")
+    page.screenshot(path=str(ARTIFACTS / "newcomer-filter-notice.png"), full_page=True)
+    notice.get_by_role("button", name="Search all documents").click()
+    settle(page)
+    expect(notice).to_have_count(0)
+    expect(choice.get_by_text("haystack-faq.md")).to_have_count(0)
+    expect(section).to_have_value("")
+    ask(page, "How much money has the IT coalition attracted?")
+    expect(page.locator(".answer").last.locator("a.marker").first).to_be_visible()
+
+
+def test_newcomer_the_name_field_shows_the_title_the_first_question_gave(page):
+    """Newcomer hour: "This chat" › Name still read "New chat" after the first question had named
+    the chat (the list showed the question), and Rename would have renamed it back."""
+    choose_backend(page, "extractive")
+    new_chat(page)
+    ask(page, "Who opened the office?")
+    page.get_by_text("This chat", exact=True).click()
+    name = page.get_by_role("textbox", name="Name")
+    expect(name).to_have_value("Who opened the office?")
+    expect(page.get_by_role("button", name="Rename")).to_be_disabled()
+    page.screenshot(path=str(ARTIFACTS / "newcomer-chat-name.png"), full_page=True)

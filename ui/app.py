@@ -11,6 +11,7 @@ from ui.conversation import (
     COPY_LISTENER,
     empty_state,
     examples_pending,
+    filter_notice,
     render_turn,
     render_unsaved,
     show_answer_run,
@@ -162,6 +163,7 @@ def chat_page() -> None:
         render_turn(bot, turn, position, indexed, version)
     for number, turn in enumerate(unsaved):
         render_unsaved(bot, turn, len(shown) + number, indexed)
+    filter_notice()  # above the chat box, where the next question is typed
     st.html(COPY_LISTENER, unsafe_allow_javascript=True)
     st.session_state["seen"] = (chat_id, version)
     # The sidebar after the conversation: a rerun (a Stop, say) redraws the chat first.

@@ -7,6 +7,7 @@ import html
 import logging
 import time
 from collections.abc import Callable
+from pathlib import PurePath
 
 import streamlit as st
 
@@ -40,6 +41,34 @@ def current_options() -> AskOptions:
         retrieval=st.session_state["retrieval"],
         filters=search if search.active else None,
     )
+
+
+def clear_filters() -> None:
+    st.session_state["search_files"] = []
+    st.session_state["search_section"] = ""
+
+
+def filter_notice() -> None:
+    """While the sidebar limits the search, say so beside the conversation: a refusal that only
+    says "not in the documents" otherwise reads as if every document had been searched."""
+    files = [PurePath(s).name for s in st.session_state.get("search_files", [])]
+    section = st.session_state.get("search_section", "").strip()
+    if not files and not section:
+        return
+    parts = []
+    if files:
+        parts.append("only in " + ", ".join(f"**{md_text(name)}**" for name in files))
+    if section:
+        parts.append(f"only in sections containing “{md_text(section)}”")
+    with st.container(key="filter-notice"):
+        st.caption(f"Searching {' and '.join(parts)} (set under Answering in the sidebar).")
+        st.button(
+            "Search all documents",
+            key="clear-filters",
+            type="tertiary",
+            icon=":material/filter_alt_off:",
+            on_click=clear_filters,
+        )
 
 
 def user_message(exc: Exception) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import datetime
 from pathlib import PurePath
@@ -103,7 +104,10 @@ def chats_section(bot: Assistant, conversation: Conversation | None) -> None:
     if conversation is None:
         return
     with st.expander("This chat"):
-        title = st.text_input("Name", value=conversation.info.title, key=f"title-{current}")
+        # A keyed widget keeps its first value: the key follows the stored title, so the field shows
+        # the title the first question gave the chat, not the "New chat" it had when first drawn.
+        named = hashlib.sha1(conversation.info.title.encode()).hexdigest()[:10]
+        title = st.text_input("Name", value=conversation.info.title, key=f"title-{current}-{named}")
         if st.button("Rename", key="rename", disabled=title.strip() == conversation.info.title):
             bot.conversations.rename(conversation.info.id, title)
             st.rerun()
