@@ -95,7 +95,7 @@ def test_conversation_survives_a_new_session_and_can_be_renamed_and_deleted(app)
     assert "million drones" in markdown_text(again)
     assert any(b.label.startswith("What is Ukraine's annual drone") for b in again.button)  # listed in Chats
     (name,) = [t for t in again.text_input if t.label == "Name"]
-    assert name.value.startswith("What is Ukraine's annual drone")  # the title the question gave
+    assert (name.value or "").startswith("What is Ukraine's annual drone")  # the title the question gave
     name.set_value("Drones").run()
     button(again, "Rename").click().run()
     assert any(b.label.startswith("Drones  \n") and "1 question" in b.label for b in again.button)
