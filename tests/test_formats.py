@@ -33,8 +33,8 @@ def test_slides_keep_titles_text_tables_and_notes_cited_by_number(tmp_path):
         table=[["Item", "Cost"], ["Servers", "40,000 euros"]],
     )
     (one, two) = pages(deck)
-    assert one == (1, "slide 1", "Roadmap\nWe ship the beta in May.")
-    assert two[:2] == (2, "slide 2")
+    assert one == (1, "slide 1 › Roadmap", "Roadmap\nWe ship the beta in May.")
+    assert two[:2] == (2, "slide 2 › Costs")  # people name a slide by its title: the filter finds it so
     assert two[2].splitlines() == [
         "Costs",
         "Hosting grows next year.",

@@ -77,7 +77,12 @@ def test_slide_cell_mail_and_section_answers_are_cited_by_their_place(assistant,
     assert summary.count("added") == 5 and not summary.failed, summary.describe()
 
     slide = cited(assistant.ask("When does the public beta ship?"), "14 May")
-    assert (slide.file_name, slide.page, slide.location, slide.where) == ("roadmap.pptx", 2, "slide 2", "slide 2")
+    assert (slide.file_name, slide.page, slide.location, slide.where) == (
+        "roadmap.pptx",
+        2,
+        "slide 2 › Launch plan",
+        "slide 2 › Launch plan",
+    )
 
     cell = cited(assistant.ask("What was the revenue of the North region in Q3?"), "1270")
     assert (cell.file_name, cell.location) == ("budget.xlsx", "sheet Regions")

@@ -40,9 +40,15 @@ def pptx_pages(path: Path, limits: LoadLimits) -> tuple[list[Page], dict[str, st
                 notes = slide.notes_slide.notes_text_frame.text.strip()
                 if notes:
                     lines.append(f"Speaker notes: {notes}")
-            pages.append(
-                Page(number, budget.take("\n".join(line for line in lines if line.strip())), f"slide {number}")
+            # The slide's title is part of its place ("slide 2 › Launch plan"): people name a slide
+            # by its title, and the section filter finds it by either.
+            heading = (
+                " ".join(title_shape.text_frame.text.split())
+                if title_shape is not None and title_shape.has_text_frame
+                else ""
             )
+            place = f"slide {number} › {heading}" if heading else f"slide {number}"
+            pages.append(Page(number, budget.take("\n".join(line for line in lines if line.strip())), place))
         title = deck.core_properties.title or ""
     except DocumentError:
         raise
