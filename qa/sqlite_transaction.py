@@ -12,6 +12,18 @@ from pathlib import Path
 
 
 @contextmanager
+def _begun(connection: sqlite3.Connection, begin: str) -> Iterator[sqlite3.Connection]:
+    """``begin``, then commit on success, roll back on any exception."""
+    connection.execute(begin)
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+@contextmanager
 def transaction(
     path: Path,
     timeout: float,
@@ -28,13 +40,8 @@ def transaction(
         raise damaged(exc) from exc
     try:
         prepare(connection)
-        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        try:
+        with _begun(connection, "BEGIN IMMEDIATE" if write else "BEGIN"):
             yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             raise
@@ -100,13 +107,8 @@ class ReadConnections:
                 yield fresh
             return
         try:
-            connection.execute("BEGIN")
-            try:
+            with _begun(connection, "BEGIN"):
                 yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
             self._drop()
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):

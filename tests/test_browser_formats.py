@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from testsupport.browser import chromium, streamlit_app, wait_for_documents
+from testsupport.browser import ask_and_expect, chromium, streamlit_app, wait_for_documents
 from testsupport.formats import write_pptx, write_xlsx
 from testsupport.helpers import ROOT
 
@@ -57,15 +57,7 @@ def test_mdx_pptx_xlsx_upload_and_cite_their_place(app_url, tmp_path):
             ("When does the beta ship?", "14 May", "plan.pptx › slide 2"),
             ("What was the revenue of the North region?", "1270", "figures.xlsx › sheet Regions"),
         ]
-        for n, (question, answer, card) in enumerate(answers):
-            box = page.get_by_test_id("stChatInputTextArea")
-            box.fill(question)
-            box.press("Enter")
-            page.wait_for_function(
-                "n => document.querySelectorAll('.answer, .refusal').length > n", arg=n, timeout=ANSWER_TIMEOUT_MS
-            )
-            expect(page.locator(".answer").last).to_contain_text(answer)
-            expect(page.get_by_text(card).last).to_be_visible()
+        ask_and_expect(page, answers, ANSWER_TIMEOUT_MS)
 
         uploader.set_input_files(str(odd))  # the uploader refuses a type outside the list
         expect(page.get_by_text("application/vnd.oasis.opendocument.text files are not allowed")).to_be_visible()

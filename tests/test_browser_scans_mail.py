@@ -8,7 +8,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from testsupport.browser import CHROMIUM, CHROMIUM_FLAGS, streamlit_app, wait_for_documents
+from testsupport.browser import ask_and_expect, chromium, streamlit_app, wait_for_documents
 from testsupport.formats import write_eml, write_scanned_pdf
 from testsupport.helpers import ROOT
 
@@ -23,8 +23,6 @@ ANSWER_TIMEOUT_MS = 120_000
 
 
 def test_a_scanned_pdf_and_an_email_upload_and_are_cited_by_ocr_page_and_by_mail(tmp_path):
-    from playwright.sync_api import sync_playwright
-
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "start.txt").write_text("The library opens at nine.\n", encoding="utf-8")
@@ -36,11 +34,9 @@ def test_a_scanned_pdf_and_an_email_upload_and_are_cited_by_ocr_page_and_by_mail
 
     with (
         streamlit_app(ROOT, tmp_path, {"QA_CORPUS_DIR": str(corpus)}) as (url, _, _),
-        sync_playwright() as p,
+        chromium(expect_timeout_ms=30_000) as browser,
     ):
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        expect.set_options(timeout=30_000)
         page.goto(url)
         wait_for_documents(page, 1, 3 * ANSWER_TIMEOUT_MS)  # the first start loads the model, then indexes
         uploader = page.locator("[data-testid='stFileUploaderDropzone'] input[type='file']")
@@ -59,13 +55,4 @@ def test_a_scanned_pdf_and_an_email_upload_and_are_cited_by_ocr_page_and_by_mail
                 "canteen.eml · Canteen hours",
             ),  # the card: file · subject
         ]
-        for n, (question, answer, card) in enumerate(answers):
-            box = page.get_by_test_id("stChatInputTextArea")
-            box.fill(question)
-            box.press("Enter")
-            page.wait_for_function(
-                "n => document.querySelectorAll('.answer, .refusal').length > n", arg=n, timeout=ANSWER_TIMEOUT_MS
-            )
-            expect(page.locator(".answer").last).to_contain_text(answer)
-            expect(page.get_by_text(card).last).to_be_visible()
-        browser.close()
+        ask_and_expect(page, answers, ANSWER_TIMEOUT_MS)

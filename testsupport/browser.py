@@ -129,3 +129,19 @@ def streamlit_app(
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+def ask_and_expect(page, answers: list[tuple[str, str, str]], timeout_ms: float) -> None:
+    """Ask each question in the chat box in turn; each answer holds its text and a card its label
+    (``(question, text in the answer, text on a card)``)."""
+    from playwright.sync_api import expect
+
+    for n, (question, answer, card) in enumerate(answers):
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.fill(question)
+        box.press("Enter")
+        page.wait_for_function(
+            "n => document.querySelectorAll('.answer, .refusal').length > n", arg=n, timeout=timeout_ms
+        )
+        expect(page.locator(".answer").last).to_contain_text(answer)
+        expect(page.get_by_text(card).last).to_be_visible()
