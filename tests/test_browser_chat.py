@@ -364,8 +364,11 @@ def test_item_8_export_is_named_after_the_chat_and_holds_no_server_paths(page, s
     ask(page, "How much money has the IT coalition attracted?")
     ask(page, "And <b>bold</b> [this](http://evil.example)?", "bold")
     page.get_by_text("This chat", exact=True).click()
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download as Markdown").click()
+    download_button = page.get_by_role("button", name="Download as Markdown")
+    expect(download_button).to_be_enabled(timeout=LONG_MS)
+    # A wait, not a timing check: on a saturated machine the download took over 30 s to start.
+    with page.expect_download(timeout=LONG_MS) as download:
+        download_button.click()
     name = download.value.suggested_filename
     # The title is the first question shortened to 60 characters (qa/conversations.py).
     assert re.fullmatch(r"how-much-money-has-the-it-coalition-attracted-\d{4}-\d\d-\d\d\.md", name), name
