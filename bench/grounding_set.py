@@ -20,11 +20,11 @@ import json
 import random
 import re
 import string
-import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from bench.provenance import git_commit
 from qa.documents.chunking import split_sentences
 from qa.evaluation.splits import Split, load_split, make_split, write_split
 from qa.evaluation.testset import load_testset
@@ -496,29 +496,12 @@ def _pct(value) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def _commit() -> str:
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        return sha + ("+changes" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def markdown_table(result: dict, command: str) -> str:
     """The result as Markdown: overall and per source, per kind, and the fabrications that
     changed an answer by its type. "paired" counts only fabrications whose supported source
     claim the check keeps, so a drop there is the check seeing the change."""
     lines = [
-        f"Grounding check on the constructed set ({result['half']} half) — commit {_commit()}, "
+        f"Grounding check on the constructed set ({result['half']} half) — commit {git_commit()}, "
         f"{datetime.date.today().isoformat()}, `{command}`",
         "",
         "| claims | n | fabricated | supported | fabrication recall | fabrication precision | supported kept "

@@ -21,6 +21,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bench.docs_tables import replace_table
+from bench.provenance import git_commit
 from qa import Assistant, Settings
 from qa.answer.generate import make_generator
 from qa.evaluation import load_testset
@@ -99,24 +100,12 @@ def table(rows: list[tuple[str, str, EvalSummary]]) -> str:
 
 
 def provenance(command: str) -> str:
-    import subprocess
     from datetime import UTC, datetime
 
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit, dirty = "unknown", ""
+    commit = git_commit()
+    changed = commit.endswith("+changes")
     return (
-        f"Commit `{commit}`{' (with uncommitted changes)' if dirty else ''}, "
+        f"Commit `{commit.removesuffix('+changes')}`{' (with uncommitted changes)' if changed else ''}, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; command: `{command}`"
     )

@@ -27,7 +27,6 @@ import argparse
 import json
 import logging
 import pickle
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.provenance import git_commit
 from qa import AskOptions, Assistant, Settings
 from qa.answer.calibration import Calibration, LogisticModel
 from qa.answer.pipeline import answer_features, gather_evidence
@@ -246,15 +246,6 @@ def tune(rows: list[Row], reader_model: str) -> Calibration:
     )
 
 
-def commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
@@ -286,7 +277,7 @@ def main() -> int:
     calibration = tune(rows, base.answering.reader_model)
     calibration.provenance.update(
         {
-            "commit": commit(),
+            "commit": git_commit(),
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "command": "python -m bench.tune " + " ".join(sys.argv[1:]),
             "seconds": round(time.perf_counter() - started),
