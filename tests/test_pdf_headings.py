@@ -103,7 +103,7 @@ def test_a_plain_pdf_reads_exactly_as_pypdf_gives_it(tmp_path):
     ]
 
 
-@pytest.mark.unit
+@pytest.mark.integration  # runs Tesseract, a subprocess: not the unit tier
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="Debian's tesseract-ocr is not installed (make ocr)")
 def test_a_scanned_page_between_sectioned_pages_is_still_read_by_ocr(tmp_path):
     from pypdf import PdfWriter
