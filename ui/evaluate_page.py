@@ -109,7 +109,7 @@ def show(result) -> None:
         reason = failure_reason(r)
         if only_failures and reason is None:
             continue
-        f1 = r.scores.get("f1")
+        f1 = r.scores.f1
         badge = ":red[✗ fail]" if reason else ":green[✓ pass]"  # text and colour, not an emoji alone
         label = f"{badge} {md_text(r.case.id)} · {md_text(r.case.question)}" + (
             f" · F1 {f1:.2f}" if f1 is not None else ""
@@ -122,7 +122,7 @@ def show(result) -> None:
                 st.markdown(f"**Reference:** {md_text(' / '.join(r.case.answers))}")
             for c in r.answer.citations:
                 st.markdown(f"*{md_text(card_label(c))}*  \n> {md_text(c.quote)}")
-            st.caption(" · ".join(f"{k} {fmt(v, 2)}" for k, v in r.scores.items() if v is not None))
+            st.caption(" · ".join(f"{k} {fmt(v, 2)}" for k, v in r.scores.measured().items()))
 
 
 def main() -> None:

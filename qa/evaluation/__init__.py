@@ -3,6 +3,7 @@
 from qa.evaluation.api import EvaluationOutput, run_evaluation
 from qa.evaluation.compare import Comparison, compare_summaries
 from qa.evaluation.runner import EvalRun, QuestionResult, evaluate
+from qa.evaluation.scores import QuestionScores
 from qa.evaluation.summary import EvalSummary, GroundingCheck, Meta, load_summary
 from qa.evaluation.testset import TestCase, load_testset
 
@@ -16,6 +17,7 @@ __all__ = [
     "Meta",
     "load_summary",
     "QuestionResult",
+    "QuestionScores",
     "TestCase",
     "compare_summaries",
     "evaluate",

@@ -54,10 +54,10 @@ def failure_reason(result: QuestionResult) -> str | None:
         return None if result.answer.refused else "answered an unanswerable question"
     if result.answer.refused:
         return "refused an answerable question"
-    f1 = result.scores.get("f1")
+    f1 = result.scores.f1
     if f1 is not None and f1 == 0.0:
         return "answer shares no words with the reference"
-    if result.scores.get("hit_at_k") == 0.0:
+    if result.scores.hit_at_k == 0.0:
         return "gold document not retrieved"
     return None
 
@@ -65,7 +65,7 @@ def failure_reason(result: QuestionResult) -> str | None:
 def worst(results: list[QuestionResult], n: int = 10) -> list[QuestionResult]:
     def badness(r: QuestionResult) -> tuple:
         failed = failure_reason(r) is not None
-        return (not failed, r.scores.get("f1") if r.scores.get("f1") is not None else 1.0)
+        return (not failed, r.scores.f1 if r.scores.f1 is not None else 1.0)
 
     return sorted(results, key=badness)[:n]
 
@@ -79,14 +79,13 @@ def write_charts(run: EvalRun, out: Path) -> list[str]:
     names = []
     answerable = [r for r in run.results if r.case.answerable]
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
-    for ax, key, title in zip(
-        axes, ("f1", "semantic_similarity", "faithfulness"), ("Token F1", "Semantic similarity", "Faithfulness")
-    ):
-        values = [
-            r.scores[key]
-            for r in (answerable if key != "faithfulness" else run.results)
-            if r.scores.get(key) is not None
-        ]
+    charted = [
+        ("Token F1", [r.scores.f1 for r in answerable]),
+        ("Semantic similarity", [r.scores.semantic_similarity for r in answerable]),
+        ("Faithfulness", [r.scores.faithfulness for r in run.results]),
+    ]
+    for ax, (title, scores) in zip(axes, charted):
+        values = [v for v in scores if v is not None]
         ax.hist(values, bins=10, range=(0, 1), color="#4c72b0", edgecolor="white")
         ax.set_title(f"{title} (n={len(values)})")
         ax.set_xlim(0, 1)
@@ -193,7 +192,7 @@ def markdown_report(run: EvalRun, charts: list[str], comparison: list[Comparison
                 delta = "n/a" if c.delta is None else f"{c.delta:+.3f}"
                 lines.append(f"| {c.metric} | {fmt(c.previous)} | {fmt(c.current)} | {delta} | {gate} |")
         lines.append("")
-    wrong = [r for r in run.results if r.scores.get("shown_right") == 0.0]
+    wrong = [r for r in run.results if r.scores.shown_right == 0.0]
     lines += [
         "## Every wrong answer shown",
         "",
@@ -213,7 +212,7 @@ def markdown_report(run: EvalRun, charts: list[str], comparison: list[Comparison
         answer = r.answer.text.replace("|", "\\|").replace("\n", " ")
         answer = answer if len(answer) < 160 else answer[:157] + "…"
         lines.append(
-            f"| {r.case.id} | {r.case.question} | {answer} | {fmt(r.scores.get('f1'), 2)} | "
+            f"| {r.case.id} | {r.case.question} | {answer} | {fmt(r.scores.f1, 2)} | "
             f"{failure_reason(r) or 'low score'} |"
         )
     return "\n".join(lines) + "\n"

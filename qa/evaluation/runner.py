@@ -12,6 +12,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from qa.evaluation import metrics as m
+from qa.evaluation.scores import SCORE_NAMES, QuestionScores
 from qa.evaluation.summary import (
     AnswerScores,
     CitationScores,
@@ -37,7 +38,8 @@ STAGES = ("retrieve_s", "generate_s", "total_s")
 class QuestionResult:
     case: TestCase
     answer: Answer
-    scores: dict[str, float | None] = field(default_factory=dict)
+    scores: QuestionScores = field(default_factory=QuestionScores)
+    judged: bool = False  # an LLM judge scored this question (its score may still be None)
 
     def to_dict(self) -> dict[str, Any]:
         a = self.answer
@@ -65,7 +67,7 @@ class QuestionResult:
                 }
                 for p in a.passages
             ],
-            "scores": self.scores,
+            "scores": self.scores.to_dict(self.case.answerable, self.judged),
             "timings": a.timings,
         }
 
@@ -84,7 +86,7 @@ def conversation(ask, turns: Sequence[tuple[str, str]]) -> list[tuple[str, str]]
     return history
 
 
-def score_one(case: TestCase, answer: Answer, k: int) -> dict[str, float | None]:
+def score_one(case: TestCase, answer: Answer, k: int) -> QuestionScores:
     scores: dict[str, float | None] = {}
     body = m.answer_body(answer)
     # What a person sees first: was an answer shown, and is it right?
@@ -110,7 +112,7 @@ def score_one(case: TestCase, answer: Answer, k: int) -> dict[str, float | None]
             )
     scores["faithfulness"] = m.faithfulness(answer)
     scores["context_support"] = m.context_support(answer)
-    return scores
+    return QuestionScores(**scores)
 
 
 def add_semantic_similarity(results: Sequence[QuestionResult], embeddings: Embeddings) -> None:
@@ -119,21 +121,17 @@ def add_semantic_similarity(results: Sequence[QuestionResult], embeddings: Embed
     scored = [(r, body, ref) for r, body, ref in pairs if body]
     for r, body, _ in pairs:
         if not body:
-            r.scores["semantic_similarity"] = 0.0
+            r.scores = replace(r.scores, semantic_similarity=0.0)
     if not scored:
         return
     vectors = np.asarray(embeddings.embed_documents([b for _, b, _ in scored] + [ref for _, _, ref in scored]))
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     n = len(scored)
     for i, (r, _, _) in enumerate(scored):
-        r.scores["semantic_similarity"] = round(float(vectors[i] @ vectors[n + i]), 4)
+        r.scores = replace(r.scores, semantic_similarity=round(float(vectors[i] @ vectors[n + i]), 4))
 
 
 def summarize(results: Sequence[QuestionResult], meta: Meta) -> EvalSummary:
-    def avg(key: str) -> float | None:
-        value = m.mean([r.scores.get(key) for r in results])
-        return round(value, 4) if value is not None else None
-
     def stage(name: str) -> StageLatency:
         values = [r.answer.timings[name] for r in results if name in r.answer.timings]
         p50, p95 = m.percentile(values, 50), m.percentile(values, 95)
@@ -142,42 +140,46 @@ def summarize(results: Sequence[QuestionResult], meta: Meta) -> EvalSummary:
     def rounded(value: float | None) -> float | None:
         return round(value, 4) if value is not None else None
 
+    # The mean of each score over the questions that have it (the one place scores go by name).
+    means = QuestionScores(
+        **{name: rounded(m.mean([getattr(r.scores, name) for r in results])) for name in SCORE_NAMES}
+    )
     refusals = m.refusal_scores([r.answer.refused for r in results], [r.case.answerable for r in results])
     answered_answerable = [r for r in results if r.case.answerable and not r.answer.refused]
-    right = m.mean([r.scores.get("shown_right") for r in answered_answerable])
+    right = m.mean([r.scores.shown_right for r in answered_answerable])
     curve = m.refusal_curve(
         [r.answer.confidence for r in results],
         [r.answer.refused for r in results],
         [r.case.answerable for r in results],
         [t / 20 for t in range(6, 19)],
     )
-    judged = any("judge_faithfulness" in r.scores for r in results)
+    judged = any(r.judged for r in results)
     return EvalSummary(
         meta=replace(meta, questions=len(results), answerable=sum(r.case.answerable for r in results)),
         shown=Shown(
-            right=avg("shown_right"),
-            answered=avg("answered"),
+            right=means.shown_right,
+            answered=means.answered,
             right_when_answerable=rounded(right),
-            phrases_right=avg("phrase_right"),
-            phrases_shown=sum("phrase_right" in r.scores for r in results),
-            wrong=sum(r.scores.get("shown_right") == 0.0 for r in results),
+            phrases_right=means.phrase_right,
+            phrases_shown=sum(r.scores.phrase_right is not None for r in results),
+            wrong=sum(r.scores.shown_right == 0.0 for r in results),
         ),
-        official=Official(exact=avg("official_exact"), f1=avg("official_f1")),
-        retrieval=RetrievalScores(hit_at_k=avg("hit_at_k"), recall_at_k=avg("recall_at_k"), mrr=avg("mrr")),
+        official=Official(exact=means.official_exact, f1=means.official_f1),
+        retrieval=RetrievalScores(hit_at_k=means.hit_at_k, recall_at_k=means.recall_at_k, mrr=means.mrr),
         answers=AnswerScores(
-            exact_match=avg("exact_match"),
-            f1=avg("f1"),
-            semantic_similarity=avg("semantic_similarity"),
-            contains_answer=avg("contains_answer"),
-            evidence_contains_answer=avg("evidence_contains_answer"),
+            exact_match=means.exact_match,
+            f1=means.f1,
+            semantic_similarity=means.semantic_similarity,
+            contains_answer=means.contains_answer,
+            evidence_contains_answer=means.evidence_contains_answer,
         ),
         citations=CitationScores(
-            precision=avg("citation_precision"), recall=avg("citation_recall"), gold_document_cited=avg("gold_cited")
+            precision=means.citation_precision, recall=means.citation_recall, gold_document_cited=means.gold_cited
         ),
-        faithfulness=avg("faithfulness"),
-        context_support=avg("context_support"),
+        faithfulness=means.faithfulness,
+        context_support=means.context_support,
         judged=judged,
-        judge_faithfulness=avg("judge_faithfulness") if judged else None,
+        judge_faithfulness=means.judge_faithfulness if judged else None,
         refusals=RefusalScores(
             accuracy=rounded(refusals["accuracy"]),
             precision=rounded(refusals["precision"]),
@@ -210,8 +212,8 @@ def evaluate(
         answer = ask(case.question, conversation(ask, case.history)) if case.history else ask(case.question)
         scores = score_one(case, answer, k)
         if judge is not None:
-            scores["judge_faithfulness"] = judge(answer)
-        results.append(QuestionResult(case, answer, scores))
+            scores = replace(scores, judge_faithfulness=judge(answer))
+        results.append(QuestionResult(case, answer, scores, judged=judge is not None))
     if on_progress:
         on_progress(len(cases), len(cases))
     add_semantic_similarity(results, embeddings)
