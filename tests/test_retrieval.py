@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from qa.assistant import AskOptions
-from qa.retrieval.hybrid import RetrievalRequest
 from qa.types import SearchFilter
 
 pytestmark = pytest.mark.integration
@@ -28,8 +27,9 @@ def small_corpus(tmp_path):
     return folder
 
 
-def search(bot, query, k=3, mode="hybrid", filters=None, neighbours=0):
-    return bot.retriever.retrieve(RetrievalRequest(query, k, mode, filters, neighbours))
+def search(bot, query, k=3, mode="hybrid", filters=None):
+    """Through the public door (``Assistant.search``), as the evaluation and the benches search."""
+    return bot.search(query, AskOptions(top_k=k, retrieval=mode, filters=filters))
 
 
 def test_keyword_search_finds_an_exact_code_and_hybrid_keeps_it(assistant, small_corpus):
@@ -88,8 +88,9 @@ def test_neighbouring_chunks_are_added_after_the_best_passage(settings, embeddin
     ]
     (folder / "survey.txt").write_text(" ".join(sentences), encoding="utf-8")
     bot.ingest([folder])
+    wider_bot = Assistant(small.changed(**{"neighbour_chunks": 1}), embeddings=embeddings)
     plain = search(bot, "How many seabirds did station 5 record?", k=1)
-    wider = search(bot, "How many seabirds did station 5 record?", k=1, neighbours=1)
+    wider = search(wider_bot, "How many seabirds did station 5 record?", k=1)
     assert len(plain) == 1 and len(wider) > 1
     assert wider[0].chunk_id == plain[0].chunk_id and all(p.found_by == ("neighbour",) for p in wider[1:])
 
