@@ -139,6 +139,16 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=list(DATASETS), choices=DATASETS)
     parser.add_argument("--out", default="bench-out/before-after")
     parser.add_argument(
+        "--keep-before",
+        action="store_true",
+        help="reuse the earlier commit's answers when OUT holds them (it is a fixed commit; this tree always runs)",
+    )
+    parser.add_argument(
+        "--before-only",
+        action="store_true",
+        help="run the earlier commit only (to have its answers ready for --keep-before)",
+    )
+    parser.add_argument(
         "--write-docs",
         action="store_true",
         help="put the table into docs/benchmarks.md and README.md (between their markers)",
@@ -168,7 +178,10 @@ def main() -> int:
         for label, tree in ((f"before `{args.before}`", before_tree), (f"after `{after}`", ROOT)):
             tag = "before" if tree == before_tree else "after"
             run_out = out / f"{name}-{tag}"
-            run_tree(tree, testset, dataset_dir / "docs", run_out, out / f"index-{tag}")
+            if tag == "after" and args.before_only:
+                continue
+            if not (tag == "before" and args.keep_before and (run_out / "results.jsonl").is_file()):
+                run_tree(tree, testset, dataset_dir / "docs", run_out, out / f"index-{tag}")
             s = score(run_out / "results.jsonl", gold_docs)
             lines.append(
                 f"| {name} ({args.half}, {s['questions']}) | {label} | {f(s['shown_right'])} | "

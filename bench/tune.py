@@ -40,6 +40,7 @@ from qa import AskOptions, Assistant, Settings
 from qa.answer.calibration import Calibration, LogisticModel
 from qa.answer.pipeline import answer_features, gather_evidence
 from qa.answer.read import FEATURES as PHRASE_FEATURES
+from qa.answer.select import Rerank, answering_sentences, rank_sentences, rerank
 from qa.evaluation import load_testset
 from qa.evaluation.api import corpus_collection
 from qa.evaluation.metrics import is_gold_document, shown_right
@@ -62,7 +63,9 @@ ANSWER_FEATURES = (
     "asks_phrase",
     "candidates",
     "best_phrase",
+    "answerability",
 )
+RERANK_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
 MAX_WRONGLY_REFUSED = 0.08  # below the 0.10 target, so the report half has room
 MAX_WRONGLY_REFUSED_PUBMED = 0.02  # below the 0.03 target
 PHRASE_PRECISION = 0.93  # above the 0.90 target, for the same reason
@@ -86,7 +89,55 @@ def tune_cases(dataset_dir: Path) -> list[TestCase]:
     return load_split(SPLITS / f"{dataset_dir.name}.json").select(load_testset(dataset_dir / "qa.jsonl"), "tune")
 
 
-def collect(dataset_dir: Path, assistant: Assistant, cases: list[TestCase]) -> list[Row]:
+@dataclass
+class Ranked:
+    """One tune question's best sentences: (score, answerability, right) each, best score first."""
+
+    dataset: str
+    answerable: bool
+    sentences: list[tuple[float, float, bool]]
+
+
+def rank_for_rerank(dataset_dir: Path, assistant: Assistant, cases: list[TestCase]) -> list[Ranked]:
+    """What choosing the re-ranking weight needs: each question's top sentences with their score,
+    the answerability model's probability and whether the sentence is right."""
+    out = []
+    pubmed = dataset_dir.name.startswith("pubmed")
+    scorer = Rerank(assistant.reader.answerability.score, 0.0)
+    for case in cases:
+        passages = assistant.search(case.question, AskOptions())
+        ranked = answering_sentences(
+            case.question, rank_sentences(case.question, passages, assistant._sentence_vectors)
+        )
+        _, probabilities = rerank(case.question, ranked, scorer)
+        sources = {p.number: p.source for p in passages}
+        sentences = []
+        for score, sentence, number in ranked[: scorer.top]:
+            if pubmed:
+                right = case.answerable and is_gold_document(sources[number], case.source, case.doc_id)
+            else:
+                right = shown_right(sentence, case.answers, case.answerable)
+            sentences.append((score, probabilities[sentence], right))
+        out.append(Ranked(dataset_dir.name, case.answerable, sentences))
+    return out
+
+
+def choose_rerank_weight(ranked: list[Ranked]) -> tuple[float, dict]:
+    """The weight whose top sentence is right for the most answerable tune questions (ties: the smaller)."""
+    counts = {}
+    for weight in RERANK_WEIGHTS:
+        right = 0
+        for question in ranked:
+            if question.answerable and question.sentences:
+                top = max(question.sentences, key=lambda s: s[0] + weight * s[1])
+                right += top[2]
+        counts[weight] = right
+    best = max(RERANK_WEIGHTS, key=lambda w: (counts[w], -w))
+    answerable = sum(q.answerable for q in ranked)
+    return best, {"top_sentence_right": {str(w): round(c / answerable, 4) for w, c in counts.items()}}
+
+
+def collect(dataset_dir: Path, assistant: Assistant, cases: list[TestCase], rerank_weight: float) -> list[Row]:
     rows = []
     for n, case in enumerate(cases, 1):
         passages = assistant.search(case.question, AskOptions())
@@ -97,6 +148,7 @@ def collect(dataset_dir: Path, assistant: Assistant, cases: list[TestCase]) -> l
             assistant._sentence_vectors,
             assistant.settings.answering,
             assistant.reader,
+            rerank_weight,
         )
         if evidence.selection is None:
             rows.append(
@@ -200,7 +252,7 @@ def choose_phrase_threshold(phrase_p: np.ndarray, phrase_right: np.ndarray) -> t
     return 1.01, {"shown": 0, "of_answered": int(len(phrase_p))}
 
 
-def tune(rows: list[Row], reader_model: str) -> Calibration:
+def tune(rows: list[Row], reader_model: str, rerank_weight: float, rerank_fit: dict) -> Calibration:
     candidates = [(features, right, i) for i, r in enumerate(rows) for features, right in r.candidates]
     cx = matrix([c[0] for c in candidates], PHRASE_FEATURES)
     cy = np.array([c[1] for c in candidates], dtype=int)
@@ -237,12 +289,14 @@ def tune(rows: list[Row], reader_model: str) -> Calibration:
             "candidates": len(candidates),
             "reader_model": reader_model,
             "tune_half_out_of_fold": {"answer": answer_fit, "phrase": phrase_fit},
+            "rerank": rerank_fit,
             "targets": {
                 "max_wrongly_refused": MAX_WRONGLY_REFUSED,
                 "max_wrongly_refused_pubmed": MAX_WRONGLY_REFUSED_PUBMED,
                 "phrase_precision": PHRASE_PRECISION,
             },
         },
+        rerank_weight,
     )
 
 
@@ -262,19 +316,25 @@ def main() -> int:
     embeddings = None
     cache = out / "rows.pkl"
     if args.reuse:
-        rows = pickle.loads(cache.read_bytes())
-    for name in [] if args.reuse else args.only:
-        dataset_dir = Path(args.datasets) / name
-        cases = tune_cases(dataset_dir)
-        corpus = dataset_dir / "docs"
-        assistant = Assistant(base, collection=corpus_collection(corpus, base), embeddings=embeddings)
-        embeddings = assistant.embeddings
-        assistant.ingest([corpus])
-        rows.extend(collect(dataset_dir, assistant, cases))
-    if not args.reuse:
+        rows, rerank_weight, rerank_fit = pickle.loads(cache.read_bytes())
+    else:
+        assistants = {}
+        for name in args.only:
+            dataset_dir = Path(args.datasets) / name
+            corpus = dataset_dir / "docs"
+            assistant = Assistant(base, collection=corpus_collection(corpus, base), embeddings=embeddings)
+            embeddings = assistant.embeddings
+            assistant.ingest([corpus])
+            assistants[dataset_dir] = assistant
+        # First the re-ranking weight (it decides which sentence every later signal describes).
+        ranked = [r for d, a in assistants.items() for r in rank_for_rerank(d, a, tune_cases(d))]
+        rerank_weight, rerank_fit = choose_rerank_weight(ranked)
+        logger.info("re-ranking weight %.2f %s", rerank_weight, rerank_fit)
+        for dataset_dir, assistant in assistants.items():
+            rows.extend(collect(dataset_dir, assistant, tune_cases(dataset_dir), rerank_weight))
         out.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(pickle.dumps(rows))
-    calibration = tune(rows, base.answering.reader_model)
+        cache.write_bytes(pickle.dumps((rows, rerank_weight, rerank_fit)))
+    calibration = tune(rows, base.answering.reader_model, rerank_weight, rerank_fit)
     calibration.provenance.update(
         {
             "commit": git_commit(),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from qa.answer.answerability import Answerability
 from qa.answer.backends import AnswerBackend, StageContext, backend_type
 from qa.answer.calibration import Calibration
 from qa.answer.chain import PassageRetriever
@@ -75,7 +76,9 @@ class Assistant:
         self._backends: dict[str, AnswerBackend] = {}
         self._count_tokens: TokenCounter | None = None
         self._sentence_vectors = SentenceVectors(self.embeddings)
-        self.reader = Reader(settings.answering.reader_model)
+        self.reader = Reader(
+            settings.answering.reader_model, answerability=Answerability(settings.answering.answerability_model)
+        )
         self.calibration = Calibration.load()
         self._examples = ExampleCache()
         self.conversations = ConversationStore(settings.storage.conversations_file)

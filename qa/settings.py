@@ -229,6 +229,13 @@ class AnsweringSettings(_Group):
         "candidate phrases. Empty: the type rules alone (no bare phrases are shown then).",
     )
 
+    answerability_model: bool = Field(
+        True,
+        description="Read each question with its best few sentences through the answerability model "
+        "(qa/answer/answerability.py, a small cross-encoder shipped with the product) to choose the sentence "
+        "and to refuse; off: the sentence scores alone (the calibration then fits worse).",
+    )
+
     min_support: float = Field(
         0.45,
         ge=0.0,

@@ -59,6 +59,9 @@ def test_built_wheel_answers_with_a_citation_outside_the_source_tree(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         top = {name.split("/", 1)[0] for name in archive.namelist() if ".dist-info/" not in name}
     assert top == {"qa", "ui"}, f"the wheel holds {sorted(top)}"  # no tests, benchmarks or testsupport
+    with zipfile.ZipFile(wheel) as archive:
+        fitted = {"qa/answer/calibration.json", "qa/answer/answerability.safetensors"}
+        assert fitted <= set(archive.namelist()), "the answer path's fitted files are not in the wheel"
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)

@@ -61,6 +61,7 @@ class Calibration:
     phrase: LogisticModel | None = None
     answer: LogisticModel | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
+    rerank_weight: float = 0.0  # how much the answerability model re-orders sentences (qa/answer/select.py)
 
     @property
     def trained(self) -> bool:
@@ -89,6 +90,7 @@ class Calibration:
             "provenance": self.provenance,
             "phrase": self.phrase.to_dict() if self.phrase else None,
             "answer": self.answer.to_dict() if self.answer else None,
+            "rerank_weight": self.rerank_weight,
         }
 
     def save(self, path: Path = CALIBRATION_FILE) -> Path:
@@ -105,4 +107,5 @@ class Calibration:
             LogisticModel.from_dict(data["phrase"]) if data.get("phrase") else None,
             LogisticModel.from_dict(data["answer"]) if data.get("answer") else None,
             data.get("provenance", {}),
+            float(data.get("rerank_weight", 0.0)),
         )

@@ -27,6 +27,7 @@ class Signals:
     sentence_coverage: float = 0.0  # share of the question's content words in the chosen sentence
     longest_missing: float = 0.0  # length of the longest question word missing from the passage (/12, capped)
     negation_mismatch: bool = False  # the question negates ("not", "never", "n't") and the sentence does not
+    answerability: float = 0.0  # the answerability model's probability that the chosen sentence answers
 
     def to_dict(self) -> dict[str, float | bool]:
         return asdict(self)
@@ -53,6 +54,7 @@ def signals_for(
     passage_text: str,
     model_refused: bool = False,
     sentence: str = "",
+    answerability: float = 0.0,
 ) -> Signals:
     words = list(dict.fromkeys(content_words(question)))
     in_passage = set(content_words(passage_text))
@@ -66,6 +68,7 @@ def signals_for(
         sentence_coverage=share_in(words, sentence) if sentence else 0.0,
         longest_missing=min(max((len(w) for w in missing), default=0), 12) / 12,
         negation_mismatch=bool(NEGATION.search(question)) and not NEGATION.search(sentence or passage_text),
+        answerability=answerability,
     )
 
 

@@ -20,7 +20,7 @@ from qa.answer.ground import (
     says_not_found,
 )
 from qa.answer.read import Candidate, Reader, Reading
-from qa.answer.select import Selection, SentenceVectors, select_sentences
+from qa.answer.select import Rerank, Selection, SentenceVectors, select_sentences
 from qa.answer.span import Span
 from qa.settings import AnsweringSettings
 from qa.types import Answer, Citation, Passage
@@ -47,15 +47,25 @@ def gather_evidence(
     vectors: SentenceVectors,
     answering: AnsweringSettings,
     reader: Reader,
+    rerank_weight: float = 0.0,
 ) -> Evidence:
-    """Select the best sentences, then read them (question kind, candidate phrases)."""
+    """Select the best sentences (the answerability model re-ordering the best few, when the
+    reader has it), then read them (question kind, candidate phrases)."""
     relevance = _relevance(passages)
-    selection = select_sentences(query, passages, vectors) if relevance >= answering.min_relevance else None
+    how = Rerank(reader.answerability.score, rerank_weight) if reader.answerability.enabled else None
+    selection = select_sentences(query, passages, vectors, how=how) if relevance >= answering.min_relevance else None
     if selection is None:
         return Evidence(None, Signals(relevance, 0.0, 0.0, 0.0), None)
     best_passage = next(p for p in passages if p.number == selection.best_passage)
     best = next(c for c in selection.claims if c.is_best)
-    signals = signals_for(query, relevance, selection.best_score, best_passage.text, sentence=best.sentence)
+    signals = signals_for(
+        query,
+        relevance,
+        selection.best_score,
+        best_passage.text,
+        sentence=best.sentence,
+        answerability=selection.answerability,
+    )
     sentences = [best.sentence, *(c.sentence for c in selection.claims if not c.is_best)]
     return Evidence(selection, signals, reader.read(question, sentences, query))
 
@@ -89,7 +99,7 @@ def select_answer(
     """Extractive: the best sentences, their likeliest phrase, and a calibrated confidence. The
     phrase is the answer only when its own calibrated probability reaches the phrase threshold;
     otherwise the sentence is the answer with the phrase marked inside it."""
-    evidence = gather_evidence(question, query, passages, vectors, answering, reader)
+    evidence = gather_evidence(question, query, passages, vectors, answering, reader, calibration.rerank_weight)
     if evidence.selection is None:
         return Decision([], None, evidence.signals, 0.0)
     phrase, probability = choose_phrase(evidence.reading, calibration)

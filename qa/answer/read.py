@@ -20,6 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from qa.answer.answerability import Answerability
 from qa.answer.span import answer_type, short_answer
 from qa.text import content_words
 
@@ -123,10 +124,12 @@ class Reading:
 
 
 class Reader:
-    """spaCy over the question and the chosen sentences; loaded on first use, shared by threads."""
+    """spaCy over the question and the chosen sentences, and the answerability model that reads
+    a question and a sentence together; loaded on first use, shared by threads."""
 
-    def __init__(self, model: str, cache_items: int = 4096) -> None:
+    def __init__(self, model: str, cache_items: int = 4096, answerability: Answerability | None = None) -> None:
         self.model = model
+        self.answerability = answerability or Answerability(enabled=False)
         self._nlp: Any = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()  # spaCy's pipeline is not documented as thread-safe
@@ -149,6 +152,7 @@ class Reader:
     def warm_up(self) -> None:
         if self.enabled:
             self.parse(["Warm up."])
+        self.answerability.score("Warm up?", ["Warm up."])
 
     def parse(self, texts: list[str]) -> list[Any]:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,27 +89,61 @@ def answering_sentences(question: str, ranked: list[tuple[float, str, int]]) -> 
     return [item for item in ranked if fits_question(question, item[1])]
 
 
+Scorer = Callable[[str, list[str]], list[float]]
+
+
+@dataclass(frozen=True)
+class Rerank:
+    """The answerability model's part in choosing: the ``top`` sentences by score are ordered by
+    score + ``weight`` x the model's probability that the sentence answers the question."""
+
+    scorer: Scorer
+    weight: float
+    top: int = 8
+
+
 @dataclass(frozen=True)
 class Selection:
-    """The select stage's output: the chosen sentences (document order) and the best one's score."""
+    """The select stage's output: the chosen sentences (document order), the best one's score
+    and the answerability model's probability for it (0.0 without the model)."""
 
     claims: list[Claim]
     best_score: float
     best_passage: int  # number of the passage holding the best sentence
+    answerability: float = 0.0
+
+
+def rerank(
+    question: str, ranked: list[tuple[float, str, int]], how: Rerank
+) -> tuple[list[tuple[float, str, int]], dict[str, float]]:
+    """The first ``how.top`` sentences re-ordered by score + weight x answerability (the rest
+    keep their order after them), and each scored sentence's answerability."""
+    head, tail = ranked[: how.top], ranked[how.top :]
+    probabilities = dict(zip((s for _, s, _ in head), how.scorer(question, [s for _, s, _ in head])))
+    head = sorted(head, key=lambda item: item[0] + how.weight * probabilities[item[1]], reverse=True)
+    return head + tail, probabilities
 
 
 def select_sentences(
-    question: str, passages: list[Passage], vectors: SentenceVectors, max_sentences: int = 2
+    question: str,
+    passages: list[Passage],
+    vectors: SentenceVectors,
+    max_sentences: int = 2,
+    how: Rerank | None = None,
 ) -> Selection | None:
     """Best-scoring sentences of the passages that fit the question's type (at most
-    ``max_sentences``; a second only when it scores nearly as well), or None when none fits."""
+    ``max_sentences``; a second only when it scores nearly as well), or None when none fits.
+    With ``how``, the answerability model re-orders the best few first (see ``rerank``)."""
     ranked = answering_sentences(question, rank_sentences(question, passages, vectors))
     if not ranked:
         return None
+    probabilities: dict[str, float] = {}
+    if how is not None:
+        ranked, probabilities = rerank(question, ranked, how)
     best = ranked[0][0]
-    chosen = [item for item in ranked[:max_sentences] if item[0] >= best - SECOND_SENTENCE_MARGIN]
+    chosen = [ranked[0], *(item for item in ranked[1:max_sentences] if item[0] >= best - SECOND_SENTENCE_MARGIN)]
     # Document order reads better than score order; the best sentence leads a short answer.
     texts = {p.number: p.text for p in passages}
     chosen.sort(key=lambda item: (item[2], texts[item[2]].find(item[1])))
     claims = [Claim(sentence, number, is_best=sentence == ranked[0][1]) for _, sentence, number in chosen]
-    return Selection(claims, best, ranked[0][2])
+    return Selection(claims, best, ranked[0][2], probabilities.get(ranked[0][1], 0.0))
