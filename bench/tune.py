@@ -19,7 +19,9 @@ half: the answer threshold refuses as many unanswerable SQuAD questions as it ca
 refusing at most ``MAX_WRONGLY_REFUSED`` of answerable SQuAD questions and
 ``MAX_WRONGLY_REFUSED_PUBMED`` of PubMedQA ones; the phrase threshold is the lowest at which the
 phrases shown (among answered questions) are right at least ``PHRASE_PRECISION`` of the time.
-The report halves are never read here (``bench.run_benchmarks --half report`` reports them)."""
+With ``QA_ANSWERABILITY_MODEL=true`` it first chooses how much the answerability model re-orders
+sentences (the weight whose top sentence is right most often) and gives the answer model its
+probability as a feature; off (the default), both are inert. The report halves are never read here (``bench.run_benchmarks --half report`` reports them)."""
 
 from __future__ import annotations
 

@@ -230,10 +230,11 @@ class AnsweringSettings(_Group):
     )
 
     answerability_model: bool = Field(
-        True,
-        description="Read each question with its best few sentences through the answerability model "
-        "(qa/answer/answerability.py, a small cross-encoder shipped with the product) to choose the sentence "
-        "and to refuse; off: the sentence scores alone (the calibration then fits worse).",
+        False,
+        description="Read each question with its best few sentences through the answerability cross-encoder "
+        "(qa/answer/answerability.py) to re-order them and as a feature of the answer model. Off by default: "
+        "trained on the 4,719 SQuAD 2.0 train questions available here it did not move the tune half's refusals "
+        "(docs/benchmarks.md); on, it needs a calibration fitted with it (python -m bench.tune).",
     )
 
     min_support: float = Field(
