@@ -106,10 +106,21 @@ if (!window.qaCopyListener) {
       () => { button.textContent = "Copy failed"; });
   }, true);
 }
-setTimeout(() => {
-  const box = document.querySelector('textarea[data-testid="stChatInputTextArea"]');
-  if (box && !box.disabled && document.activeElement === document.body) box.focus();
-}, 300);
+// Focus the chat box once it is there and enabled, so typing can start at once. On a busy
+// machine it can appear (or be enabled) seconds after this script runs: try for up to 30 s,
+// and stop as soon as it has focus or the person has put focus anywhere else.
+if (!window.qaFocusChatBox) {
+  window.qaFocusChatBox = true;
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const box = document.querySelector('textarea[data-testid="stChatInputTextArea"]');
+    const elsewhere = document.activeElement && document.activeElement !== document.body;
+    if (box && !box.disabled && !elsewhere) box.focus();
+    if (document.activeElement === box || (elsewhere && document.activeElement !== box) || Date.now() - started > 30000) {
+      clearInterval(timer);
+    }
+  }, 300);
+}
 </script>
 """
 

@@ -75,7 +75,9 @@ class Answerability:
     """Scores (question, sentence) pairs in [0, 1]; loaded on first use, shared by threads."""
 
     def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled and DELTA_PATH.exists()
+        self.enabled = enabled and DELTA_PATH.is_file()
+        if enabled and not self.enabled:
+            logger.warning("no answerability model at %s: sentences are chosen by their scores alone", DELTA_PATH)
         self._model: tuple[Any, _Net] | None = None
         self._lock = threading.Lock()
         # A fast tokenizer with truncation and padding set is not safe to call from two threads
