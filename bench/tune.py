@@ -21,7 +21,8 @@ refusing at most ``MAX_WRONGLY_REFUSED`` of answerable SQuAD questions and
 phrases shown (among answered questions) are right at least ``PHRASE_PRECISION`` of the time.
 With ``QA_ANSWERABILITY_MODEL=true`` it first chooses how much the answerability model re-orders
 sentences (the weight whose top sentence is right most often) and gives the answer model its
-probability as a feature; off (the default), both are inert. The report halves are never read here (``bench.run_benchmarks --half report`` reports them)."""
+probability as a feature; off (the default), both are inert. The report halves are never read
+here (``bench.run_benchmarks --half report`` reports them)."""
 
 from __future__ import annotations
 
@@ -320,20 +321,23 @@ def main() -> int:
     if args.reuse:
         rows, rerank_weight, rerank_fit = pickle.loads(cache.read_bytes())
     else:
-        assistants = {}
+        sets: list[tuple[Path, Assistant, list[TestCase]]] = []
         for name in args.only:
             dataset_dir = Path(args.datasets) / name
             corpus = dataset_dir / "docs"
             assistant = Assistant(base, collection=corpus_collection(corpus, base), embeddings=embeddings)
             embeddings = assistant.embeddings
             assistant.ingest([corpus])
-            assistants[dataset_dir] = assistant
-        # First the re-ranking weight (it decides which sentence every later signal describes).
-        ranked = [r for d, a in assistants.items() for r in rank_for_rerank(d, a, tune_cases(d))]
-        rerank_weight, rerank_fit = choose_rerank_weight(ranked)
+            sets.append((dataset_dir, assistant, tune_cases(dataset_dir)))
+        # First the re-ranking weight (it decides which sentence every later signal describes);
+        # without the answerability model there is nothing to weigh, so no pass over the questions.
+        rerank_weight, rerank_fit = 0.0, {"model": "off"}
+        if base.answering.answerability_model:
+            ranked = [r for d, a, cases in sets for r in rank_for_rerank(d, a, cases)]
+            rerank_weight, rerank_fit = choose_rerank_weight(ranked)
         logger.info("re-ranking weight %.2f %s", rerank_weight, rerank_fit)
-        for dataset_dir, assistant in assistants.items():
-            rows.extend(collect(dataset_dir, assistant, tune_cases(dataset_dir), rerank_weight))
+        for dataset_dir, assistant, cases in sets:
+            rows.extend(collect(dataset_dir, assistant, cases, rerank_weight))
         out.mkdir(parents=True, exist_ok=True)
         cache.write_bytes(pickle.dumps((rows, rerank_weight, rerank_fit)))
     calibration = tune(rows, base.answering.reader_model, rerank_weight, rerank_fit)

@@ -113,12 +113,13 @@ if (!window.qaFocusChatBox) {
   window.qaFocusChatBox = true;
   const started = Date.now();
   const timer = setInterval(() => {
-    const box = document.querySelector('textarea[data-testid="stChatInputTextArea"]');
-    const elsewhere = document.activeElement && document.activeElement !== document.body;
-    if (box && !box.disabled && !elsewhere) box.focus();
-    if (document.activeElement === box || (elsewhere && document.activeElement !== box) || Date.now() - started > 30000) {
-      clearInterval(timer);
+    const focused = document.activeElement;
+    if ((focused && focused !== document.body) || Date.now() - started > 30000) {
+      clearInterval(timer);  // the box has focus, or the person chose something else, or time is up
+      return;
     }
+    const box = document.querySelector('textarea[data-testid="stChatInputTextArea"]');
+    if (box && !box.disabled) box.focus();
   }, 300);
 }
 </script>
