@@ -22,27 +22,20 @@ import argparse
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench.provenance import git_commit
 from qa.documents.chunking import split_sentences
-from qa.evaluation.splits import load_split
+from qa.evaluation.splits import Half, load_split
+from qa.evaluation.testset import load_testset
 from qa.text import content_words
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT.parent / "shared" / "datasets" / "squad2-dev-sample" / "qa.jsonl"
 SPLIT = ROOT / "bench" / "splits" / "squad2-dev-sample.json"
 PROMPT = "Passage: {sentence}\nQuestion: {question}\nDoes the passage answer the question? Answer yes or no.\nAnswer:"
-logger = logging.getLogger("bench.answerability_probe")
-
-
-def roc_auc(scores: Sequence[float], labels: Sequence[int]) -> float:
-    positive = [s for s, y in zip(scores, labels, strict=True) if y]
-    negative = [s for s, y in zip(scores, labels, strict=True) if not y]
-    wins = sum((p > n) + 0.5 * (p == n) for p in positive for n in negative)
-    return wins / (len(positive) * len(negative))
 
 
 def overlap_share(question: str, sentence: str) -> float:
@@ -50,17 +43,12 @@ def overlap_share(question: str, sentence: str) -> float:
     return len(words & set(content_words(sentence))) / max(1, len(words))
 
 
-def probe_rows(half: str) -> list[tuple[str, str, str, int]]:
+def probe_rows(half: Half) -> list[tuple[str, str, str, int]]:
     """(question, best-overlap sentence, gold paragraph, answerable) for the half's questions."""
-    split = load_split(SPLIT)
-    groups = split.tune if half == "tune" else split.report
-    rows = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines() if line.strip()]
     found = []
-    for row in rows:
-        if row["doc_id"] not in groups:
-            continue
-        sentence = max(split_sentences(row["gold_passage"]), key=lambda s: overlap_share(row["question"], s))
-        found.append((row["question"], sentence, row["gold_passage"], int(row["answerable"])))
+    for case in load_split(SPLIT).select(load_testset(DATASET), half):
+        sentence = max(split_sentences(case.gold_passage), key=lambda s: overlap_share(case.question, s))
+        found.append((case.question, sentence, case.gold_passage, int(case.answerable)))
     return found
 
 
@@ -97,6 +85,7 @@ def yes_minus_no_scorer(llm: Any) -> Callable[[str, str], float]:
 
 def min_pmi_scorer(llm: Any) -> Callable[[str, str], float]:
     import numpy as np
+    from scipy.special import log_softmax
 
     def question_log_probs(prefix: str, question: str) -> Any:
         head = llm.tokenize(prefix.encode(), add_bos=True)
@@ -104,8 +93,7 @@ def min_pmi_scorer(llm: Any) -> Callable[[str, str], float]:
         llm.reset()
         llm.eval(head + tail)
         logits = np.asarray(llm.scores[: len(head) + len(tail)], dtype=np.float64)
-        top = logits.max(axis=1, keepdims=True)
-        log_probs = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+        log_probs = log_softmax(logits, axis=1)
         return log_probs[np.arange(len(head) - 1, len(head) + len(tail) - 1), tail]
 
     def min_pmi(question: str, paragraph: str) -> float:
@@ -123,6 +111,8 @@ def main() -> None:
     parser.add_argument("--half", choices=["tune", "report"], default="tune")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    from sklearn.metrics import roc_auc_score
+
     from qa.answer.answerability import Answerability
 
     rows = probe_rows(args.half)
@@ -142,7 +132,7 @@ def main() -> None:
         started = time.monotonic()
         scores = [scorer(question, sentence, paragraph) for question, sentence, paragraph, _ in rows]
         result[name] = {
-            "roc_auc": round(roc_auc(scores, labels), 3),
+            "roc_auc": round(float(roc_auc_score(labels, scores)), 3),
             "seconds_per_question": round((time.monotonic() - started) / len(rows), 3),
         }
     result |= {"commit": git_commit(), "command": f"python -m bench.answerability_probe --half {args.half}"}
