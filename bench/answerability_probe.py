@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.provenance import git_commit
+from qa.answer.decide import share_in
 from qa.documents.chunking import split_sentences
 from qa.evaluation.splits import Half, load_split
 from qa.evaluation.testset import load_testset
@@ -39,8 +40,8 @@ PROMPT = "Passage: {sentence}\nQuestion: {question}\nDoes the passage answer the
 
 
 def overlap_share(question: str, sentence: str) -> float:
-    words = set(content_words(question))
-    return len(words & set(content_words(sentence))) / max(1, len(words))
+    """The answer model's ``sentence_coverage``: share of the question's content words in the sentence."""
+    return share_in(list(dict.fromkeys(content_words(question))), sentence)
 
 
 def probe_rows(half: Half) -> list[tuple[str, str, str, int]]:
