@@ -110,7 +110,13 @@ def rank_for_rerank(dataset_dir: Path, assistant: Assistant, cases: list[TestCas
     for case in cases:
         passages = assistant.search(case.question, AskOptions())
         ranked = answering_sentences(
-            case.question, rank_sentences(case.question, passages, assistant._sentence_vectors)
+            case.question,
+            rank_sentences(
+                case.question,
+                passages,
+                assistant._sentence_vectors,
+                assistant.settings.answering.sentence_candidates,
+            ),
         )
         _, probabilities = rerank(case.question, ranked, scorer)
         sources = {p.number: p.source for p in passages}

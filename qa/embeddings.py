@@ -11,6 +11,7 @@ import os
 import threading
 import time
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from qa.errors import SettingsError
 from qa.settings import PACKAGED_EMBEDDING_MODEL, EmbeddingSettings
 
 log = logging.getLogger(__name__)
+
+QUESTIONS_KEPT = 256  # recent questions' vectors, kept by SentenceEmbeddings.embed_query
 
 
 def resolve_embedding_model(name: str) -> str:
@@ -91,6 +94,9 @@ class SentenceEmbeddings(Embeddings):
         self.bulk_threads = bulk_threads
         self.batch_size = batch_size
         self._chooser = ThreadChooser([len(os.sched_getaffinity(0)), 1])
+        # Retrieval and the sentence choice both embed the question; the second asks the cache.
+        self._questions: OrderedDict[str, list[float]] = OrderedDict()
+        self._questions_lock = threading.Lock()
 
     def _encode(self, texts: Sequence[str], threads: int) -> list[list[float]]:
         if not texts:
@@ -107,7 +113,16 @@ class SentenceEmbeddings(Embeddings):
         return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self._encode([text], self.query_threads)[0]
+        with self._questions_lock:
+            if text in self._questions:
+                self._questions.move_to_end(text)
+                return list(self._questions[text])
+        vector = self._encode([text], self.query_threads)[0]
+        with self._questions_lock:
+            self._questions[text] = vector
+            while len(self._questions) > QUESTIONS_KEPT:
+                self._questions.popitem(last=False)
+        return list(vector)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Texts embedded while a question waits (passage sentences): question threads."""

@@ -94,3 +94,38 @@ def test_fits_question_checks_the_answer_type():
     assert fits_question("In what year did it open?", "It opened in 2024.")
     assert not fits_question("How many drones were made in 2022?", "Ukraine makes 3 million drones a year.")
     assert fits_question("Who opened the office?", "The minister opened the office.")
+
+
+def test_a_candidate_limit_embeds_only_the_sentences_that_fit_and_share_most_words():
+    from langchain_core.embeddings import Embeddings
+
+    from qa.answer.select import SentenceVectors, answering_sentences, rank_sentences
+
+    class Fake(Embeddings):
+        embedded: list[str] = []
+
+        def embed_documents(self, texts):
+            self.embedded.extend(texts)
+            return [[1.0, 0.0] for _ in texts]
+
+        def embed_query(self, text):
+            return [1.0, 0.0]
+
+    text = (
+        "Drone makers met in Kyiv last spring. "
+        "About 500 firms build drones there. "
+        "Many drone makers in Ukraine are small firms. "
+        "The weather in Kyiv was cold and wet."
+    )
+    question = "How many drone makers does Ukraine have?"
+    fake = Fake()
+    limited = rank_sentences(question, [passage(1, text)], SentenceVectors(fake), embed_at_most=2)
+    # The one sentence with a number fits "how many" and comes first; then the most shared words.
+    assert fake.embedded == [
+        "About 500 firms build drones there.",
+        "Many drone makers in Ukraine are small firms.",
+    ]
+    assert answering_sentences(question, limited)[0][1] == "About 500 firms build drones there."
+    fake.embedded = []
+    everything = rank_sentences(question, [passage(1, text)], SentenceVectors(fake))
+    assert len(fake.embedded) == len(everything) == 4

@@ -96,6 +96,23 @@ def test_thread_counts_follow_the_kind_of_work(tmp_path):
 
 
 @pytest.mark.integration
+def test_a_question_is_embedded_once_for_retrieval_and_the_sentence_choice(embeddings, monkeypatch):
+    encoded: list[list[str]] = []
+    encode = embeddings.model.encode
+
+    def recording(texts, **options):
+        encoded.append(list(texts))
+        return encode(texts, **options)
+
+    monkeypatch.setattr(embeddings.model, "encode", recording)
+    question = "Which vectors does the question cache keep?"
+    first = embeddings.embed_query(question)
+    first[0] = 99.0  # a caller changing its copy changes nothing kept
+    assert embeddings.embed_query(question) == embeddings.embed_query(question) != first
+    assert encoded == [[question]]
+
+
+@pytest.mark.integration
 def test_an_index_refuses_vectors_of_another_precision(settings, embeddings):
     Assistant(settings, embeddings=embeddings).ingest([SEED_ARTICLE])
     other = make_embeddings(settings.changed(embedding_precision="int8").embedding)

@@ -53,7 +53,11 @@ def gather_evidence(
     reader has it), then read them (question kind, candidate phrases)."""
     relevance = _relevance(passages)
     how = Rerank(reader.answerability.score, rerank_weight) if reader.answerability.enabled else None
-    selection = select_sentences(query, passages, vectors, how=how) if relevance >= answering.min_relevance else None
+    selection = (
+        select_sentences(query, passages, vectors, how=how, embed_at_most=answering.sentence_candidates)
+        if relevance >= answering.min_relevance
+        else None
+    )
     if selection is None:
         return Evidence(None, Signals(relevance, 0.0, 0.0, 0.0), None)
     best_passage = next(p for p in passages if p.number == selection.best_passage)

@@ -66,8 +66,13 @@ class SentenceVectors:
         return np.stack([found[s] for s in sentences])
 
 
-def rank_sentences(question: str, passages: list[Passage], vectors: SentenceVectors) -> list[tuple[float, str, int]]:
-    """Every distinct sentence of the passages as (score, sentence, passage number), best first."""
+def rank_sentences(
+    question: str, passages: list[Passage], vectors: SentenceVectors, embed_at_most: int = 0
+) -> list[tuple[float, str, int]]:
+    """Every distinct sentence of the passages as (score, sentence, passage number), best first.
+    With ``embed_at_most`` (0: no limit), only that many candidates are embedded and ranked: those
+    that fit the question's type, then those sharing most content words with it, then the
+    higher-ranked passage's. Embedding is most of an answer's time (docs/benchmarks.md)."""
     candidates: list[tuple[str, int]] = []
     seen: set[str] = set()
     for passage in passages:
@@ -78,8 +83,16 @@ def rank_sentences(question: str, passages: list[Passage], vectors: SentenceVect
                 candidates.append((sentence, passage.number))
     if not candidates:
         return []
-    cosines = vectors([s for s, _ in candidates]) @ vectors.embed_query(question)
     question_words = set(content_words(question))
+    if 0 < embed_at_most < len(candidates):
+
+        def promise(sentence: str) -> tuple[bool, int]:
+            return fits_question(question, sentence), len(question_words & set(content_words(sentence)))
+
+        keys = [promise(s) for s, _ in candidates]
+        order = sorted(range(len(candidates)), key=lambda i: keys[i], reverse=True)  # stable: ties keep rank
+        candidates = [candidates[i] for i in sorted(order[:embed_at_most])]
+    cosines = vectors([s for s, _ in candidates]) @ vectors.embed_query(question)
     scored = [(sentence_score(float(c), question_words, s), s, n) for c, (s, n) in zip(cosines, candidates)]
     return sorted(scored, key=lambda item: item[0], reverse=True)
 
@@ -130,11 +143,13 @@ def select_sentences(
     vectors: SentenceVectors,
     max_sentences: int = 2,
     how: Rerank | None = None,
+    embed_at_most: int = 0,
 ) -> Selection | None:
     """Best-scoring sentences of the passages that fit the question's type (at most
     ``max_sentences``; a second only when it scores nearly as well), or None when none fits.
-    With ``how``, the answerability model re-orders the best few first (see ``rerank``)."""
-    ranked = answering_sentences(question, rank_sentences(question, passages, vectors))
+    With ``how``, the answerability model re-orders the best few first (see ``rerank``);
+    ``embed_at_most`` limits the candidates (see ``rank_sentences``)."""
+    ranked = answering_sentences(question, rank_sentences(question, passages, vectors, embed_at_most))
     if not ranked:
         return None
     probabilities: dict[str, float] = {}
