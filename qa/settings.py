@@ -242,7 +242,7 @@ class AnsweringSettings(_Group):
         ge=0,
         description="The extractive answer embeds and ranks at most this many of the retrieved passages' sentences: "
         "those that fit the question's type, then those sharing most of its content words (0: every sentence). "
-        "Embedding them is most of an answer's time; on the tune halves 3 to 16 chose a right best sentence as often "
+        "Embedding them is most of an answer's time; on the tune halves 3 to 16 chose a right best sentence at least as often "
         "as all did (python -m bench.sentence_choice).",
     )
 
