@@ -6,12 +6,12 @@ it, and bulk ingest with every core (see docs/benchmarks.md for the measurements
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 import time
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -94,9 +94,9 @@ class SentenceEmbeddings(Embeddings):
         self.bulk_threads = bulk_threads
         self.batch_size = batch_size
         self._chooser = ThreadChooser([len(os.sched_getaffinity(0)), 1])
-        # Retrieval and the sentence choice both embed the question; the second asks the cache.
-        self._questions: OrderedDict[str, list[float]] = OrderedDict()
-        self._questions_lock = threading.Lock()
+        # Retrieval and the sentence choice both embed the question; the second asks the cache
+        # (functools' LRU cache is safe to share between threads).
+        self._question_vector = functools.lru_cache(maxsize=QUESTIONS_KEPT)(self._embed_question)
 
     def _encode(self, texts: Sequence[str], threads: int) -> list[list[float]]:
         if not texts:
@@ -112,17 +112,11 @@ class SentenceEmbeddings(Embeddings):
         )
         return vectors.tolist()
 
+    def _embed_question(self, text: str) -> tuple[float, ...]:
+        return tuple(self._encode([text], self.query_threads)[0])
+
     def embed_query(self, text: str) -> list[float]:
-        with self._questions_lock:
-            if text in self._questions:
-                self._questions.move_to_end(text)
-                return list(self._questions[text])
-        vector = self._encode([text], self.query_threads)[0]
-        with self._questions_lock:
-            self._questions[text] = vector
-            while len(self._questions) > QUESTIONS_KEPT:
-                self._questions.popitem(last=False)
-        return list(vector)
+        return list(self._question_vector(text))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Texts embedded while a question waits (passage sentences): question threads."""
