@@ -291,7 +291,7 @@ def test_item_9_the_resting_chat_box_has_no_red_border(page):
 def test_item_10_a_stale_page_cannot_rewrite_the_chat(page, browser, server):
     choose_backend(page, "extractive")
     new_chat(page)
-    ask(page, "Who opened the office?")
+    ask(page, "Who opened the EU Defense Innovation Office?")  # answered; the stale page is the point
     ask(page, "How much money has the IT coalition attracted?")
     page.wait_for_url(re.compile(r"[?&]chat="))
     # Person B opens the same chat in another browser and edits turn 1, dropping turn 2.
