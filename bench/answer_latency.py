@@ -10,12 +10,12 @@ the report half's first questions, printing the median and p95 of the time after
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench.busy import busy_cores
 from qa import Assistant, Settings
 from qa.evaluation import load_testset
 from qa.evaluation.api import corpus_collection
@@ -23,11 +23,6 @@ from qa.evaluation.metrics import percentile
 from qa.evaluation.splits import load_split
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _spin(stop) -> None:
-    while not stop.is_set():
-        sum(i * i for i in range(10_000))
 
 
 def main() -> int:
@@ -47,16 +42,8 @@ def main() -> int:
     cases = load_split(ROOT / "bench" / "splits" / "squad2-dev-sample.json").select(
         load_testset(data / "qa.jsonl"), "report"
     )[: args.questions]
-    stop = multiprocessing.Event()
-    busy = [multiprocessing.Process(target=_spin, args=(stop,), daemon=True) for _ in range(args.busy)]
-    for process in busy:
-        process.start()
-    try:
+    with busy_cores(args.busy):
         answers = [bot.ask(case.question) for case in cases]
-    finally:
-        stop.set()
-        for process in busy:
-            process.join()
     after = [a.timings.get("generate_s", 0.0) for a in answers]
     total = [a.timings.get("total_s", 0.0) for a in answers]
     commit = subprocess.run(

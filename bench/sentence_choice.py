@@ -9,15 +9,14 @@ the gold abstract) and the seconds spent embedding sentences. Every variant embe
 cache, so the times compare the work one new question costs. The report halves are never read.
 
 Variants: ``full`` (today: every candidate sentence, the index's model); ``int8`` (the same
-model with dynamically quantised linear layers, for this step only); ``overlap-K`` (only the
-K candidates sharing most content words with the question are embedded and ranked; the rest
-are dropped)."""
+model with dynamically quantised linear layers, for this step only); ``overlap-K`` (only K
+candidates are embedded and ranked, as ``QA_SENTENCE_CANDIDATES=K`` does: those that fit the
+question's type, then those sharing most of its content words; the rest are dropped)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing
 import statistics
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.busy import busy_cores
 from bench.provenance import git_commit
 from qa import AskOptions, Assistant, Settings
 from qa.answer.select import SentenceVectors, answering_sentences, rank_sentences
@@ -34,13 +34,7 @@ from qa.evaluation.api import corpus_collection
 from qa.evaluation.metrics import is_gold_document, shown_right
 from qa.evaluation.splits import load_split
 
-logger = logging.getLogger("bench.sentence_choice")
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _spin(stop) -> None:
-    while not stop.is_set():
-        sum(i * i for i in range(10_000))
 
 
 class Timed(SentenceVectors):
@@ -71,46 +65,40 @@ def main() -> int:
     settings = Settings(index_dir=Path(args.out) / "index")
     embeddings = None
     results: dict[str, dict[str, list]] = {}
-    stop = multiprocessing.Event()
-    busy = [multiprocessing.Process(target=_spin, args=(stop,), daemon=True) for _ in range(args.busy)]
     for name in args.only:
         data = Path(args.datasets) / name
         bot = Assistant(settings, collection=corpus_collection(data / "docs", settings), embeddings=embeddings)
         embeddings = bot.embeddings
         bot.ingest([data / "docs"])
         assert isinstance(embeddings, SentenceEmbeddings)
-        int8 = SentenceEmbeddings(_quantized(embeddings.model), "int8", query_threads=embeddings.query_threads)
-        variants = {"full": Timed(embeddings)} if args.no_int8 else {"full": Timed(embeddings), "int8": Timed(int8)}
+        variants = {"full": Timed(embeddings)}
+        if not args.no_int8:
+            int8 = SentenceEmbeddings(_quantized(embeddings.model), "int8", query_threads=embeddings.query_threads)
+            variants["int8"] = Timed(int8)
         for keep in args.keep:
             variants[f"overlap-{keep}"] = Timed(embeddings)
         cases = load_split(ROOT / "bench" / "splits" / f"{name}.json").select(load_testset(data / "qa.jsonl"), "tune")
-        if not any(p.is_alive() for p in busy):
-            for p in busy:
-                p.start()
         pubmed = name.startswith("pubmed")
-        for case in cases:
-            passages = bot.search(case.question, AskOptions())
-            sources = {p.number: p.source for p in passages}
-            for label, vectors in variants.items():
-                before = vectors.seconds
-                keep = int(label.split("-")[1]) if label.startswith("overlap") else 0
-                ranked = answering_sentences(
-                    case.question, rank_sentences(case.question, passages, vectors, embed_at_most=keep)
-                )
-                if not case.answerable or not ranked:
-                    right = False
-                elif pubmed:
-                    right = is_gold_document(sources[ranked[0][2]], case.source, case.doc_id)
-                else:
-                    right = shown_right(ranked[0][1], case.answers, case.answerable)
-                row = results.setdefault(f"{name} {label}", {"right": [], "seconds": []})
-                row["seconds"].append(vectors.seconds - before)
-                if case.answerable:
-                    row["right"].append(right)
-    stop.set()
-    for p in busy:
-        if p.is_alive():
-            p.join()
+        with busy_cores(args.busy):
+            for case in cases:
+                passages = bot.search(case.question, AskOptions())
+                sources = {p.number: p.source for p in passages}
+                for label, vectors in variants.items():
+                    before = vectors.seconds
+                    keep = int(label.split("-")[1]) if label.startswith("overlap") else 0
+                    ranked = answering_sentences(
+                        case.question, rank_sentences(case.question, passages, vectors, embed_at_most=keep)
+                    )
+                    if not case.answerable or not ranked:
+                        right = False
+                    elif pubmed:
+                        right = is_gold_document(sources[ranked[0][2]], case.source, case.doc_id)
+                    else:
+                        right = shown_right(ranked[0][1], case.answers, case.answerable)
+                    row = results.setdefault(f"{name} {label}", {"right": [], "seconds": []})
+                    row["seconds"].append(vectors.seconds - before)
+                    if case.answerable:
+                        row["right"].append(right)
     print(f"commit {git_commit()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, tune halves, {args.busy} busy")
     print("| data set, variant | top sentence right (answerable) | embedding s/question p50 | mean |")
     print("|---|---|---|---|")
