@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from testsupport.browser import chromium, run_evaluation_page, streamlit_app, wait_for_documents
+from testsupport.browser import LONG_LOCAL_QUESTION, chromium, run_evaluation_page, streamlit_app, wait_for_documents
 from testsupport.helpers import ROOT, SEED_ARTICLE, SEED_DOCS
 
 pytestmark = pytest.mark.browser
@@ -177,7 +177,7 @@ def test_stop_a_local_generation_and_keep_chatting(server, page):
     page.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)
     choose(page, "Answer backend", "local")
     box = page.get_by_test_id("stChatInputTextArea")
-    box.fill("Describe everything the article says about drones, investment and the IT coalition.")
+    box.fill(LONG_LOCAL_QUESTION)
     box.press("Enter")
     # "Writing" shows once the passages are found, while the model reads its prompt (about a
     # second here): a Stop then lands inside the generation, at its first token.

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from testsupport.browser import chromium, run_evaluation_page, streamlit_app, wait_for_documents
+from testsupport.browser import LONG_LOCAL_QUESTION, chromium, run_evaluation_page, streamlit_app, wait_for_documents
 from testsupport.helpers import ROOT, SEED_DOCS
 
 pytestmark = pytest.mark.browser
@@ -151,7 +151,7 @@ def test_item_1_stop_ends_at_once_and_keeps_the_draft_as_shown(page, server):
     choose_backend(page, "local")
     page.evaluate(WATCH)
     box = page.get_by_test_id("stChatInputTextArea")
-    box.fill("Describe everything the article says about drones, investment and the IT coalition.")
+    box.fill(LONG_LOCAL_QUESTION)
     box.press("Enter")
     page.wait_for_function(
         "() => (document.querySelector('.draft .draft-text')?.innerText || '').length > 20", timeout=LONG_MS

@@ -16,6 +16,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
+# A question the local model answers at length on the seed documents (about 440 characters,
+# ending 2 s after its first 20 on an idle machine), for tests that press Stop mid-answer: a
+# short draft can end before the click's rerun reaches the run, and then the finished answer
+# rightly stands instead of a stopped one.
+LONG_LOCAL_QUESTION = "Write a long, detailed report on everything the documents say about Ukraine's defense industry."
 CHROMIUM = os.environ.get("QA_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
