@@ -246,6 +246,21 @@ def test_paragraph_lines_are_joined_by_spaces():
     assert r.text == "A sentence that wraps over lines.\nHard break.\nAnother."
 
 
+def test_a_title_on_its_own_line_ends_there():
+    # Articles converted to Markdown set section titles as plain lines: joined by a space, title
+    # and sentence would read (and be quoted) as one sentence.
+    r = md("Closing sentence.\nWhat Ukraine can offer to European partners\nOver the past 2.5 years, it grew.")
+    assert r.text == "Closing sentence. What Ukraine can offer to European partners\nOver the past 2.5 years, it grew."
+    # Wrapped prose stays one paragraph: a line ending on a stop word, or one as long as wrapped
+    # lines run, or one followed by a lower-case word.
+    for stored in (
+        "Read the guide for the details of\nHaystack pipelines.",
+        "Contributions of every kind are welcome here, from code to docs\nHaystack thanks you for.",
+        "See the Table of Contents\nfor ways to help.",
+    ):
+        assert "\n" not in md(stored).text, stored
+
+
 def test_github_alert_and_mdx_imports():
     r = md('import Tabs from "@theme/Tabs";\n\n> [!TIP]\n> Use the **cache**.')
     assert r.text == "TIP\nUse the cache."

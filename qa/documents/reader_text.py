@@ -21,7 +21,8 @@ where the stored text has one):
 - table: a line per row, cells joined by " | " (see ``_Markdown._table`` for why), the
   ``---|---`` row and empty cells left out;
 - text: a paragraph, list item or block quote's paragraph with its markers gone, its lines
-  joined by spaces (a hard break stays a line break); each list item is its own line.
+  joined by spaces (a hard break stays a line break, and so does the end of a title set on a
+  line of its own without ``#``, see ``_ends_title``); each list item is its own line.
 
 Inline: code-span backticks go (content kept), ``[text](url)`` and reference links keep their
 text, ``<http://...>`` its URL, ``![alt](src)`` its alt text (nothing when empty), emphasis
@@ -65,6 +66,8 @@ from pathlib import PurePath
 from typing import Literal
 
 from markdown_it import MarkdownIt
+
+from qa.text import STOP_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -684,6 +687,29 @@ def _is_punct(char: str) -> bool:
     return char in _ASCII_PUNCT or unicodedata.category(char)[0] in "PS"
 
 
+_TITLE_MAX_WORDS, _TITLE_MAX_CHARS = 9, 60
+_INLINE_MARKS = "*_`"
+
+
+def _ends_title(src: str, j: int) -> bool:
+    """Whether the line ending at ``src[j]`` (a line break inside a paragraph) is a title set on
+    a line of its own without ``#`` - "What Ukraine can offer to European partners" above the
+    sentence it heads, as articles converted to Markdown often have. Joined by a space, the two
+    would read as one sentence. A title: short (wrapped prose lines run longer), no closing
+    punctuation, not ending on a stop word ("... the", "... of" end wrapped lines), and the next
+    line starts with a capital."""
+    line = src[src.rfind("\n", 0, j) + 1 : j].strip().rstrip(_INLINE_MARKS)
+    words = line.split()
+    following = src[j + 1 : j + 4].lstrip(_INLINE_MARKS + " ")
+    return (
+        0 < len(words) <= _TITLE_MAX_WORDS
+        and len(line) <= _TITLE_MAX_CHARS
+        and line[-1].isalnum()
+        and words[-1].casefold() not in STOP_WORDS
+        and following[:1].isupper()
+    )
+
+
 class _Inline:
     """The inline scanner: reads ``src`` (one block's lines joined by "\\n"; ``pos[k]`` is the
     stored index of ``src[k]``) and writes reader characters with their offsets.
@@ -798,7 +824,7 @@ class _Inline:
 
     def _newline(self, j: int) -> int:
         src, at = self.src, self.pos[j]
-        hard = self.markdown and src[max(j - 2, 0) : j] == "  "
+        hard = self.markdown and (src[max(j - 2, 0) : j] == "  " or (self.mode == "paragraph" and _ends_title(src, j)))
         self._kill_trailing_blanks()
         if hard:
             self.put("\n", at, at, at + 1)
