@@ -129,3 +129,25 @@ def test_a_candidate_limit_embeds_only_the_sentences_that_fit_and_share_most_wor
     fake.embedded = []
     everything = rank_sentences(question, [passage(1, text)], SentenceVectors(fake))
     assert len(fake.embedded) == len(everything) == 4
+
+
+def test_of_two_equally_good_sentences_the_one_from_the_higher_ranked_passage_wins():
+    from langchain_core.embeddings import Embeddings
+
+    from qa.answer.select import PASSAGE_RANK_PENALTY, SentenceVectors, rank_sentences
+
+    class Fake(Embeddings):
+        def embed_documents(self, texts):
+            # The lower-ranked passage's sentence is a shade closer to the question.
+            return [[1.0, 0.0] if "trial" in t else [0.999, 0.045] for t in texts]
+
+        def embed_query(self, text):
+            return [1.0, 0.0]
+
+    question = "Does aspirin lower the risk of stroke?"
+    first = passage(1, "Aspirin lowered the risk of stroke in older adults.")
+    third = passage(3, "Aspirin lowered the risk of stroke in the trial.")
+    ranked = rank_sentences(question, [first, third], SentenceVectors(Fake()))
+    assert [n for _, _, n in ranked] == [1, 3]
+    # Without the penalty the third passage's sentence would lead.
+    assert ranked[1][0] + 2 * PASSAGE_RANK_PENALTY > ranked[0][0]

@@ -27,14 +27,22 @@ def fits_question(question: str, sentence: str) -> bool:
 
 
 # A sentence scores 0.75 * cosine(question, sentence) + 0.25 * share of the question's
-# content words it holds; a second sentence is added when it scores nearly as well.
+# content words it holds, minus 0.05 per rank its passage stands below the first; a second
+# sentence is added when it scores nearly as well.
 SEMANTIC_WEIGHT = 0.75
 SECOND_SENTENCE_MARGIN = 0.06
+# Chosen on the tune halves only (python -m bench.sentence_choice --no-int8 --keep 6 --busy 0
+# --priors rank:0.01 ... rank:0.08 relevance:0.1 ... relevance:0.5, 8dc3e3b): top sentence right
+# 0.744 -> 0.776 (SQuAD, 125 answerable) and 0.973 -> 0.977 (PubMedQA gold abstract, 476); every
+# penalty from 0.01 to 0.08 helped both, the passage's relevance as a bonus did not. Retrieval
+# has read the whole passage, and a sentence alone cannot tell which abstract is about the
+# question's subject.
+PASSAGE_RANK_PENALTY = 0.05
 
 
-def sentence_score(cosine: float, question_words: set[str], sentence: str) -> float:
+def sentence_score(cosine: float, question_words: set[str], sentence: str, passage_number: int = 1) -> float:
     overlap = len(question_words & set(content_words(sentence))) / len(question_words) if question_words else 0.0
-    return SEMANTIC_WEIGHT * cosine + (1 - SEMANTIC_WEIGHT) * overlap
+    return SEMANTIC_WEIGHT * cosine + (1 - SEMANTIC_WEIGHT) * overlap - PASSAGE_RANK_PENALTY * (passage_number - 1)
 
 
 class SentenceVectors:
@@ -93,7 +101,7 @@ def rank_sentences(
         order = sorted(range(len(candidates)), key=lambda i: keys[i], reverse=True)  # stable: ties keep rank
         candidates = [candidates[i] for i in sorted(order[:embed_at_most])]
     cosines = vectors([s for s, _ in candidates]) @ vectors.embed_query(question)
-    scored = [(sentence_score(float(c), question_words, s), s, n) for c, (s, n) in zip(cosines, candidates)]
+    scored = [(sentence_score(float(c), question_words, s, n), s, n) for c, (s, n) in zip(cosines, candidates)]
     return sorted(scored, key=lambda item: item[0], reverse=True)
 
 
