@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa.documents.chunking import chunk_id, chunk_pages, pack_sentences, split_sentences
 
@@ -89,3 +91,40 @@ def test_code_blocks_stay_whole_so_a_chunk_never_starts_inside_one():
     )
     for _, chunk in pack_pages([(None, text)], max_tokens=12, overlap_tokens=4, count=words):
         assert chunk.count("```") % 2 == 0, chunk  # every fence a chunk holds is closed in it
+
+
+SEGMENTER_SAMPLES = [
+    "Dr. Smith went to Washington, D.C. on Jan. 5. He met the U.S. team at 3 p.m. It rained.",
+    "The dose was 5 mg/kg i.v. in 10 pts. Results: p < 0.05. Results: p < 0.05.",
+    "Yes.  Yes.  Yes.",  # the same sentence three times: each found after the one before
+    "Is it? It is! It is… maybe.   Trailing spaces.   ",
+    "e.g. this one, i.e. that one. Mr. and Mrs. Jones (b. 1950) left.",
+]
+
+
+@pytest.mark.parametrize("text", SEGMENTER_SAMPLES)
+def test_the_faster_sentence_locator_gives_pysbds_own_results(text):
+    import pysbd
+
+    from qa.documents.chunking import _Segmenter
+
+    assert _Segmenter(language="en", clean=False).segment(text) == pysbd.Segmenter(language="en", clean=False).segment(
+        text
+    )
+
+
+@given(
+    st.lists(
+        st.sampled_from(["Dr. A left.", "It is 5 p.m. now", "  ", "x.", "U.S. data?", "Yes!", "e.g."]), max_size=12
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_the_faster_sentence_locator_agrees_with_pysbd_on_generated_text(parts):
+    import pysbd
+
+    from qa.documents.chunking import _Segmenter
+
+    text = " ".join(parts)
+    assert _Segmenter(language="en", clean=False).segment(text) == pysbd.Segmenter(language="en", clean=False).segment(
+        text
+    )

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pysbd
+from pysbd.utils import TextSpan
 
 from qa.settings import IngestSettings
 
@@ -24,6 +25,35 @@ class Chunk:
     location: str = ""  # where in the file, for citations: "slide 3", "sheet Budget", "Install › Docker"
 
 
+class _Segmenter(pysbd.Segmenter):
+    """pysbd's segmenter with the same results, found faster: to return each sentence as written
+    (``clean=False``), pysbd locates it in the original text with a regular expression made
+    from the sentence, so every sentence costs a regex compile that the cache never reuses (0.65 s
+    of 2.3 s for 300 PubMedQA abstracts, a tenth of their ingest). This locates it with
+    ``str.find``, keeping pysbd's rule: the first match, extended over the whitespace after it,
+    that ends after the previous sentence's span, scanning as ``re.finditer`` does."""
+
+    def sentences_with_char_spans(self, sentences: list[str]) -> list[TextSpan]:
+        text = self.original_text
+        spans: list[TextSpan] = []
+        prior_end = 0
+        for sentence in sentences:
+            pos = 0
+            while pos <= len(text):
+                start = text.find(sentence, pos)
+                if start < 0:
+                    break
+                end = start + len(sentence)
+                while end < len(text) and text[end].isspace():  # the regex's trailing \s*
+                    end += 1
+                if end > prior_end:
+                    spans.append(TextSpan(text[start:end], start, end))
+                    prior_end = end
+                    break
+                pos = end if end > start else start + 1  # finditer resumes after a match
+        return spans
+
+
 # pysbd's Segmenter keeps the text it is splitting on the object, so one shared instance
 # gives wrong results under threads: each thread gets its own.
 _local = threading.local()
@@ -32,7 +62,7 @@ _local = threading.local()
 def _segmenter() -> pysbd.Segmenter:
     segmenter = getattr(_local, "segmenter", None)
     if segmenter is None:
-        segmenter = _local.segmenter = pysbd.Segmenter(language="en", clean=False)
+        segmenter = _local.segmenter = _Segmenter(language="en", clean=False)
     return segmenter
 
 
