@@ -151,3 +151,25 @@ def test_of_two_equally_good_sentences_the_one_from_the_higher_ranked_passage_wi
     assert [n for _, _, n in ranked] == [1, 3]
     # Without the penalty the third passage's sentence would lead.
     assert ranked[1][0] + 2 * PASSAGE_RANK_PENALTY > ranked[0][0]
+
+
+def test_a_second_sentence_from_a_lower_passage_is_added_when_it_scores_nearly_as_well():
+    from langchain_core.embeddings import Embeddings
+
+    from qa.answer.select import SentenceVectors, select_sentences
+
+    class Fake(Embeddings):
+        def embed_documents(self, texts):
+            return [[1.0, 0.0] if "default" in t else [0.98, 0.199] for t in texts]
+
+        def embed_query(self, text):
+            return [1.0, 0.0]
+
+    question = "What is the default logging level and how is it changed?"
+    first = passage(1, "The default logging level is WARNING for every logger.")
+    third = passage(3, "Change the logging level with setLevel on the logger.")
+    selection = select_sentences(question, [first, third], SentenceVectors(Fake()))
+    assert selection is not None
+    # The third passage's sentence loses 0.1 to the rank penalty, but without it scores within
+    # the margin: both are the answer.
+    assert [c.passage_number for c in selection.claims] == [1, 3]

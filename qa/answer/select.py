@@ -105,6 +105,11 @@ def rank_sentences(
     return sorted(scored, key=lambda item: item[0], reverse=True)
 
 
+def _without_rank(item: tuple[float, str, int]) -> float:
+    """A ranked sentence's score without its passage's rank penalty."""
+    return item[0] + PASSAGE_RANK_PENALTY * (item[2] - 1)
+
+
 def answering_sentences(question: str, ranked: list[tuple[float, str, int]]) -> list[tuple[float, str, int]]:
     """The ranked sentences whose content fits the question's type (see ``fits_question``)."""
     return [item for item in ranked if fits_question(question, item[1])]
@@ -164,7 +169,17 @@ def select_sentences(
     if how is not None:
         ranked, probabilities = rerank(question, ranked, how)
     best = ranked[0][0]
-    chosen = [ranked[0], *(item for item in ranked[1:max_sentences] if item[0] >= best - SECOND_SENTENCE_MARGIN)]
+    # The rank penalty chooses the best sentence (what it was tuned for); whether a second one
+    # scores nearly as well is judged without it, as the margin was tuned: an intro sentence
+    # whose command only the next passage holds is still added.
+    chosen = [
+        ranked[0],
+        *(
+            item
+            for item in ranked[1:max_sentences]
+            if _without_rank(item) >= _without_rank(ranked[0]) - SECOND_SENTENCE_MARGIN
+        ),
+    ]
     # Document order reads better than score order; the best sentence leads a short answer.
     texts = {p.number: p.text for p in passages}
     chosen.sort(key=lambda item: (item[2], texts[item[2]].find(item[1])))
