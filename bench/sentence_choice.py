@@ -11,10 +11,12 @@ cache, so the times compare the work one new question costs. The report halves a
 Variants: ``full`` (today: every candidate sentence, the index's model); ``int8`` (the same
 model with dynamically quantised linear layers, for this step only); ``overlap-K`` (only K
 candidates are embedded and ranked, as ``QA_SENTENCE_CANDIDATES=K`` does: those that fit the
-question's type, then those sharing most of its content words; the rest are dropped). ``--priors rank:W relevance:W`` adds variants that re-order the
-``overlap-6`` ranking (today's default, whose score already carries ``PASSAGE_RANK_PENALTY``,
-chosen with these variants before it existed) by the passage each sentence stands in: score minus W per
-rank below the first passage, or plus W x the passage's relevance (cosine to the query)."""
+question's type, then those sharing most of its content words; the rest are dropped).
+
+``--priors rank:W relevance:W`` adds variants that re-order the ``overlap-6`` ranking by the
+passage each sentence stands in: score minus W per rank below the first passage, or plus W x the
+passage's relevance (cosine to the query). Today's score already carries
+``PASSAGE_RANK_PENALTY``, chosen with these variants before it existed."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from qa.evaluation import load_testset
 from qa.evaluation.api import corpus_collection
 from qa.evaluation.metrics import is_gold_document, shown_right
 from qa.evaluation.splits import load_split
+from qa.types import Passage
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +58,9 @@ class Timed(SentenceVectors):
             self.seconds += time.perf_counter() - started
 
 
-def with_prior(ranked: list[tuple[float, str, int]], prior: str, passages: list) -> list[tuple[float, str, int]]:
+def with_prior(
+    ranked: list[tuple[float, str, int]], prior: str, passages: list[Passage]
+) -> list[tuple[float, str, int]]:
     """``ranked`` re-ordered by a passage prior: "rank:W" (minus W per rank below the first
     passage) or "relevance:W" (plus W x the passage's relevance)."""
     kind, weight = prior.split(":")
