@@ -14,10 +14,16 @@ signals, then fits two logistic models (scikit-learn):
   accepted answer; an unanswerable question's answer is never right. PubMedQA, whose answers are
   long conclusions: the best sentence comes from the gold abstract.)
 
+Every answerable tune question is also asked a second time as if its gold document were not
+indexed (``search_without_gold``): the case the product meets most, a question the documents do
+not cover. Without these rows the answer model never sees a yes/no question without an answer
+(every PubMedQA question is answerable) and learns that such questions are always answered.
+
 Thresholds are chosen on out-of-fold probabilities (5 folds, grouped by document) of the tune
-half: the answer threshold refuses as many unanswerable SQuAD questions as it can while wrongly
-refusing at most ``MAX_WRONGLY_REFUSED`` of answerable SQuAD questions and
-``MAX_WRONGLY_REFUSED_PUBMED`` of PubMedQA ones; the phrase threshold is the lowest at which the
+half: the answer threshold refuses as many questions without an answer in the documents
+(unanswerable SQuAD questions and the uncovered rows) as it can while wrongly refusing at most
+``MAX_WRONGLY_REFUSED`` of answerable SQuAD questions and ``MAX_WRONGLY_REFUSED_PUBMED`` of
+PubMedQA ones; the phrase threshold is the lowest at which the
 phrases shown (among answered questions) are right at least ``PHRASE_PRECISION`` of the time.
 With ``QA_ANSWERABILITY_MODEL=true`` it first chooses how much the answerability model re-orders
 sentences (the weight whose top sentence is right most often) and gives the answer model its
@@ -49,6 +55,7 @@ from qa.evaluation.api import corpus_collection
 from qa.evaluation.metrics import is_gold_document, shown_right
 from qa.evaluation.splits import load_split
 from qa.evaluation.testset import TestCase
+from qa.types import Passage
 
 logger = logging.getLogger("bench.tune")
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,6 +92,7 @@ class Row:
     answer_right: bool
     answerable: bool
     candidates: list[tuple[dict[str, float], bool]]  # (features, right)
+    covered: bool = True  # False: asked with its gold document taken out of the results
 
 
 def tune_cases(dataset_dir: Path) -> list[TestCase]:
@@ -146,10 +154,26 @@ def choose_rerank_weight(ranked: list[Ranked]) -> tuple[float, dict]:
     return best, {"top_sentence_right": {str(w): round(c / answerable, 4) for w, c in counts.items()}}
 
 
-def collect(dataset_dir: Path, assistant: Assistant, cases: list[TestCase], rerank_weight: float) -> list[Row]:
+def search_without_gold(assistant: Assistant, case: TestCase) -> list[Passage]:
+    """What the search finds when the documents do not hold the question's own document: the
+    passages of a search three times as deep, less the gold document's, the first top-k of them.
+    (Relevance is each passage's own cosine, so the ones kept score as they would have.)"""
+    top_k = assistant.settings.retrieval.top_k
+    passages = assistant.search(case.question, AskOptions(top_k=3 * top_k))
+    kept = [p for p in passages if not is_gold_document(p.source, case.source, case.doc_id)]
+    return kept[:top_k]
+
+
+def collect(
+    dataset_dir: Path, assistant: Assistant, cases: list[TestCase], rerank_weight: float, covered: bool = True
+) -> list[Row]:
+    """One row per question; with ``covered=False``, one per answerable question asked as if its
+    gold document were not in the index (the case of a question the documents do not cover)."""
     rows = []
+    if not covered:
+        cases = [c for c in cases if c.answerable]
     for n, case in enumerate(cases, 1):
-        passages = assistant.search(case.question, AskOptions())
+        passages = assistant.search(case.question, AskOptions()) if covered else search_without_gold(assistant, case)
         evidence = gather_evidence(
             case.question,
             case.question,
@@ -168,6 +192,7 @@ def collect(dataset_dir: Path, assistant: Assistant, cases: list[TestCase], rera
                     False,
                     case.answerable,
                     [],
+                    covered,
                 )
             )
             continue
@@ -176,6 +201,7 @@ def collect(dataset_dir: Path, assistant: Assistant, cases: list[TestCase], rera
             best = next(p for p in passages if p.number == evidence.selection.best_passage)
             right = case.answerable and is_gold_document(best.source, case.source, case.doc_id)
         else:
+            # Without its gold paragraph another one of the article may still hold the answer.
             right = shown_right(shown, case.answers, case.answerable)
         candidates = [
             (c.features, shown_right(c.text, case.answers, case.answerable))
@@ -189,6 +215,7 @@ def collect(dataset_dir: Path, assistant: Assistant, cases: list[TestCase], rera
                 right,
                 case.answerable,
                 candidates,
+                covered,
             )
         )
         if n % 50 == 0:
@@ -224,23 +251,29 @@ def matrix(dicts: list[dict[str, float]], names: tuple[str, ...]) -> np.ndarray:
 
 
 def choose_answer_threshold(p: np.ndarray, rows: list[Row]) -> tuple[float, dict]:
+    """The threshold that refuses the most questions without an answer in the documents (SQuAD's
+    unanswerable ones and questions asked without their gold document, counted together) while
+    wrongly refusing at most the allowed share of answerable questions of each set."""
     squad = np.array([not r.dataset.startswith("pubmed") for r in rows])
-    answerable = np.array([r.answerable for r in rows])
+    covered = np.array([r.covered for r in rows])
+    answerable = np.array([r.answerable for r in rows]) & covered
+    no_answer = (squad & covered & ~answerable) | (~covered & ~np.array([r.answer_right for r in rows]))
     best: tuple[float, dict] = (0.0, {})
+    best_refused = -1
     for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
         refused = p < t
         wrong_squad = refused[squad & answerable].mean() if (squad & answerable).any() else 0.0
         wrong_pubmed = refused[~squad & answerable].mean() if (~squad & answerable).any() else 0.0
-        recall = refused[squad & ~answerable].mean() if (squad & ~answerable).any() else 0.0
-        if (
-            wrong_squad <= MAX_WRONGLY_REFUSED
-            and wrong_pubmed <= MAX_WRONGLY_REFUSED_PUBMED
-            and recall >= best[1].get("refused", -1)
-        ):
+        recall = refused[squad & covered & ~answerable].mean() if (squad & covered & ~answerable).any() else 0.0
+        uncovered = refused[~covered & no_answer].mean() if (~covered & no_answer).any() else 0.0
+        total = int(refused[no_answer].sum())
+        if wrong_squad <= MAX_WRONGLY_REFUSED and wrong_pubmed <= MAX_WRONGLY_REFUSED_PUBMED and total >= best_refused:
+            best_refused = total
             best = (
                 float(t),
                 {
                     "refused": round(float(recall), 4),
+                    "uncovered_refused": round(float(uncovered), 4),
                     "wrongly_refused_squad": round(float(wrong_squad), 4),
                     "wrongly_refused_pubmed": round(float(wrong_pubmed), 4),
                 },
@@ -344,6 +377,7 @@ def main() -> int:
         logger.info("re-ranking weight %.2f %s", rerank_weight, rerank_fit)
         for dataset_dir, assistant, cases in sets:
             rows.extend(collect(dataset_dir, assistant, cases, rerank_weight))
+            rows.extend(collect(dataset_dir, assistant, cases, rerank_weight, covered=False))
         out.mkdir(parents=True, exist_ok=True)
         cache.write_bytes(pickle.dumps((rows, rerank_weight, rerank_fit)))
     calibration = tune(rows, base.answering.reader_model, rerank_weight, rerank_fit)
