@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -24,7 +25,10 @@ from qa.evaluation.splits import load_split
 from qa.evaluation.testset import load_testset
 
 ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ("squad2-dev-sample", "pubmedqa-pqal")
+DATASETS = ("squad2-dev-sample", "pubmedqa-pqal", "pubmedqa-uncovered")
+# Questions the documents do not cover: PubMedQA's questions of the half asked of the *other*
+# half's abstracts only (one abstract per question, so none holds the answer), all unanswerable.
+UNCOVERED = {"pubmedqa-uncovered": "pubmedqa-pqal"}
 
 
 def half_file(dataset_dir: Path, half: str, out: Path) -> Path:
@@ -44,6 +48,28 @@ def half_file(dataset_dir: Path, half: str, out: Path) -> Path:
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def uncovered_set(dataset_dir: Path, half: str, out: Path) -> tuple[Path, Path]:
+    """The half's questions marked unanswerable, and a corpus of the other half's documents."""
+    split = load_split(ROOT / "bench" / "splits" / f"{dataset_dir.name}.json")
+    cases = load_testset(dataset_dir / "qa.jsonl")
+    other = "tune" if half == "report" else "report"
+    asked = {c.id for c in split.select(cases, half)}  # type: ignore[arg-type]
+    kept_docs = {c.doc_id for c in split.select(cases, other)}  # type: ignore[arg-type]
+    corpus = out / f"{dataset_dir.name}-{other}-docs"
+    corpus.mkdir(exist_ok=True)
+    for doc in (dataset_dir / "docs").iterdir():
+        if doc.stem in kept_docs and not (corpus / doc.name).exists():
+            shutil.copyfile(doc, corpus / doc.name)
+    rows = []
+    for line in (dataset_dir / "qa.jsonl").read_text(encoding="utf-8").split("\n"):
+        if line.strip() and str((row := json.loads(line)).get("id")) in asked:
+            row.update(answerable=False, reference_answer="", all_answers=[], gold_passage="")
+            rows.append(json.dumps(row))
+    path = out / f"{dataset_dir.name}-{half}-uncovered.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path, corpus
 
 
 def run_tree(tree: Path, testset: Path, corpus: Path, out: Path, index: Path) -> float:
@@ -172,8 +198,11 @@ def main() -> int:
         return "n/a" if v is None else f"{v:.3f}"
 
     for name in args.only:
-        dataset_dir = Path(args.datasets) / name
-        testset = half_file(dataset_dir, args.half, out)
+        if name in UNCOVERED:
+            testset, corpus = uncovered_set(Path(args.datasets) / UNCOVERED[name], args.half, out)
+        else:
+            dataset_dir = Path(args.datasets) / name
+            testset, corpus = half_file(dataset_dir, args.half, out), dataset_dir / "docs"
         gold_docs = {c.id: c.doc_id for c in load_testset(testset)}
         for label, tree in ((f"before `{args.before}`", before_tree), (f"after `{after}`", ROOT)):
             tag = "before" if tree == before_tree else "after"
@@ -181,7 +210,7 @@ def main() -> int:
             if tag == "after" and args.before_only:
                 continue
             if not (tag == "before" and args.keep_before and (run_out / "results.jsonl").is_file()):
-                run_tree(tree, testset, dataset_dir / "docs", run_out, out / f"index-{tag}")
+                run_tree(tree, testset, corpus, run_out, out / f"index-{tag}")
             s = score(run_out / "results.jsonl", gold_docs)
             lines.append(
                 f"| {name} ({args.half}, {s['questions']}) | {label} | {f(s['shown_right'])} | "
