@@ -326,7 +326,10 @@ def tune(rows: list[Row], reader_model: str, rerank_weight: float, rerank_fit: d
         LogisticModel(phrase.features, phrase.coef, phrase.intercept, phrase_threshold),
         LogisticModel(answer.features, answer.coef, answer.intercept, answer_threshold),
         {
-            "fitted_on": "tune halves (bench/splits/*.json) of " + ", ".join(sorted({r.dataset for r in rows})),
+            "fitted_on": "tune halves (bench/splits/*.json) of "
+            + ", ".join(sorted({r.dataset for r in rows}))
+            + "; each answerable question also asked without its gold document",
+            "uncovered_rows": sum(not r.covered for r in rows),
             "questions": len(rows),
             "candidates": len(candidates),
             "reader_model": reader_model,

@@ -48,7 +48,10 @@ def test_the_baseline_file_reads_back_to_the_same_json():
     data = json.loads(BASELINE.read_text())
     summary = load_summary(BASELINE)
     assert summary.to_dict() == data
-    assert summary.meta.questions == 80 and summary.shown.right == 0.75 and summary.latency_s.total.p95 == 4.8056
+    # The typed fields hold the file's values (the file changes whenever the baseline is accepted).
+    assert summary.meta.questions == data["meta"]["questions"] == 80
+    assert summary.shown.right == data["shown"]["right"]
+    assert summary.latency_s.total.p95 == data["latency_s"]["total"]["p95"]
     assert summary.grounding_check is not None and summary.grounding_check.claims == 30
     assert summary.refusal_curve[0].threshold == 0.3 and not summary.judged
 
