@@ -52,19 +52,17 @@ def half_file(dataset_dir: Path, half: str, out: Path) -> Path:
 
 def uncovered_set(dataset_dir: Path, half: str, out: Path) -> tuple[Path, Path]:
     """The half's questions marked unanswerable, and a corpus of the other half's documents."""
-    split = load_split(ROOT / "bench" / "splits" / f"{dataset_dir.name}.json")
-    cases = load_testset(dataset_dir / "qa.jsonl")
     other = "tune" if half == "report" else "report"
-    asked = {c.id for c in split.select(cases, half)}  # type: ignore[arg-type]
-    kept_docs = {c.doc_id for c in split.select(cases, other)}  # type: ignore[arg-type]
+    kept_docs = {c.doc_id for c in load_testset(half_file(dataset_dir, other, out))}
     corpus = out / f"{dataset_dir.name}-{other}-docs"
     corpus.mkdir(exist_ok=True)
     for doc in (dataset_dir / "docs").iterdir():
         if doc.stem in kept_docs and not (corpus / doc.name).exists():
             shutil.copyfile(doc, corpus / doc.name)
     rows = []
-    for line in (dataset_dir / "qa.jsonl").read_text(encoding="utf-8").split("\n"):
-        if line.strip() and str((row := json.loads(line)).get("id")) in asked:
+    for line in half_file(dataset_dir, half, out).read_text(encoding="utf-8").split("\n"):
+        if line.strip():
+            row = json.loads(line)
             row.update(answerable=False, reference_answer="", all_answers=[], gold_passage="")
             rows.append(json.dumps(row))
     path = out / f"{dataset_dir.name}-{half}-uncovered.jsonl"
